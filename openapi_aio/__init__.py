@@ -1,0 +1,62 @@
+"""openapi_aio: spec-first services on aiohttp.
+
+Write the OpenAPI document first; openapi_aio binds its operations to your async handlers, reads
+and casts their parameters, and answers every error as ``application/problem+json``.
+"""
+
+from .__about__ import __version__
+from .api import Api
+from .app import App, setup
+from .errors import (
+    BadRequest,
+    Forbidden,
+    InternalServerError,
+    InvalidSpecification,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    NotImplementedProblem,
+    OpenAPIError,
+    ProblemException,
+    RequestEntityTooLarge,
+    ResolverError,
+    SpecError,
+    StartupError,
+    Unauthorized,
+    UnsupportedMediaType,
+    Violation,
+)
+from .options import Options
+from .resolver import Resolver, RestyResolver
+from .responses import NoContent
+from .spec import ApiSpec, load_spec
+
+__all__ = [
+    "Api",
+    "ApiSpec",
+    "App",
+    "BadRequest",
+    "Forbidden",
+    "InternalServerError",
+    "InvalidSpecification",
+    "MethodNotAllowed",
+    "NoContent",
+    "NotAcceptable",
+    "NotFound",
+    "NotImplementedProblem",
+    "OpenAPIError",
+    "Options",
+    "ProblemException",
+    "RequestEntityTooLarge",
+    "Resolver",
+    "ResolverError",
+    "RestyResolver",
+    "SpecError",
+    "StartupError",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "Violation",
+    "__version__",
+    "load_spec",
+    "setup",
+]

@@ -1,0 +1,143 @@
+"""One document served at one base path: load, bind, compile, route.
+
+Everything that can be decided before the first request is decided in ``Api.__init__``: the
+document is loaded and checked, every operation is compiled with its handler and request chain, and
+the router is built. Errors from all of these are collected and raised together, so a user fixes a
+broken document or handler module in one pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from . import pipeline
+from .errors import InvalidSpecification, MethodNotAllowed, NotFound, ResolverError, SpecError
+from .keys import APIS, OPERATION
+from .operation import Operation
+from .options import Options
+from .problems import problem_stage
+from .resolver import Resolver
+from .routing import Router, RouterError
+from .spec import ApiSpec, load_spec
+
+__all__ = ["Api"]
+
+log = logging.getLogger("openapi_aio")
+
+
+class Api:
+    """A compiled API. Create it through :func:`openapi_aio.setup` or :meth:`App.add_api`."""
+
+    def __init__(
+        self,
+        specification: str | Path | Mapping[str, Any] | ApiSpec,
+        options: Options | None = None,
+        *,
+        base_dir: str | Path | None = None,
+    ) -> None:
+        self.options = options = options or Options()
+        if isinstance(specification, ApiSpec):
+            self.spec = specification
+        else:
+            self.spec = load_spec(
+                specification,
+                base_dir=base_dir,
+                validate=options.validate_document,
+                allow_remote_refs=options.allow_remote_refs,
+                arguments=options.arguments,
+            )
+        base_path = self.spec.base_path if options.base_path is None else options.base_path
+        self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
+        self.router: Router[Operation] = Router(ignore_trailing_slash=options.trailing_slash == "ignore")
+        self.operations: list[Operation] = []
+        errors: list[SpecError] = []
+        resolver = options.resolver or Resolver()
+        for spec in self.spec.operations:
+            operation = Operation.compile(spec, options, self.base_path)
+            where = f"{self.spec.source}#{spec.pointer}"
+            try:
+                self._bind(operation, resolver)
+                self.router.add(spec.path, spec.method, operation)
+            except RouterError as error:
+                errors.append(SpecError(error.message, self.spec.source, spec.pointer))
+                continue
+            except ResolverError as error:
+                errors.append(SpecError(str(error), self.spec.source, spec.pointer))
+                continue
+            operation.handle = pipeline.build(operation)
+            self.operations.append(operation)
+            log.debug("%s %s%s -> %s", spec.method.upper(), self.base_path, spec.path, operation.bound_to or where)
+        if errors:
+            raise InvalidSpecification(errors, self.spec.source)
+        self.handle = problem_stage(options.exception_handlers)(self._dispatch)
+
+    def _bind(self, operation: Operation, resolver: Callable[..., Any]) -> None:
+        options = self.options
+        if options.mock == "all":
+            self._stub(operation, "mock")
+            return
+        try:
+            function = resolver(operation.spec)
+        except ResolverError:
+            if not (options.stub or options.mock):
+                raise
+            log.warning("%s: no handler (%s); answering 501", operation.spec.label, "import failed")
+            function = None
+        if function is None:
+            if not (options.stub or options.mock):
+                raise ResolverError(
+                    f"{operation.spec.label} has no handler: give it an operationId 'module.function' "
+                    "(or x-openapi-router-controller), use a resolver, or serve with stub=True / --stub"
+                )
+            self._stub(operation, "stub")
+            return
+        operation.bind(function)
+
+    @staticmethod
+    def _stub(operation: Operation, kind: str) -> None:
+        operation.bound_to = kind
+
+    # --- serving ---
+
+    def mount(self, app: web.Application) -> None:
+        """Add this API's routes to ``app`` (one catch-all under the base path)."""
+        if self.base_path:
+            app.router.add_route("*", self.base_path, self.handle)
+        app.router.add_route("*", self.base_path + "/{tail:.*}", self.handle)
+        if APIS not in app:
+            app[APIS] = []
+        app[APIS].append(self)
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.rel_url.raw_path[len(self.base_path) :] or "/"
+        match = self.router.resolve(path, request.method)
+        if match is None:
+            return self._not_found(request, path)
+        operation = match.target
+        if operation is None:
+            raise MethodNotAllowed(match.allowed, detail=f"{request.method} is not allowed on {match.template}")
+        request.match_info.pop("tail", None)
+        request.match_info.update(match.params)
+        request[OPERATION] = operation
+        return await operation.handle(request)
+
+    def _not_found(self, request: web.Request, path: str) -> web.StreamResponse:
+        if self.options.trailing_slash == "redirect":
+            other = path.rstrip("/") if path.endswith("/") and path != "/" else path + "/"
+            if self.router.resolve(other, request.method) is not None:
+                location = (
+                    self.base_path
+                    + other
+                    + (f"?{request.rel_url.raw_query_string}" if request.rel_url.raw_query_string else "")
+                )
+                raise web.HTTPPermanentRedirect(location)
+        raise NotFound(detail=f"no operation at {self.base_path}{path}")
+
+    def routes(self) -> list[tuple[str, str, Operation]]:
+        """(method, full path, operation) for every operation, in document order."""
+        return [(op.spec.method.upper(), self.base_path + op.spec.path, op) for op in self.operations]

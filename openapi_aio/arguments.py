@@ -1,0 +1,90 @@
+"""The stage that turns the request into the handler's keyword arguments.
+
+Parameters and body are read together, so a request with a bad path value *and* a bad body hears
+about both in one 400. Parameters with a document default get it when absent; optional ones without
+a default are simply not passed, so the function's own default applies.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .errors import BadRequest, Violation
+from .keys import ARGUMENTS
+from .parameters import CastError, ParameterReader
+from .spec.model import MISSING
+
+if TYPE_CHECKING:
+    from .operation import Operation
+    from .pipeline import Handler
+
+__all__ = ["read_parameters", "stage"]
+
+
+def _source(request: web.Request, location: str) -> Any:
+    if location == "path":
+        return request.match_info
+    if location == "query":
+        return request.query
+    if location == "header":
+        return request.headers
+    return request.cookies
+
+
+def read_parameters(
+    readers: tuple[ParameterReader, ...], request: web.Request, arguments: dict[str, Any], violations: list[Violation]
+) -> None:
+    for reader in readers:
+        try:
+            value = reader.read(_source(request, reader.location))
+        except CastError as error:
+            violations.append(Violation(reader.location, reader.name, str(error)))
+            continue
+        if value is MISSING:
+            if reader.default is not MISSING:
+                arguments[reader.argument] = reader.default
+            elif reader.required:
+                violations.append(
+                    Violation(reader.location, reader.name, f"required {reader.location} parameter is missing")
+                )
+            continue
+        arguments[reader.argument] = value
+
+
+def stage(operation: Operation, call: Handler) -> Handler:
+    readers = operation.parameters
+    body = operation.body
+    if not readers and body is None:
+
+        async def no_arguments(request: web.Request) -> web.StreamResponse:
+            request[ARGUMENTS] = {}
+            return await call(request)
+
+        return no_arguments
+
+    async def read_arguments(request: web.Request) -> web.StreamResponse:
+        arguments: dict[str, Any] = {}
+        violations: list[Violation] = []
+        if readers:
+            read_parameters(readers, request, arguments, violations)
+        if body is not None:
+            value, fields, body_violations = await body.read(request)
+            violations += body_violations
+            if value is not MISSING:
+                arguments.update(fields)
+                arguments[body.name] = value
+        if violations:
+            raise BadRequest(detail=_summary(violations), violations=violations)
+        request[ARGUMENTS] = arguments
+        return await call(request)
+
+    return read_arguments
+
+
+def _summary(violations: list[Violation]) -> str:
+    first = violations[0]
+    where = f"{first.location} parameter {first.name!r}" if first.location != "body" else "body"
+    more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+    return f"invalid {where}: {first.message}{more}"

@@ -1,0 +1,81 @@
+"""``openapi-aio``: serve a document from the command line, as ``connexion run`` does."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .app import App, configure_logging
+from .errors import StartupError
+
+__all__ = ["main"]
+
+
+@click.group()
+@click.version_option(package_name="openapi-aio")
+def main() -> None:
+    """Spec-first services on aiohttp."""
+
+
+@main.command()
+@click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("base_module_path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", "-p", default=8080, type=int, show_default=True)
+@click.option("--base-path", default=None, help="Serve the API here instead of the document's servers/basePath.")
+@click.option(
+    "--mock",
+    type=click.Choice(["all", "notimplemented"]),
+    default=None,
+    help="Answer operations from the document's examples: all of them, or those without a handler.",
+)
+@click.option("--stub", is_flag=True, help="Answer 501 for operations without a handler instead of failing.")
+@click.option("--validate-responses", is_flag=True, help="Check handler responses against the document.")
+@click.option("--strict-validation", is_flag=True, help="Reject unknown query and form parameters.")
+@click.option("--pythonic-params", is_flag=True, help="camelCase parameters arrive as snake_case arguments.")
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+def run(
+    spec_file: Path,
+    base_module_path: Path | None,
+    host: str,
+    port: int,
+    base_path: str | None,
+    mock: str | None,
+    stub: bool,
+    validate_responses: bool,
+    strict_validation: bool,
+    pythonic_params: bool,
+    verbose: int,
+) -> None:
+    """Serve SPEC_FILE, with handlers imported from BASE_MODULE_PATH (default: the current folder)."""
+    configure_logging(verbose)
+    # Handler modules are found where a Connexion user keeps them: beside the document or here.
+    for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+    for flag, name in ((validate_responses, "--validate-responses"), (strict_validation, "--strict-validation")):
+        if flag:
+            click.echo(f"note: {name} is accepted but not implemented yet", err=True)
+    if mock:
+        click.echo("note: --mock answers 501 until mock responses are implemented", err=True)
+    try:
+        app = App(
+            specification_dir=spec_file.resolve().parent,
+            stub=stub or None,
+            mock=mock,
+            pythonic_params=pythonic_params or None,
+            strict_validation=strict_validation or None,
+            validate_responses=validate_responses or None,
+        )
+        app.add_api(spec_file.name, base_path=base_path)
+    except StartupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"serving {spec_file} on http://{host}:{port}{app.apis[0].base_path or '/'}", err=True)
+    app.run(host=host, port=port, print=None)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

@@ -1,0 +1,216 @@
+"""The one exception tree of openapi_aio.
+
+Two families share one base: start-up errors (the document or the handler modules are wrong; the
+service must not start) and HTTP problems (a request cannot be served; the client gets an RFC 9457
+``application/problem+json`` answer rendered by :mod:`openapi_aio.problems`)::
+
+    OpenAPIError
+    ├── StartupError                    raised while loading a document or building an app
+    │   ├── SpecError                   one located problem in a document (file, JSON pointer)
+    │   ├── InvalidSpecification        all SpecErrors of a document at once
+    │   └── ResolverError               an operation whose handler cannot be found or called
+    └── ProblemException                any HTTP problem; handlers may raise it with any status
+        ├── BadRequest                  400, with one entry per violation in ``errors``
+        ├── Unauthorized                401
+        ├── Forbidden                   403
+        ├── NotFound                    404
+        ├── MethodNotAllowed            405, carries the ``Allow`` header
+        ├── NotAcceptable               406
+        ├── RequestEntityTooLarge       413
+        ├── UnsupportedMediaType        415
+        ├── InternalServerError         500, never carries internals to the client
+        └── NotImplementedProblem       501, an operation with no handler yet
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+__all__ = [
+    "BadRequest",
+    "Forbidden",
+    "InternalServerError",
+    "InvalidSpecification",
+    "MethodNotAllowed",
+    "NotAcceptable",
+    "NotFound",
+    "NotImplementedProblem",
+    "OpenAPIError",
+    "ProblemException",
+    "RequestEntityTooLarge",
+    "ResolverError",
+    "SpecError",
+    "StartupError",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "Violation",
+]
+
+
+class OpenAPIError(Exception):
+    """Base of every exception openapi_aio raises on purpose."""
+
+
+# --- start-up errors -------------------------------------------------------------------------
+
+
+class StartupError(OpenAPIError):
+    """The document or the code bound to it is wrong; the service must not start."""
+
+
+class SpecError(StartupError):
+    """One problem in a document, located by file and JSON pointer.
+
+    >>> str(SpecError("duplicate operationId 'getPet'", "api.yaml", "/paths/~1pets/get"))
+    "api.yaml#/paths/~1pets/get: duplicate operationId 'getPet'"
+    """
+
+    def __init__(self, message: str, file: str = "", pointer: str = "") -> None:
+        self.message = message
+        self.file = file
+        self.pointer = pointer
+        super().__init__(str(self))
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}#{self.pointer}" if self.pointer else self.file
+
+    def __str__(self) -> str:
+        location = self.location
+        return f"{location}: {self.message}" if location else self.message
+
+
+class InvalidSpecification(StartupError):
+    """Every error found in a document, reported together so users fix them in one pass."""
+
+    def __init__(self, errors: Sequence[SpecError], source: str = "") -> None:
+        self.errors = list(errors)
+        self.source = source
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        count = len(self.errors)
+        lines = [f"{head}invalid OpenAPI document ({count} error{'s' if count != 1 else ''}):"]
+        lines += [f"  - {error}" for error in self.errors]
+        return "\n".join(lines)
+
+
+class ResolverError(StartupError):
+    """An operation's handler cannot be imported, or cannot receive what the operation sends."""
+
+
+# --- HTTP problems ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One reason a request (or response) breaks the contract.
+
+    ``location`` is where: ``path``, ``query``, ``header``, ``cookie`` or ``body``; ``name`` the
+    parameter name, or for the body a JSON pointer into it.
+    """
+
+    location: str
+    name: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        key = "pointer" if self.location == "body" else "name"
+        return {"in": self.location, key: self.name, "message": self.message}
+
+
+class ProblemException(OpenAPIError):
+    """An HTTP problem (RFC 9457); raise it from a handler to answer with any problem response.
+
+    >>> raise ProblemException(409, detail="pet 'rex' exists", type="https://example.com/conflict")
+
+    Extra keyword arguments become extension members of the problem object.
+    """
+
+    status: int = 500
+
+    def __init__(
+        self,
+        status: int | None = None,
+        title: str | None = None,
+        detail: str | None = None,
+        type: str = "about:blank",
+        *,
+        headers: Mapping[str, str] | None = None,
+        violations: Iterable[Violation] = (),
+        **extensions: Any,
+    ) -> None:
+        if status is not None:
+            self.status = status
+        self.title = title or _phrase(self.status)
+        self.detail = detail
+        self.type = type
+        self.headers = dict(headers or {})
+        self.violations = list(violations)
+        self.extensions = extensions
+        super().__init__(detail or self.title)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem object as it is sent (members in RFC 9457 order)."""
+        problem: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail is not None:
+            problem["detail"] = self.detail
+        if self.violations:
+            problem["errors"] = [violation.as_dict() for violation in self.violations]
+        problem.update(self.extensions)
+        return problem
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class BadRequest(ProblemException):
+    status = 400
+
+
+class Unauthorized(ProblemException):
+    status = 401
+
+
+class Forbidden(ProblemException):
+    status = 403
+
+
+class NotFound(ProblemException):
+    status = 404
+
+
+class MethodNotAllowed(ProblemException):
+    status = 405
+
+    def __init__(self, allowed: Iterable[str], detail: str | None = None) -> None:
+        self.allowed = sorted(allowed)
+        super().__init__(detail=detail, headers={"Allow": ", ".join(self.allowed)})
+
+
+class NotAcceptable(ProblemException):
+    status = 406
+
+
+class RequestEntityTooLarge(ProblemException):
+    status = 413
+
+
+class UnsupportedMediaType(ProblemException):
+    status = 415
+
+
+class InternalServerError(ProblemException):
+    status = 500
+
+
+class NotImplementedProblem(ProblemException):
+    status = 501

@@ -1,0 +1,72 @@
+"""Everything one operation needs at request time, compiled once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .body import BodyReader
+from .handlers import HandlerCall
+from .parameters import ParameterReader
+from .responses import Responder
+from .spec.model import OperationSpec
+
+if TYPE_CHECKING:
+    from .options import Options
+
+__all__ = ["Operation"]
+
+
+@dataclass(slots=True, eq=False)
+class Operation:
+    """One operation of a served API: its spec, compiled readers, handler and request chain.
+
+    ``handle`` is the whole per-operation pipeline (see :mod:`openapi_aio.pipeline`); a request
+    that routes here only calls it.
+    """
+
+    spec: OperationSpec
+    options: Options
+    base_path: str
+    parameters: tuple[ParameterReader, ...]
+    body: BodyReader | None
+    responder: Responder
+    handler: HandlerCall | None = None
+    # what answers when there is no handler: a 501 stub, or later a mock
+    fallback: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
+    handle: Callable[[web.Request], Awaitable[web.StreamResponse]] = field(init=False)
+    bound_to: str = ""  # for listings: the handler's import path, "stub", "mock"
+
+    @classmethod
+    def compile(cls, spec: OperationSpec, options: Options, base_path: str) -> Operation:
+        readers = tuple(ParameterReader(p, pythonic=options.pythonic_params) for p in spec.parameters)
+        body = BodyReader(spec.body) if spec.body is not None else None
+        return cls(spec, options, base_path, readers, body, Responder(spec))
+
+    @property
+    def operation_id(self) -> str | None:
+        return self.spec.operation_id
+
+    def supplied_arguments(self) -> set[str]:
+        """The keyword arguments this operation can pass to a handler."""
+        names = {reader.argument for reader in self.parameters}
+        if self.body is not None:
+            names.add(self.body.name)
+            if self.spec.body is not None and self.spec.body.form:
+                for media in self.spec.body.content.values():
+                    names.update(_form_fields(media.schema))
+        return names
+
+    def bind(self, function: Callable[..., Any]) -> None:
+        self.handler = HandlerCall(function, label=self.spec.label, supplied=self.supplied_arguments())
+        self.bound_to = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', function)}"
+
+
+def _form_fields(schema: Any) -> list[str]:
+    from .parameters import sanitize
+
+    properties = (schema or {}).get("properties") or {}
+    return [sanitize(name) for name in properties]

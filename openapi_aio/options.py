@@ -1,0 +1,74 @@
+"""All options in one frozen dataclass: the only place defaults live.
+
+An :class:`App` has options; each API added to it may override some of them::
+
+    app = App(__name__, options=Options(pythonic_params=True))
+    app.add_api("openapi.yaml", validate_responses=True)   # this API only
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .problems import ExceptionHandler
+    from .resolver import Resolver
+
+__all__ = ["MockMode", "Options", "TrailingSlash"]
+
+MockMode = Literal["all", "notimplemented"]
+TrailingSlash = Literal["strict", "ignore", "redirect"]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How an API is served.
+
+    - ``base_path``: where the API is mounted; default ``servers[0].url``'s path (3.x) or
+      ``basePath`` (2.0).
+    - ``resolver``: finds each operation's handler; default: ``operationId`` as
+      ``package.module.function`` (see :mod:`openapi_aio.resolver`).
+    - ``pythonic_params``: ``camelCase`` parameter names arrive as ``snake_case`` arguments, and
+      names that shadow builtins get a trailing ``_`` (``filter`` -> ``filter_``).
+    - ``stub``: operations without a handler answer 501 instead of stopping start-up.
+    - ``mock``: answer operations from the document's examples (``all``, or ``notimplemented``).
+    - ``strict_validation``: unknown query and form parameters are a 400.
+    - ``validate_responses``: check what handlers return against the document.
+    - ``trailing_slash``: ``strict`` (``/pets/`` is not ``/pets``), ``ignore`` (both match) or
+      ``redirect`` (308 to the documented form).
+    - ``validate_document``: check the document against the official meta-schema at start-up.
+    - ``allow_remote_refs``: follow ``http(s)://`` ``$ref`` s (off: a document must not make the
+      server fetch URLs, which would be server-side request forgery).
+    - ``arguments``: values for ``{{ name }}`` placeholders in the document text, substituted
+      only when given (the document is never run through a template engine).
+    - ``exception_handlers``: ``{ExceptionClass: async handler(request, exc) -> response}``.
+    - ``client_max_size``: largest request body read, in bytes.
+    """
+
+    base_path: str | None = None
+    resolver: Resolver | None = None
+    pythonic_params: bool = False
+    stub: bool = False
+    mock: MockMode | None = None
+    strict_validation: bool = False
+    validate_responses: bool = False
+    trailing_slash: TrailingSlash = "strict"
+    validate_document: bool = True
+    allow_remote_refs: bool = False
+    arguments: Mapping[str, Any] | None = None
+    exception_handlers: Mapping[type[BaseException], ExceptionHandler] = field(default_factory=dict)
+    client_max_size: int = 1024**2
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> Options:
+        """A copy with ``changes``; ``None`` values mean "keep mine"."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+OptionsFactory = Callable[[], Options]

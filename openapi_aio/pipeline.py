@@ -1,0 +1,64 @@
+"""The request pipeline, visible in one place.
+
+A request to an API goes through::
+
+    problems        every error below becomes application/problem+json      (problems.py)
+    routing         path + method -> Operation; 404 / 405 / typed paths      (routing.py, api.py)
+    ---- per operation, compiled at start-up from STAGES, outermost first ----
+    arguments       parameters and body -> keyword arguments, 400 on bad input (arguments.py)
+    endpoint        call the handler (or stub/mock), result -> response     (below)
+
+Each stage is a factory ``(operation, next) -> handler`` run once per operation at start-up; a
+stage with nothing to do for an operation returns ``next`` unchanged, so it costs nothing per
+request. Later stages (security, validation) take their place in ``STAGES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from . import arguments
+from .errors import NotImplementedProblem
+from .keys import ARGUMENTS
+
+if TYPE_CHECKING:
+    from .operation import Operation
+
+__all__ = ["STAGES", "Handler", "Stage", "build", "endpoint"]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Stage = Callable[["Operation", Handler], Handler]
+
+STAGES: tuple[Stage, ...] = (arguments.stage,)
+
+
+def endpoint(operation: Operation) -> Handler:
+    """The innermost handler: call the bound function and build the response."""
+    call = operation.handler
+    responder = operation.responder
+    if call is None:
+        if operation.fallback is not None:
+            return operation.fallback
+        label = operation.spec.label
+
+        async def not_implemented(request: web.Request) -> web.StreamResponse:
+            raise NotImplementedProblem(detail=f"{label} has no handler yet")
+
+        return not_implemented
+
+    async def call_handler(request: web.Request) -> web.StreamResponse:
+        result = await call.call(request, request[ARGUMENTS])
+        return responder.respond(request, result)
+
+    return call_handler
+
+
+def build(operation: Operation, stages: tuple[Stage, ...] = STAGES) -> Handler:
+    """Compose the per-operation chain: ``stages[0](op, stages[1](op, ... endpoint(op)))``."""
+    handler = endpoint(operation)
+    for stage in reversed(stages):
+        handler = stage(operation, handler)
+    return handler

@@ -1,0 +1,139 @@
+"""Turn what a handler returns into an HTTP response.
+
+The conventions Connexion users know: a JSON-serialisable value; ``(body, status)``;
+``(body, status, headers)``; ``(body, headers)``; ``None`` or :data:`NoContent` for an empty body;
+and any aiohttp ``StreamResponse``, which passes through untouched. The media type is chosen once
+per operation from its declared responses, and per request from ``Accept`` when several are declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any, Final
+
+from aiohttp import web
+
+from .body import is_json, media_type_essence
+from .errors import NotAcceptable
+from .serialization import dumps
+from .spec.model import OperationSpec
+
+__all__ = ["NoContent", "Responder", "negotiate"]
+
+
+class _NoContent:
+    """Return ``NoContent`` (optionally with a status) for a response without a body."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NoContent"
+
+
+NoContent: Final = _NoContent()
+
+
+def negotiate(accept: str, offered: list[str]) -> str | None:
+    """The offered media type the ``Accept`` header prefers (q-values and wildcards), or ``None``."""
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for range_ in accept.split(","):
+        media_range, *params = (part.strip() for part in range_.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        media_range = media_range.lower()
+        specificity = 0 if media_range == "*/*" else 1 if media_range.endswith("/*") else 2
+        for position, media_type in enumerate(offered):
+            essence = media_type_essence(media_type)
+            if (
+                media_range == "*/*"
+                or media_range == essence
+                or (specificity == 1 and essence.startswith(media_range[:-1]))
+            ):
+                rank = (quality, specificity, -position)
+                if best is None or rank > best:
+                    best, chosen = rank, media_type
+    return chosen
+
+
+class Responder:
+    """Compiled response building for one operation."""
+
+    def __init__(self, spec: OperationSpec) -> None:
+        codes = sorted(int(code) for code in spec.responses if code.isdigit() and code.startswith("2"))
+        # 200 unless the document promises only other 2xx codes (a POST that answers 201 only).
+        self.default_status = 200 if not codes or 200 in codes else codes[0]
+        offered: list[str] = []
+        for code, response in spec.responses.items():
+            if code.startswith("2") or code == "default":
+                offered += [mt for mt in response.content if mt not in offered and "*" not in mt]
+        self.offered = offered or ["application/json"]
+        self.default_media_type = next((mt for mt in self.offered if is_json(mt)), self.offered[0])
+        self.negotiates = len(self.offered) > 1
+
+    def media_type(self, request: web.Request) -> str:
+        if not self.negotiates:
+            return self.default_media_type
+        accept = request.headers.get("Accept")
+        if not accept:
+            return self.default_media_type
+        chosen = negotiate(accept, self.offered)
+        if chosen is None:
+            raise NotAcceptable(detail=f"this operation produces {', '.join(self.offered)}")
+        return chosen
+
+    def respond(self, request: web.Request, result: Any) -> web.StreamResponse:
+        if isinstance(result, web.StreamResponse):
+            return result
+        status: int | None = None
+        headers: Mapping[str, str] | None = None
+        if isinstance(result, tuple):
+            result, status, headers = _unpack(result)
+        if result is None or result is NoContent:
+            response = web.Response(status=status or (204 if status is None else status))
+        else:
+            media_type = self.media_type(request)
+            response = web.Response(body=_encode(result, media_type), status=status or self.default_status)
+            response.content_type = media_type_essence(media_type)
+            if response.content_type.startswith("text/") or is_json(media_type):
+                response.charset = "utf-8" if response.content_type.startswith("text/") else None
+        if headers:
+            response.headers.update(headers)
+        return response
+
+
+def _unpack(result: tuple[Any, ...]) -> tuple[Any, int | None, Mapping[str, str] | None]:
+    if len(result) == 3:
+        return result[0], _status(result[1]), result[2]
+    if len(result) == 2:
+        if isinstance(result[1], Mapping):
+            return result[0], None, result[1]
+        return result[0], _status(result[1]), None
+    if len(result) == 1:
+        return result[0], None, None
+    raise TypeError(f"a handler returned a tuple of {len(result)} items; expected (body, status[, headers])")
+
+
+def _status(value: Any) -> int:
+    return int(value.value if isinstance(value, HTTPStatus) else value)
+
+
+def _encode(body: Any, media_type: str) -> bytes:
+    if isinstance(body, bytes | bytearray):
+        return bytes(body)
+    if is_json(media_type):
+        return dumps(body)
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, Mapping | list):
+        return dumps(body)
+    return str(body).encode()

@@ -1,0 +1,245 @@
+"""Read document files and follow ``$ref`` between them.
+
+Files are parsed once and kept as they are; references are followed only when a later stage
+walks through them, so a ``$ref`` inside an ``x-`` extension nobody reads can never break loading.
+Relative references resolve against the file they appear in (RFC 3986), as the OpenAPI
+specification says. Remote references are refused unless explicitly allowed: a document that makes
+the server fetch URLs at start-up is a server-side request forgery vector.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import SpecError
+
+__all__ = ["Ref", "SpecFiles", "escape", "parse_text", "pointer_join", "short_name"]
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # never the unsafe loader
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe YAML read the way a JSON round trip would see it.
+
+    Unquoted response codes (``200:``) become string keys and unquoted dates
+    (``version: 2017-01-01``) stay the strings they were written as.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep)
+        if any(not isinstance(key, str) for key in mapping):
+            return {_json_key(key): value for key, value in mapping.items()}
+        return mapping
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, bool) or key is None:
+        return json.dumps(key)
+    if isinstance(key, datetime.date):
+        return key.isoformat()
+    return str(key)
+
+
+def parse_text(text: str | bytes, name: str) -> Any:
+    """Parse JSON or YAML (JSON first when the name says so: it is much faster)."""
+    if name.endswith(".json"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass  # some .json files are YAML in practice; the YAML parser reports properly
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise SpecError(f"not valid YAML{where}: {error.problem}", name) from None
+    except yaml.YAMLError as error:
+        raise SpecError(f"not valid YAML: {error}", name) from None
+
+
+def escape(token: str) -> str:
+    """Escape one JSON pointer token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_join(pointer: str, *tokens: str | int) -> str:
+    return pointer + "".join("/" + escape(str(token)) for token in tokens)
+
+
+def short_name(uri: str) -> str:
+    """A file URI as users wrote it: a path relative to the current directory when possible."""
+    if not uri.startswith("file:"):
+        return uri
+    path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(uri).path))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class Ref:
+    """Where a node lives: a document URI plus a JSON pointer, for error messages and refs."""
+
+    __slots__ = ("pointer", "uri")
+
+    def __init__(self, uri: str, pointer: str = "") -> None:
+        self.uri = uri
+        self.pointer = pointer
+
+    def child(self, *tokens: str | int) -> Ref:
+        return Ref(self.uri, pointer_join(self.pointer, *tokens))
+
+    @property
+    def absolute(self) -> str:
+        return f"{self.uri}#{self.pointer}"
+
+    def error(self, message: str) -> SpecError:
+        name = "<document>" if self.uri.endswith("/__document__") else short_name(self.uri)
+        return SpecError(message, name, self.pointer)
+
+    def __repr__(self) -> str:
+        return f"Ref({self.absolute!r})"
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class SpecFiles:
+    """The files of one document set, parsed on first use and cached."""
+
+    def __init__(
+        self,
+        root: Mapping[str, Any] | str | Path,
+        *,
+        allow_remote: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        base_dir: str | Path | None = None,
+    ) -> None:
+        self.allow_remote = allow_remote
+        self.arguments = arguments
+        self._documents: dict[str, Any] = {}
+        if isinstance(root, Mapping):
+            directory = Path(base_dir) if base_dir is not None else Path.cwd()
+            self.root_uri = (directory.resolve() / "__document__").as_uri()
+            self._documents[self.root_uri] = root
+        else:
+            path = Path(root)
+            if base_dir is not None and not path.is_absolute():
+                path = Path(base_dir) / path
+            self.root_uri = path.resolve().as_uri()
+        self.root = self.document(self.root_uri)
+
+    @property
+    def root_name(self) -> str:
+        return short_name(self.root_uri) if not self.root_uri.endswith("/__document__") else "<document>"
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+    def uris(self) -> Iterator[str]:
+        return iter(self._documents)
+
+    def document(self, uri: str) -> Any:
+        """The parsed content of the file at ``uri`` (without fragment)."""
+        if uri not in self._documents:
+            self._documents[uri] = self._read(uri)
+        return self._documents[uri]
+
+    def _read(self, uri: str) -> Any:
+        scheme = urllib.parse.urlsplit(uri).scheme
+        if scheme == "file":
+            path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(uri).path))
+            try:
+                raw = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise SpecError("file not found", str(path)) from None
+            except (OSError, UnicodeDecodeError) as error:
+                raise SpecError(f"cannot read file: {error}", str(path)) from None
+        elif scheme in ("http", "https"):
+            if not self.allow_remote:
+                raise SpecError(
+                    f"remote $ref to {uri} refused (enable allow_remote_refs to follow it)",
+                    self.root_name,
+                )
+            try:
+                with urllib.request.urlopen(uri, timeout=10) as answer:  # noqa: S310 - opt-in
+                    raw = answer.read().decode("utf-8")
+            except OSError as error:
+                raise SpecError(f"cannot fetch remote $ref: {error}", uri) from None
+        else:
+            raise SpecError(f"unsupported $ref scheme {scheme!r}", uri)
+        if self.arguments:
+            raw = _substitute(raw, self.arguments)
+        return parse_text(raw, short_name(uri))
+
+    def resolve(self, ref: str, at: Ref) -> tuple[Any, Ref]:
+        """Follow one ``$ref`` found at ``at``; returns the target node and where it lives."""
+        if not isinstance(ref, str):
+            raise at.error(f"$ref must be a string, not {type(ref).__name__}")
+        absolute = urllib.parse.urljoin(at.uri, ref) if not ref.startswith("#") else at.uri + ref
+        uri, _, fragment = absolute.partition("#")
+        if uri.startswith("file:") and uri.endswith("/"):
+            uri = uri.rstrip("/")  # 'schemas.yml/#/x' is a file, not a folder (seen in the wild)
+        try:
+            document = self.document(uri)
+        except SpecError as error:
+            raise at.error(f"unresolvable $ref {ref!r}: {error.message}") from None
+        pointer = urllib.parse.unquote(fragment)
+        try:
+            node = _walk(document, pointer)
+        except LookupError:
+            raise at.error(f"unresolvable $ref {ref!r}: no {pointer or '/'} in {short_name(uri)}") from None
+        return node, Ref(uri, pointer)
+
+    def deref(self, node: Any, at: Ref) -> tuple[Any, Ref]:
+        """Follow ``$ref`` chains until a real node (Reference Objects may point to references)."""
+        seen: set[str] = set()
+        while isinstance(node, Mapping) and "$ref" in node:
+            if at.absolute in seen:
+                raise at.error("circular $ref chain")
+            seen.add(at.absolute)
+            node, at = self.resolve(node["$ref"], at)
+        return node, at
+
+
+def _walk(document: Any, pointer: str) -> Any:
+    node = document
+    if not pointer:
+        return node
+    if not pointer.startswith("/"):
+        raise LookupError(pointer)
+    for token in pointer[1:].split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            if not token.isdigit():
+                raise LookupError(token)
+            node = node[int(token)]
+        elif isinstance(node, Mapping):
+            node = node[token]
+        else:
+            raise LookupError(token)
+    return node
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _substitute(text: str, arguments: Mapping[str, Any]) -> str:
+    """Replace ``{{ name }}`` for the names given; everything else is left exactly as written."""
+    return _PLACEHOLDER.sub(lambda match: str(arguments[match[1]]) if match[1] in arguments else match[0], text)
+
+
+def is_absolute_uri(ref: str) -> bool:
+    return bool(_SCHEME.match(ref))

@@ -1,0 +1,53 @@
+"""openapi_aio: spec-first services on aiohttp."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+about: dict[str, str] = {}
+exec((HERE / "openapi_aio" / "__about__.py").read_text(), about)
+
+TESTS = [
+    "pytest>=8",
+    "pytest-aiohttp>=1.1",
+    "pytest-asyncio>=0.23",
+]
+DEV = [*TESTS, "ruff>=0.6", "mypy>=1.10", "types-PyYAML"]
+
+setup(
+    name="openapi-aio",
+    version=about["__version__"],
+    description="Spec-first (API-first) services on aiohttp: the OpenAPI document is the code's contract",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    python_requires=">=3.11",
+    packages=find_packages(include=["openapi_aio", "openapi_aio.*"]),
+    package_data={"openapi_aio": ["py.typed", "spec/metaschemas/*"]},
+    include_package_data=True,
+    install_requires=[
+        "aiohttp>=3.10",
+        "asyncpg>=0.29",
+        "sqlalchemy>=2.0",
+        "alembic>=1.13",
+        "jsonschema>=4.18",
+        "pyyaml>=6.0",
+        "click>=8.1",
+    ],
+    extras_require={
+        "sentry": ["sentry-sdk>=2"],
+        "tests": TESTS,
+        "dev": DEV,
+    },
+    entry_points={"console_scripts": ["openapi-aio=openapi_aio.cli:main"]},
+    classifiers=[
+        "Framework :: AsyncIO",
+        "Framework :: aiohttp",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Typing :: Typed",
+    ],
+)
