@@ -145,6 +145,7 @@ def test_ambiguous_templates_are_a_startup_error():
         return {"get": {"operationId": f"{H}root_{name}", "parameters": [parameter], "responses": OK}}
 
     paths = {"/a/{x}": operation("x"), "/a/{y}": operation("y")}
+    with pytest.raises(openapi_aio.InvalidSpecification) as raised:
         openapi_aio.setup(web.Application(), document(paths), stub=True)
     assert "GET /a/{y} is ambiguous with GET /a/{x}" in str(raised.value)
     assert "#/paths/~1a~1{y}/get" in str(raised.value)
