@@ -1,0 +1,140 @@
+"""Handlers for tests/test_handlers.py: every return convention and calling style."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import threading
+import uuid
+from http import HTTPStatus
+
+from aiohttp import web
+
+from openapi_aio import NoContent, ProblemException
+
+
+async def value() -> dict:
+    return {"kind": "value"}
+
+
+async def with_status() -> tuple:
+    return {"kind": "created"}, 201
+
+
+async def with_http_status() -> tuple:
+    return {"kind": "accepted"}, HTTPStatus.ACCEPTED
+
+
+async def with_headers() -> tuple:
+    return {"kind": "headers"}, 200, {"X-Thing": "1"}
+
+
+async def body_and_headers() -> tuple:
+    return {"kind": "body+headers"}, {"X-Other": "2"}
+
+
+async def none() -> None:
+    return None
+
+
+async def no_content() -> object:
+    return NoContent
+
+
+async def no_content_status() -> tuple:
+    return NoContent, 202
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(status=200, headers={"Content-Type": "text/csv"})
+    await response.prepare(request)
+    await response.write(b"a,b\n1,2\n")
+    return response
+
+
+async def aiohttp_response() -> web.Response:
+    return web.Response(text="raw", status=203)
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+async def types() -> dict:
+    return {
+        "datetime": datetime.datetime(2024, 5, 1, 12, 30, tzinfo=datetime.UTC),
+        "date": datetime.date(2024, 5, 1),
+        "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "decimal": decimal.Decimal("10.10"),
+        "dataclass": Point(1, 2),
+        "enum": Color.RED,
+    }
+
+
+async def text() -> str:
+    return "plain words"
+
+
+async def only_201() -> dict:
+    return {"created": True}
+
+
+async def negotiated() -> dict:
+    return {"format": "either"}
+
+
+def sync_handler(name: str) -> dict:
+    # Runs in the executor: never on the event loop's thread.
+    return {"name": name, "on_loop_thread": threading.current_thread() is threading.main_thread()}
+
+
+async def crash() -> dict:
+    raise RuntimeError("secret internal detail")
+
+
+async def problem() -> dict:
+    raise ProblemException(409, detail="pet 'rex' exists", type="https://example.com/conflict", pet="rex")
+
+
+async def http_exception() -> dict:
+    raise web.HTTPConflict(text="already there")
+
+
+async def redirect() -> dict:
+    raise web.HTTPFound("/elsewhere")
+
+
+async def custom_error() -> dict:
+    raise KeyError("missing")
+
+
+class Greeter:
+    async def greet(self, name: str) -> dict:
+        return {"greeting": f"hello {name}"}
+
+
+greeter = Greeter()
+
+
+class CallableHandler:
+    async def __call__(self) -> dict:
+        return {"callable": True}
+
+
+callable_handler = CallableHandler()
+
+
+async def needs_unknown(unknown_thing: str) -> dict:
+    return {}
+
+
+async def ignores_parameters() -> dict:
+    return {"ignored": True}

@@ -1,0 +1,185 @@
+"""The command lines, run as users run them: real processes on a real port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from click.testing import CliRunner
+from conftest import SPECS
+
+from openapi_aio import App
+from openapi_aio.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CONNEXION_APP = SPECS / "connexion_app"
+MINIMAL = """\
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      responses: {'200': {description: ok}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            out = process.stdout.read().decode() if process.stdout else ""
+            raise AssertionError(f"server exited with {process.returncode}:\n{out}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listened on port {port} within {timeout}s")
+
+
+def start(args: list[str], cwd: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_for_port(port, process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+    if process.stdout:
+        process.stdout.close()
+
+
+@pytest.fixture
+def connexion_server() -> Iterator[str]:
+    port = free_port()
+    process = start(
+        [sys.executable, "-m", "openapi_aio", "run", "openapi.yaml", "--port", str(port)], CONNEXION_APP, port
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/openapi"
+    finally:
+        stop(process)
+
+
+async def test_connexion_style_app_runs_unchanged(connexion_server):
+    base = connexion_server
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/greeting/dave") as response:
+            assert response.status == 200
+            assert response.content_type == "text/plain"
+            assert await response.text() == "Hello dave"
+        async with http.put(f"{base}/pets/1", json={"name": "rex", "animal_type": "dog"}) as response:
+            assert response.status == 201
+        async with http.put(f"{base}/pets/1", json={"name": "rex", "animal_type": "dog"}) as response:
+            assert response.status == 200
+        async with http.put(f"{base}/pets/2", json={"name": "tom", "animal_type": "cat"}) as response:
+            assert response.status == 201
+        async with http.get(f"{base}/pets", params={"animal_type": "dog"}) as response:
+            assert await response.json() == [{"name": "rex", "animal_type": "dog", "id": 1}]
+        async with http.get(f"{base}/pets", params={"limit": "1"}) as response:
+            assert len(await response.json()) == 1
+        async with http.get(f"{base}/pets/1") as response:
+            assert (await response.json())["name"] == "rex"
+        async with http.get(f"{base}/pets/99") as response:
+            assert response.status == 404
+            assert await response.json() == "Not found"
+        async with http.get(f"{base}/pets/rex") as response:  # Connexion: 404; the spec: a bad value
+            assert response.status == 400
+            assert (await response.json())["errors"][0]["name"] == "pet_id"
+        async with http.delete(f"{base}/pets/1") as response:
+            assert response.status == 204
+        async with http.delete(f"{base}/pets/1") as response:
+            assert response.status == 404
+        async with http.patch(f"{base}/pets/1") as response:
+            assert response.status == 405
+            assert response.headers["Allow"] == "DELETE, GET, HEAD, PUT"
+
+
+def test_run_reports_a_broken_document_without_traceback(tmp_path):
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    get:\n      responses: {}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "openapi_aio", "run", str(spec)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "openapi.yaml#/paths/~1a~1{id}/get: path placeholder {id} has no 'in: path' parameter" in result.stderr
+
+
+def test_run_stub_flag_and_options_are_accepted(tmp_path):
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(MINIMAL)
+    result = CliRunner().invoke(main, ["run", "--help"])
+    assert result.exit_code == 0
+    for flag in ("--mock", "--stub", "--validate-responses", "--strict-validation", "--base-path", "-v"):
+        assert flag in result.output
+
+
+def test_run_without_handlers_fails_unless_stubbed(tmp_path):
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(MINIMAL)
+    result = CliRunner().invoke(main, ["run", str(spec)])
+    assert result.exit_code == 1
+    assert "GET /a has no handler" in result.output
+
+
+def test_openapi_aio_console_script_serves(tmp_path):
+    port = free_port()
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(MINIMAL)
+    script = Path(sys.executable).parent / "openapi-aio"
+    process = start([str(script), "run", str(spec), "--stub", "--port", str(port), "--base-path", "/x"], tmp_path, port)
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"GET /x/a HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 501")
+        assert b"application/problem+json" in answer
+    finally:
+        stop(process)
+
+
+def test_example_app_serve_command():
+    port = free_port()
+    process = start([sys.executable, "example_app/main.py", "serve", "--port", str(port)], ROOT, port)
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert b'"status":"ok"' in answer
+    finally:
+        stop(process)
+
+
+def test_app_cli_accepts_user_commands():
+    app = App()
+
+    @app.cli.command()
+    def hello() -> None:
+        print("hello from a user command")
+
+    result = CliRunner().invoke(app.cli, ["hello"])
+    assert result.exit_code == 0
+    assert result.output == "hello from a user command\n"
+    assert "serve" in CliRunner().invoke(app.cli, ["--help"]).output
