@@ -42,12 +42,13 @@ class HandlerCall:
     ) -> None:
         self.function = function
         self.label = label
-        target = function.__call__ if _is_callable_object(function) else function
+        target = type(function).__call__ if _is_callable_object(function) else function
         self.is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(function)
         try:
             signature = inspect.signature(function)
         except (TypeError, ValueError):  # builtins and some C callables
-            self.accepts_all, self.accepted, self.wants_request = True, frozenset(), False
+            self.accepts_all, self.wants_request = True, False
+            self.accepted: frozenset[str] = frozenset()
             return
         parameters = signature.parameters.values()
         self.accepts_all = any(p.kind is p.VAR_KEYWORD for p in parameters)

@@ -57,7 +57,7 @@ def find_handler(
     handlers: Mapping[type[BaseException], ExceptionHandler], error: BaseException
 ) -> ExceptionHandler | None:
     for cls in type(error).__mro__:
-        handler = handlers.get(cls)  # type: ignore[call-overload]
+        handler = handlers.get(cls)
         if handler is not None:
             return handler
     return None

@@ -102,9 +102,9 @@ class Router(Generic[T]):
             for index, part in enumerate(re.split(r"(\{[^{}/]+\})", segment))
             if part
         )
-        for pattern, _, child in node.patterns:
+        for pattern, _, existing in node.patterns:
             if pattern.pattern == f"^{source}$":
-                return child
+                return existing
         child: _Node[T] = _Node()
         node.patterns.append((re.compile(f"^{source}$"), tuple(_PLACEHOLDER.findall(segment)), child))
         return child

@@ -1,0 +1,59 @@
+"""The App factory and the aiohttp plugin: documents found beside the module, several APIs, options."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+from conftest import SPECS, document
+
+import openapi_aio
+from openapi_aio import App, Options
+
+OK = {"200": {"description": "ok"}}
+
+
+async def test_app_finds_documents_relative_to_its_module(aiohttp_client, monkeypatch):
+    monkeypatch.syspath_prepend(str(SPECS / "connexion_app"))  # where its handler module lives
+    app = App("conftest", specification_dir="specs/connexion_app")
+    assert app.specification_dir == SPECS / "connexion_app"
+    api = app.add_api("openapi.yaml")
+    assert api.base_path == "/openapi"
+    client = await aiohttp_client(app.web_app)
+    assert await (await client.post("/openapi/greeting/ada")).text() == "Hello ada"
+
+
+async def test_app_serves_several_apis_with_their_own_options(aiohttp_client):
+    app = App(stub=True)
+    app.add_api(document({"/a": {"get": {"responses": OK}}}), base_path="/v1")
+    app.add_api(
+        document({"/a": {"get": {"operationId": "specs.core.handlers.value", "responses": OK}}}),
+        base_path="/v2",
+        stub=False,
+    )
+    assert [api.options.stub for api in app.apis] == [True, False]  # per-API override
+    client = await aiohttp_client(app.web_app)
+    assert (await client.get("/v1/a")).status == 501
+    assert await (await client.get("/v2/a")).json() == {"kind": "value"}
+
+
+def test_unknown_option_is_a_type_error():
+    with pytest.raises(TypeError, match="unknown option"):
+        openapi_aio.setup(web.Application(), document({}), no_such_option=True)
+
+
+def test_options_are_frozen_and_replace_keeps_unset():
+    options = Options(pythonic_params=True)
+    with pytest.raises(AttributeError):
+        options.stub = True  # type: ignore[misc]
+    assert options.replace(stub=True, pythonic_params=None).pythonic_params is True
+
+
+def test_routes_listing():
+    api = openapi_aio.setup(
+        web.Application(),
+        document({"/a": {"get": {"operationId": "specs.core.handlers.value", "responses": OK}}}),
+        base_path="/x",
+    )
+    [(method, path, operation)] = api.routes()
+    assert (method, path) == ("GET", "/x/a")
+    assert operation.bound_to == "specs.core.handlers.value"
