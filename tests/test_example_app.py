@@ -1,0 +1,52 @@
+"""The example task tracker, driven over HTTP as a user of the service would."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "example_app"
+
+
+@pytest.fixture
+async def client(aiohttp_client, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    spec = importlib.util.spec_from_file_location("example_main", EXAMPLE / "main.py")
+    assert spec is not None
+    assert spec.loader is not None
+    main = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "example_main", main)  # App(__name__) finds its folder here
+    spec.loader.exec_module(main)
+    # A fresh store per test: the handlers keep tasks in module state.
+    sys.modules.pop("tasks.api", None)
+    return await aiohttp_client(main.create_app().web_app)
+
+
+async def test_task_lifecycle(client):
+    created = await client.post("/api/v1/tasks", json={"title": "write docs", "tags": ["docs"]})
+    assert created.status == 201
+    task = await created.json()
+    assert created.headers["Location"] == f"/api/v1/tasks/{task['id']}"
+    assert task["title"] == "write docs"
+    assert task["done"] is False
+
+    listed = await client.get("/api/v1/tasks", params={"tag": "docs", "done": "false"})
+    assert [t["id"] for t in await listed.json()] == [task["id"]]
+    assert await (await client.get("/api/v1/tasks", params={"done": "true"})).json() == []
+
+    assert (await (await client.get(f"/api/v1/tasks/{task['id']}")).json())["title"] == "write docs"
+    assert (await client.delete(f"/api/v1/tasks/{task['id']}")).status == 204
+    missing = await client.get(f"/api/v1/tasks/{task['id']}")
+    assert missing.status == 404
+    assert (await missing.json())["detail"] == f"task {task['id']} does not exist"
+
+
+async def test_bad_input_is_a_problem(client):
+    response = await client.get("/api/v1/tasks/abc")
+    assert response.status == 400
+    assert (await response.json())["errors"] == [{"in": "path", "name": "taskId", "message": "'abc' is not an integer"}]
+    wrong_type = await client.post("/api/v1/tasks", data="title=x", headers={"Content-Type": "text/plain"})
+    assert wrong_type.status == 415
