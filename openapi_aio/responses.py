@@ -8,6 +8,7 @@ per operation from its declared responses, and per request from ``Accept`` when 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Final
@@ -98,7 +99,7 @@ class Responder:
         headers: Mapping[str, str] | None = None
         if isinstance(result, tuple):
             result, status, headers = _unpack(result)
-        if result is None or result is NoContent:
+        if result is None or result is NoContent or (type(result) is object and _is_connexion_no_content(result)):
             response = web.Response(status=status or (204 if status is None else status))
         else:
             media_type = self.media_type(request)
@@ -109,6 +110,13 @@ class Responder:
         if headers:
             response.headers.update(headers)
         return response
+
+
+def _is_connexion_no_content(result: object) -> bool:
+    """Connexion's ``NoContent`` is a bare ``object()``: handler modules written for Connexion
+    that still import it keep working."""
+    connexion = sys.modules.get("connexion")
+    return connexion is not None and result is getattr(connexion, "NoContent", None)
 
 
 def _unpack(result: tuple[Any, ...]) -> tuple[Any, int | None, Mapping[str, str] | None]:

@@ -238,3 +238,21 @@ async def test_app_level_middlewares_still_run(aiohttp_client):
     client = await aiohttp_client(app)
     assert (await client.get("/value")).status == 200
     assert seen == ["/value"]
+
+
+async def test_connexion_no_content_marker_is_recognised(serve, monkeypatch):
+    import types
+
+    fake_connexion = types.ModuleType("connexion")
+    fake_connexion.NoContent = object()  # how Connexion defines it
+    monkeypatch.setitem(__import__("sys").modules, "connexion", fake_connexion)
+
+    async def handler() -> tuple:
+        return fake_connexion.NoContent, 201
+
+    client = await serve(
+        document({"/x": {"get": {"responses": {"201": {"description": "ok"}}}}}), resolver=lambda op: handler
+    )
+    response = await client.get("/x")
+    assert response.status == 201
+    assert await response.read() == b""
