@@ -1,12 +1,15 @@
 """The stage that turns the request into the handler's keyword arguments.
 
 Parameters and body are read together, so a request with a bad path value *and* a bad body hears
-about both in one 400. Parameters with a document default get it when absent; optional ones without
-a default are simply not passed, so the function's own default applies.
+about both in one 400. Parameters with a document default get it when absent (a copy, so a handler
+changing a default list changes it for that request only); optional ones without a default are
+simply not passed, so the function's own default applies. Header parameters the specification says
+to ignore (``Accept``, ``Content-Type``, ``Authorization``) are neither read nor required.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -44,7 +47,8 @@ def read_parameters(
             continue
         if value is MISSING:
             if reader.default is not MISSING:
-                arguments[reader.argument] = reader.default
+                default = reader.default
+                arguments[reader.argument] = copy.deepcopy(default) if isinstance(default, list | dict) else default
             elif reader.required:
                 violations.append(
                     Violation(reader.location, reader.name, f"required {reader.location} parameter is missing")
@@ -54,7 +58,11 @@ def read_parameters(
 
 
 def stage(operation: Operation, call: Handler) -> Handler:
-    readers = operation.parameters
+    readers = tuple(reader for reader in operation.parameters if not reader.ignored)
+    query_names = [reader.name for reader in readers if reader.location == "query"]
+    for reader in readers:
+        if reader.location == "query":
+            reader.reserve(query_names)
     body = operation.body
     if not readers and body is None:
 

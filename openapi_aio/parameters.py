@@ -12,7 +12,7 @@ import builtins
 import json
 import keyword
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from multidict import MultiMapping
@@ -69,21 +69,35 @@ def _types(schema: Mapping[str, Any]) -> list[str]:
     return []
 
 
+# Python's int() and float() also take "1_000", " 7 ", "nan", "Infinity" and non-ASCII digits ("١٢");
+# none of them is an integer or a number in a URL, so the text must look like one first.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _cast_integer(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise CastError(f"{value!r} is not an integer") from None
+    if not isinstance(value, str) or not _INTEGER.fullmatch(value):
+        raise CastError(f"{value!r} is not an integer")
+    return _int(value)
 
 
 def _cast_number(value: str) -> float | int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise CastError(f"{value!r} is not a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    """A float, or an int when the text is integral (exact, where a float would round)."""
+    if not isinstance(value, str) or not _NUMBER.fullmatch(value):
+        raise CastError(f"{value!r} is not a number")
+    if _INTEGER.fullmatch(value):
+        return _int(value)
+    number = float(value)
+    if number in (float("inf"), float("-inf")):
         raise CastError(f"{value!r} is not a finite number")
-    return int(number) if re.fullmatch(r"[+-]?\d+", value.strip()) else number
+    return number
+
+
+def _int(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:  # longer than sys.get_int_max_str_digits()
+        raise CastError(f"{digits[:20]!r}... has too many digits") from None
 
 
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
@@ -99,7 +113,7 @@ def _cast_boolean(value: str) -> bool:
 def caster_for(schema: Mapping[str, Any]) -> Caster:
     """A function turning one raw string into the schema's primitive type."""
     types = _types(schema)
-    nullable = schema.get("nullable") or "null" in (schema.get("type") or [])
+    nullable = _nullable(schema)
     if not types or "string" in types:
         return _identity
     casters = [c for c in (_PRIMITIVES.get(t) for t in types) if c is not None]
@@ -118,6 +132,11 @@ def caster_for(schema: Mapping[str, Any]) -> Caster:
         raise error  # type: ignore[misc]
 
     return cast
+
+
+def _nullable(schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    return bool(schema.get("nullable")) or kind == "null" or (isinstance(kind, list) and "null" in kind)
 
 
 def _identity(value: Any) -> Any:
@@ -144,6 +163,8 @@ def object_caster(schema: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], di
 # --- splitting by style ---
 
 _DELIMITERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|", "tabDelimited": "\t"}
+# Query styles whose exploded arrays are repeated parameters (?id=1&id=2), as swagger-js sends them.
+_REPEATED = frozenset(("form", "spaceDelimited", "pipeDelimited", "tabDelimited"))
 
 
 def _pairs_to_object(parts: list[str]) -> dict[str, str]:
@@ -162,6 +183,27 @@ def _exploded_object(parts: list[str]) -> dict[str, str]:
     return result
 
 
+# Header parameters named Accept, Content-Type or Authorization "SHALL be ignored" (OpenAPI 3):
+# content negotiation and security own those headers.
+IGNORED_HEADERS = frozenset(("accept", "content-type", "authorization"))
+
+
+class _Empty:
+    """How a reader treats an empty raw value (``?limit=``) other than by converting it."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_CONVERT = _Empty("CONVERT")  # like any value: "" for strings, [] for arrays, None when nullable
+_REJECT = _Empty("REJECT")  # a typed value that is empty and not allowed to be
+
+
 class ParameterReader:
     """Compiled reading of one parameter.
 
@@ -172,10 +214,13 @@ class ParameterReader:
     __slots__ = (
         "_cast_item",
         "_cast_object",
+        "_empty",
         "_kind",
         "_read",
+        "_reserved",
         "argument",
         "default",
+        "ignored",
         "location",
         "name",
         "required",
@@ -189,6 +234,7 @@ class ParameterReader:
         self.argument = argument_name(spec.name, pythonic)
         self.required = spec.required
         self.default = spec.default
+        self.ignored = spec.location == "header" and spec.name.lower() in IGNORED_HEADERS
         schema = spec.schema
         types = _types(schema)
         self._kind = "array" if "array" in types else "object" if "object" in types else "primitive"
@@ -197,65 +243,108 @@ class ParameterReader:
             caster_for(items if isinstance(items, Mapping) else {}) if self._kind == "array" else caster_for(schema)
         )
         self._cast_object = object_caster(schema)
+        self._reserved: frozenset[str] = frozenset()
+        self._empty = self._empty_value()
         self._read = self._compile()
 
     def read(self, source: Any) -> Any:
         return self._read(source)
 
+    def reserve(self, names: Iterable[str]) -> None:
+        """Name the query parameters the operation's other parameters own.
+
+        A free-form exploded object (``style: form``, ``explode: true``, no fixed properties) is
+        made of every query parameter of the request, except these.
+        """
+        self._reserved = frozenset(names) - {self.name}
+        self._read = self._compile()
+
+    def _empty_value(self) -> Any:
+        """What ``?limit=`` reads as when the schema's type cannot be empty.
+
+        ``allowEmptyValue`` lets the parameter be sent empty: an optional one is then as good as
+        absent (its default applies), a required one is present without a value (``None``).
+        """
+        if self._kind != "primitive" or self._cast_item is _identity or _nullable(self.spec.schema):
+            return _CONVERT
+        if self.spec.allow_empty_value:
+            return None if self.required and self.default is MISSING else MISSING
+        return _REJECT
+
     def _compile(self) -> Callable[[Any], Any]:
         spec = self.spec
         if spec.content_type is not None:  # e.g. a JSON document in a query parameter
-            return self._single(lambda raw: _json_value(raw))
+            return self._single(_json_value if _is_json(spec.content_type) else _identity)
         if spec.location == "path":
             return self._path_reader()
         if spec.location == "query" and self._kind == "object":
             if spec.style == "deepObject":
                 return self._deep_object
             if spec.explode:
-                return self._exploded_query_object
-        if spec.location == "query" and self._kind == "array" and spec.explode and spec.style == "form":
+                return self._exploded_query_object()
+        if spec.location == "query" and self._kind == "array" and spec.explode and spec.style in _REPEATED:
             return self._multi
-        if spec.location == "header" and self._kind == "object":
-            return self._single(self._simple_object)
-        return self._single(self._split_value)
+        return self._single(self._converter())
 
-    # primitives and arrays from one raw string
+    # one raw string: primitives, delimited arrays and objects
 
     def _single(self, convert: Callable[[str], Any]) -> Callable[[Any], Any]:
-        name = self.name
-        allow_empty = self.spec.allow_empty_value
-        kind = self._kind
+        get = self._getter()
+        empty = self._empty
 
         def read(source: Any) -> Any:
-            raw = source.get(name)
+            raw = get(source)
             if raw is None:
                 return MISSING
-            if raw == "" and kind == "primitive" and self._cast_item is not _identity:
-                if allow_empty:
-                    return MISSING
-                raise CastError("empty value")
+            if raw == "" and empty is not _CONVERT:
+                if empty is _REJECT:
+                    raise CastError("empty value")
+                return empty
             return convert(raw)
 
         return read
 
-    def _split_value(self, raw: str) -> Any:
-        if self._kind == "array":
-            if raw == "":
-                return []
-            delimiter = _DELIMITERS.get(self.spec.style, ",")
-            return [self._cast_item(part) for part in raw.split(delimiter)]
-        if self._kind == "object":
-            return self._cast_object(_pairs_to_object(raw.split(",")))
-        return self._cast_item(raw)
+    def _getter(self) -> Callable[[Any], str | None]:
+        name = self.name
+        if self.location == "header" and self._kind != "primitive":
 
-    def _simple_object(self, raw: str) -> Any:
-        parts = raw.split(",")
-        return self._cast_object(_exploded_object(parts) if self.spec.explode else _pairs_to_object(parts))
+            def joined(headers: MultiMapping[str]) -> str | None:
+                # Repeated header lines are one comma-separated list (RFC 9110 section 5.3).
+                values = headers.getall(name, None)
+                return None if values is None else ",".join(values)
+
+            return joined
+        return lambda source: source.get(name)
+
+    def _converter(self) -> Callable[[str], Any]:
+        if self._kind == "primitive":
+            return self._cast_item
+        delimiter = _DELIMITERS.get(self.spec.style, ",")
+        if self.location == "header":  # HTTP lists allow spaces around commas (RFC 9110 section 5.6.1)
+
+            def split(raw: str) -> list[str]:
+                return [part.strip() for part in raw.split(delimiter)]
+
+        else:
+
+            def split(raw: str) -> list[str]:
+                return raw.split(delimiter)
+
+        cast_item, cast_object = self._cast_item, self._cast_object
+        if self._kind == "array":
+            return lambda raw: [cast_item(part) for part in split(raw)] if raw else []
+        # Only simple style (headers) explodes an object within one value: "R=100,G=200".
+        to_object = _exploded_object if self.spec.explode and self.spec.style == "simple" else _pairs_to_object
+        return lambda raw: cast_object(to_object(split(raw))) if raw else {}
+
+    # several query parameters
 
     def _multi(self, source: MultiMapping[str]) -> Any:
         values = source.getall(self.name, None)
         if values is None:
             return MISSING
+        if values == [""]:  # "?ids=": the empty array
+            return []
         return [self._cast_item(value) for value in values]
 
     def _deep_object(self, source: MultiMapping[str]) -> Any:
@@ -267,34 +356,49 @@ class ParameterReader:
         }
         return self._cast_object(found) if found else MISSING
 
-    def _exploded_query_object(self, source: MultiMapping[str]) -> Any:
-        properties = self.spec.schema.get("properties") or {}
-        if properties and not self.spec.schema.get("additionalProperties"):
-            found = {key: source[key] for key in properties if key in source}
-        else:
-            found = dict(source)  # free-form: every query parameter belongs to it
-        return self._cast_object(found) if found else MISSING
+    def _exploded_query_object(self) -> Callable[[MultiMapping[str]], Any]:
+        schema = self.spec.schema
+        properties = tuple(schema.get("properties") or ())
+        cast = self._cast_object
+        if properties and not schema.get("additionalProperties"):
+
+            def read(source: MultiMapping[str]) -> Any:
+                found = {key: source[key] for key in properties if key in source}
+                return cast(found) if found else MISSING
+
+            return read
+
+        reserved = self._reserved
+
+        def read_free_form(source: MultiMapping[str]) -> Any:
+            found = {
+                key: source[key] for key in source if key not in reserved and key.partition("[")[0] not in reserved
+            }
+            return cast(found) if found else MISSING
+
+        return read_free_form
 
     # path styles: simple (default), label (".x"), matrix (";name=x")
 
     def _path_reader(self) -> Callable[[Any], Any]:
-        style, explode, name = self.spec.style, self.spec.explode, self.name
+        style, explode, name, kind = self.spec.style, self.spec.explode, self.name, self._kind
 
         def unwrap(raw: str) -> str | list[str]:
             if style == "label":
                 if not raw.startswith("."):
                     raise CastError("a label-style value starts with '.'")
-                return raw[1:].split(".") if explode else raw[1:]
+                # Exploded arrays and objects are dot-separated; a primitive may hold dots (".2.5").
+                return raw[1:].split(".") if explode and kind != "primitive" and raw != "." else raw[1:]
             if style == "matrix":
                 if not raw.startswith(";"):
                     raise CastError("a matrix-style value starts with ';'")
                 pairs = [part.partition("=") for part in raw[1:].split(";")]
-                if self._kind == "object" and explode:
+                if kind == "object" and explode:
                     return [f"{k}={v}" for k, _, v in pairs]
                 values = [v for k, _, v in pairs if k == name]
                 if not values:
                     raise CastError(f"expected ;{name}=...")
-                return values if explode and self._kind == "array" else values[0]
+                return values if explode and kind == "array" else values[0]
             return raw
 
         def read(source: Mapping[str, str]) -> Any:
@@ -302,21 +406,29 @@ class ParameterReader:
             if raw is None:
                 return MISSING
             value = unwrap(raw)
+            if kind == "primitive":
+                return self._cast_item(value)
+            if value == "":
+                return [] if kind == "array" else {}
             parts = value if isinstance(value, list) else value.split(",")
-            if self._kind == "array":
+            if kind == "array":
                 return [self._cast_item(part) for part in parts]
-            if self._kind == "object":
-                exploded = explode and (style != "matrix" or isinstance(value, list))
-                return self._cast_object(_exploded_object(parts) if exploded else _pairs_to_object(parts))
-            return self._cast_item(value if isinstance(value, str) else ",".join(value))
+            exploded = explode and (style != "matrix" or isinstance(value, list))
+            return self._cast_object(_exploded_object(parts) if exploded else _pairs_to_object(parts))
 
         return read
+
+
+def _is_json(media_type: str) -> bool:
+    """Like :func:`openapi_aio.body.is_json` (which imports this module)."""
+    essence = media_type.split(";", 1)[0].strip().lower()
+    return essence == "application/json" or essence.endswith("+json")
 
 
 def _json_value(raw: str) -> Any:
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested deeper than Python recurses
         raise CastError("not valid JSON") from None
 
 

@@ -1,0 +1,1 @@
+"""Operations and handlers exercising parameter styles and request bodies."""
