@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
 from . import pipeline
 from .errors import InvalidSpecification, MethodNotAllowed, NotFound, ResolverError, SpecError
-from .keys import APIS, OPERATION
+from .keys import APIS, OPERATION, PATH_VALUES
 from .operation import Operation
 from .options import Options
 from .problems import problem_stage
@@ -121,8 +122,11 @@ class Api:
         operation = match.target
         if operation is None:
             raise MethodNotAllowed(match.allowed, detail=f"{request.method} is not allowed on {match.template}")
-        request.match_info.pop("tail", None)
-        request.match_info.update(match.params)
+        match_info = request.match_info
+        match_info.pop("tail", None)
+        for name, value in match.params.items():
+            match_info[name] = unquote(value) if "%" in value else value
+        request[PATH_VALUES] = match.params
         request[OPERATION] = operation
         return await operation.handle(request)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .errors import BadRequest, Violation
-from .keys import ARGUMENTS
+from .keys import ARGUMENTS, PATH_VALUES
 from .parameters import CastError, ParameterReader
 from .spec.model import MISSING
 
@@ -28,7 +28,7 @@ __all__ = ["read_parameters", "stage"]
 
 def _source(request: web.Request, location: str) -> Any:
     if location == "path":
-        return request.match_info
+        return request[PATH_VALUES]
     if location == "query":
         return request.query
     if location == "header":

@@ -21,7 +21,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDict, MultiMapping
 
 from .errors import UnsupportedMediaType, Violation
-from .parameters import _DELIMITERS, Caster, CastError, _identity, _types, caster_for, sanitize
+from .parameters import _DELIMITERS, Caster, CastError, _identity, _types, argument_name, caster_for, sanitize
 from .spec.model import MISSING, BodySpec, MediaTypeSpec
 
 __all__ = ["BodyReader", "is_json", "media_type_essence"]
@@ -123,9 +123,10 @@ def _pointer(name: str) -> str:
 class BodyReader:
     """Compiled body handling for one operation."""
 
-    def __init__(self, spec: BodySpec) -> None:
+    def __init__(self, spec: BodySpec, *, pythonic: bool = False) -> None:
         self.spec = spec
         self.name = sanitize(spec.name) or "body"
+        self.pythonic = pythonic
         self.required = spec.required
         self._exact: dict[str, MediaTypeSpec] = {}
         self._wildcards: list[tuple[re.Pattern[str], MediaTypeSpec]] = []
@@ -210,7 +211,7 @@ class BodyReader:
         if essence not in _STANDARD_FORMS and essence.endswith("form-data"):
             form = _in_memory(form)
         fields, violations = decoder.decode(form)
-        arguments = {sanitize(name): value for name, value in fields.items()}
+        arguments = {argument_name(name, self.pythonic): value for name, value in fields.items()}
         return fields, arguments, violations
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .body import BodyReader
 from .handlers import HandlerCall
-from .parameters import ParameterReader
+from .parameters import ParameterReader, argument_name
 from .responses import Responder
 from .spec.model import OperationSpec
 
@@ -42,8 +42,12 @@ class Operation:
 
     @classmethod
     def compile(cls, spec: OperationSpec, options: Options, base_path: str) -> Operation:
-        readers = tuple(ParameterReader(p, pythonic=options.pythonic_params) for p in spec.parameters)
-        body = BodyReader(spec.body) if spec.body is not None else None
+        readers = tuple(
+            reader
+            for reader in (ParameterReader(p, pythonic=options.pythonic_params) for p in spec.parameters)
+            if not reader.ignored  # Accept / Content-Type / Authorization header parameters
+        )
+        body = BodyReader(spec.body, pythonic=options.pythonic_params) if spec.body is not None else None
         return cls(spec, options, base_path, readers, body, Responder(spec))
 
     @property
@@ -57,7 +61,7 @@ class Operation:
             names.add(self.body.name)
             if self.spec.body is not None and self.spec.body.form:
                 for media in self.spec.body.content.values():
-                    names.update(_form_fields(media.schema))
+                    names.update(_form_fields(media.schema, self.options.pythonic_params))
         return names
 
     def bind(self, function: Callable[..., Any]) -> None:
@@ -65,8 +69,6 @@ class Operation:
         self.bound_to = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', function)}"
 
 
-def _form_fields(schema: Any) -> list[str]:
-    from .parameters import sanitize
-
+def _form_fields(schema: Any, pythonic: bool) -> list[str]:
     properties = (schema or {}).get("properties") or {}
-    return [sanitize(name) for name in properties]
+    return [argument_name(name, pythonic) for name in properties]

@@ -14,6 +14,7 @@ import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from multidict import MultiMapping
 
@@ -402,19 +403,22 @@ class ParameterReader:
             return raw
 
         def read(source: Mapping[str, str]) -> Any:
+            # Values arrive still percent-encoded: split by the style first, then decode, so an
+            # encoded delimiter ("a%2Cb") stays inside its item (RFC 6570).
             raw = source.get(name)
             if raw is None:
                 return MISSING
             value = unwrap(raw)
             if kind == "primitive":
-                return self._cast_item(value)
+                return self._cast_item(unquote(value if isinstance(value, str) else ",".join(value)))
             if value == "":
                 return [] if kind == "array" else {}
             parts = value if isinstance(value, list) else value.split(",")
             if kind == "array":
-                return [self._cast_item(part) for part in parts]
+                return [self._cast_item(unquote(part)) for part in parts]
             exploded = explode and (style != "matrix" or isinstance(value, list))
-            return self._cast_object(_exploded_object(parts) if exploded else _pairs_to_object(parts))
+            pairs = _exploded_object(parts) if exploded else _pairs_to_object(parts)
+            return self._cast_object({unquote(key): unquote(item) for key, item in pairs.items()})
 
         return read
 

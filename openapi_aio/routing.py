@@ -111,7 +111,8 @@ class Router(Generic[T]):
 
     def resolve(self, path: str, method: str) -> Match[T] | None:
         """The target for ``path`` (relative to the base path, still percent-encoded) and
-        ``method``; ``None`` when no template matches at all."""
+        ``method``; ``None`` when no template matches at all. Parameter values are returned
+        still encoded: only their style knows where an encoded delimiter belongs."""
         if self.ignore_trailing_slash and len(path) > 1:
             path = path.rstrip("/") or "/"
         node = self._static.get(path)
@@ -144,13 +145,13 @@ class Router(Generic[T]):
             matched = pattern.match(segment)
             if matched is not None:
                 mark = len(values)
-                values.extend(unquote(value) for value in matched.groups())
+                values.extend(matched.groups())
                 found = self._walk(child, segments, index + 1, values)
                 if found is not None:
                     return found
                 del values[mark:]
         if node.variable is not None and segment:
-            values.append(unquote(segment))
+            values.append(segment)
             found = self._walk(node.variable, segments, index + 1, values)
             if found is not None:
                 return found

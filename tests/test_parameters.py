@@ -10,6 +10,7 @@ import itertools
 from typing import Any
 
 import pytest
+import yarl
 from conftest import document
 from multidict import CIMultiDict
 
@@ -572,3 +573,46 @@ async def test_all_violations_are_reported_together(serve):
         {"in": "cookie", "name": "c", "message": "'z' is not a number"},
     ]
     assert body["detail"] == "invalid path parameter 'id': 'abc' is not an integer (and 3 more)"
+
+
+# --- percent-encoding, ignored headers, pythonic form fields ---
+
+
+async def test_encoded_delimiter_stays_inside_its_path_item(serve, aiohttp_client):
+    client = await serve(document({"/items/{v}": get(path("v", STRS))}))
+    root = client.make_url("/")
+    raw = yarl.URL(f"{root}items/a%2Cb,c", encoded=True)  # sent exactly as written
+    assert await received(await client.session.get(raw)) == {"v": [("str", "a,b"), ("str", "c")]}
+    assert await received(await client.get("/items/caf%C3%A9")) == {"v": [("str", "café")]}
+
+
+async def test_match_info_holds_decoded_values_for_handlers_taking_request(serve):
+    spec = document({"/items/{v}": get(path("v", STR), handler="match_info")})
+    client = await serve(spec)
+    response = await client.get("/items/a%20b")
+    assert response.status == 200, await response.text()
+    assert (await response.json())["match_info"] == {"v": "a b"}
+
+
+async def test_ignored_header_parameters_are_not_supplied_or_warned(serve, caplog):
+    spec = document({"/h": get(header("Accept", STR, required=True), handler="only_limit")})
+    client = await serve(spec)
+    assert "does not accept" not in caplog.text
+    assert (await client.get("/h")).status == 200
+
+
+async def test_pythonic_form_field_arguments(serve):
+    body = {
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "properties": {"petName": {"type": "string"}, "max": {"type": "integer"}}}
+            }
+        }
+    }
+    spec = document(
+        {"/f": {"post": {"operationId": f"{H}echo__{next(_unique)}", "requestBody": body, "responses": OK}}}
+    )
+    client = await serve(spec, pythonic_params=True)
+    got = await received(await client.post("/f", data={"petName": "rex", "max": "3"}))
+    assert got["pet_name"] == ("str", "rex")
+    assert got["max_"] == ("int", 3)

@@ -55,6 +55,10 @@ async def with_request(request: web.Request, q: str = "") -> dict[str, Any]:
     return {"request": plain(request), "q": q}
 
 
+async def match_info(request: web.Request) -> dict[str, Any]:
+    return {"match_info": dict(request.match_info)}
+
+
 async def appends_to_tags(tags: list[str]) -> dict[str, Any]:
     tags.append("added-by-handler")  # must not leak into the next request's default
     return {"tags": tags}
