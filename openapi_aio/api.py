@@ -84,10 +84,12 @@ class Api:
             return
         try:
             function = resolver(operation.spec)
-        except ResolverError:
+        except Exception as error:
             if not (options.stub or options.mock):
-                raise
-            log.warning("%s: no handler (%s); answering 501", operation.spec.label, "import failed")
+                if isinstance(error, ResolverError):
+                    raise
+                raise ResolverError(f"the resolver failed: {error!r}") from error
+            log.warning("%s: no handler (%s); answering 501", operation.spec.label, error)
             function = None
         if function is None:
             if not (options.stub or options.mock):
@@ -107,6 +109,15 @@ class Api:
 
     def mount(self, app: web.Application) -> None:
         """Add this API's routes to ``app`` (one catch-all under the base path)."""
+        if "{" in self.base_path or "}" in self.base_path:
+            raise SpecError(f"base path {self.base_path!r} must not contain placeholders", self.spec.source)
+        for other in app.get(APIS, ()):
+            if other.base_path == self.base_path:
+                raise SpecError(
+                    f"base path {self.base_path or '/'!r} is already served by {other.spec.source}; "
+                    "give one of the APIs another base_path",
+                    self.spec.source,
+                )
         if self.base_path:
             app.router.add_route("*", self.base_path, self.handle)
         app.router.add_route("*", self.base_path + "/{tail:.*}", self.handle)
@@ -133,14 +144,15 @@ class Api:
     def _not_found(self, request: web.Request, path: str) -> web.StreamResponse:
         if self.options.trailing_slash == "redirect":
             other = path.rstrip("/") if path.endswith("/") and path != "/" else path + "/"
-            if self.router.resolve(other, request.method) is not None:
+            match = self.router.resolve(other, request.method)
+            if match is not None and match.target is not None:
                 location = (
                     self.base_path
                     + other
                     + (f"?{request.rel_url.raw_query_string}" if request.rel_url.raw_query_string else "")
                 )
                 raise web.HTTPPermanentRedirect(location)
-        raise NotFound(detail=f"no operation at {self.base_path}{path}")
+        raise NotFound(detail=f"no operation at {request.path}")
 
     def routes(self) -> list[tuple[str, str, Operation]]:
         """(method, full path, operation) for every operation, in document order."""

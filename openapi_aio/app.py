@@ -111,7 +111,7 @@ class App:
     def _build_cli(self) -> click.Group:
         app = self
 
-        @click.group(help=f"Command line of the {self.import_name or 'openapi_aio'} service.")
+        @click.group(help="Run and manage this openapi_aio service.")
         @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
         def cli(verbose: int) -> None:
             configure_logging(verbose)

@@ -23,7 +23,7 @@ def main() -> None:
 @main.command()
 @click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("base_module_path", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--host", "-H", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", "-p", default=8080, type=int, show_default=True)
 @click.option("--base-path", default=None, help="Serve the API here instead of the document's servers/basePath.")
 @click.option(

@@ -12,25 +12,31 @@ import contextvars
 import functools
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
 
 from .errors import ResolverError
+from .keys import TOKEN_INFO, USER
 
-__all__ = ["HandlerCall", "REQUEST_ARGUMENTS"]
+__all__ = ["REQUEST_ARGUMENTS", "SECURITY_ARGUMENTS", "HandlerCall"]
 
 log = logging.getLogger("openapi_aio")
 
-# Arguments a handler may declare besides the operation's own parameters.
-REQUEST_ARGUMENTS = ("request", "user", "token_info", "context_")
+# Arguments a handler may declare besides the operation's own parameters. ``user`` and
+# ``token_info`` exist only where the operation is secured.
+REQUEST_ARGUMENTS = ("request", "context_")
+SECURITY_ARGUMENTS = ("user", "token_info")
 
 
 class HandlerCall:
     """A handler bound to one operation: which arguments to pass, and how to await it."""
 
-    __slots__ = ("accepted", "accepts_all", "function", "is_async", "label", "wants_request")
+    __slots__ = (
+        "accepted", "accepts_all", "context", "function", "is_async", "label",
+        "wants_context", "wants_request", "wants_token_info", "wants_user",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -39,15 +45,18 @@ class HandlerCall:
         label: str,
         supplied: Iterable[str],
         always: Iterable[str] = (),
+        context: Mapping[str, Any] | None = None,
     ) -> None:
         self.function = function
         self.label = label
+        self.context = dict(context or {})
         target = type(function).__call__ if _is_callable_object(function) else function
         self.is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(function)
         try:
             signature = inspect.signature(function)
         except (TypeError, ValueError):  # builtins and some C callables
-            self.accepts_all, self.wants_request = True, False
+            self.accepts_all = True
+            self.wants_request = self.wants_context = self.wants_user = self.wants_token_info = False
             self.accepted: frozenset[str] = frozenset()
             return
         parameters = signature.parameters.values()
@@ -55,6 +64,9 @@ class HandlerCall:
         names = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
         self.accepted = frozenset(names)
         self.wants_request = "request" in names
+        self.wants_context = "context_" in names
+        self.wants_user = "user" in names and "user" in always
+        self.wants_token_info = "token_info" in names and "token_info" in always
         self._check(signature, set(supplied), set(always))
 
     def _check(self, signature: inspect.Signature, supplied: set[str], always: set[str]) -> None:
@@ -66,8 +78,8 @@ class HandlerCall:
         ]
         if missing:
             raise ResolverError(
-                f"{self.label}: handler {_name(self.function)} requires {', '.join(map(repr, missing))}, "
-                f"which the operation never supplies (it supplies: {', '.join(sorted(supplied)) or 'nothing'})"
+                f"handler {_name(self.function)} requires {', '.join(map(repr, missing))}, which "
+                f"{self.label} never supplies (it supplies: {', '.join(sorted(supplied | always)) or 'nothing'})"
             )
         if not self.accepts_all:
             unused = sorted(supplied - self.accepted)
@@ -85,6 +97,12 @@ class HandlerCall:
             kwargs = {name: value for name, value in arguments.items() if name in accepted}
         if self.wants_request:
             kwargs["request"] = request
+        if self.wants_user:
+            kwargs["user"] = request.get(USER)
+        if self.wants_token_info:
+            kwargs["token_info"] = request.get(TOKEN_INFO)
+        if self.wants_context:
+            kwargs["context_"] = {**self.context, "user": request.get(USER), "token_info": request.get(TOKEN_INFO)}
         if self.is_async:
             return self.function(**kwargs)  # type: ignore[no-any-return]
         loop = asyncio.get_running_loop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -10,10 +11,15 @@ if TYPE_CHECKING:
     from .api import Api
     from .operation import Operation
 
-__all__ = ["APIS", "ARGUMENTS", "OPERATION", "PATH_VALUES"]
+__all__ = ["APIS", "ARGUMENTS", "OPERATION", "PATH_VALUES", "RESPONSE_MEDIA_TYPE", "TOKEN_INFO", "USER"]
 
 APIS: web.AppKey[list[Api]] = web.AppKey("openapi_aio.apis", list)
 OPERATION: web.RequestKey[Operation] = web.RequestKey("openapi_aio.operation", object)  # type: ignore[arg-type]
 ARGUMENTS: web.RequestKey[dict[str, Any]] = web.RequestKey("openapi_aio.arguments", dict)
 # Path parameter values as sent (percent-encoded); request.match_info holds them decoded.
-PATH_VALUES: web.RequestKey[dict[str, str]] = web.RequestKey("openapi_aio.path_values", dict)
+PATH_VALUES: web.RequestKey[Mapping[str, str]] = web.RequestKey("openapi_aio.path_values", Mapping)
+# The media type chosen from Accept, set when an operation offers several.
+RESPONSE_MEDIA_TYPE: web.RequestKey[str] = web.RequestKey("openapi_aio.response_media_type", str)
+# Who the security stage authenticated, and what the credentials' checker returned.
+USER: web.RequestKey[Any] = web.RequestKey("openapi_aio.user", object)
+TOKEN_INFO: web.RequestKey[Any] = web.RequestKey("openapi_aio.token_info", object)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .body import BodyReader
-from .handlers import HandlerCall
+from .handlers import SECURITY_ARGUMENTS, HandlerCall
 from .parameters import ParameterReader, argument_name
 from .responses import Responder
 from .spec.model import OperationSpec
@@ -65,7 +65,14 @@ class Operation:
         return names
 
     def bind(self, function: Callable[..., Any]) -> None:
-        self.handler = HandlerCall(function, label=self.spec.label, supplied=self.supplied_arguments())
+        secured = any(self.spec.security or ())  # at least one requirement naming a scheme
+        self.handler = HandlerCall(
+            function,
+            label=self.spec.label,
+            supplied=self.supplied_arguments(),
+            always=SECURITY_ARGUMENTS if secured else (),
+            context={"api_base_path": self.base_path, "operation_id": self.spec.operation_id},
+        )
         self.bound_to = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', function)}"
 
 

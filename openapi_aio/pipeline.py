@@ -50,8 +50,9 @@ def endpoint(operation: Operation) -> Handler:
         return not_implemented
 
     async def call_handler(request: web.Request) -> web.StreamResponse:
+        media_type = responder.media_type(request)  # a 406 before the handler has any effect
         result = await call.call(request, request[ARGUMENTS])
-        return responder.respond(request, result)
+        return responder.respond(request, result, media_type)
 
     return call_handler
 

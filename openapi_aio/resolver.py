@@ -79,7 +79,8 @@ class Resolver:
 
 class RestyResolver(Resolver):
     """Names from REST conventions: ``GET /pets`` -> ``api.pets.search``, ``GET /pets/{id}`` ->
-    ``api.pets.get``, ``POST /pets`` -> ``api.pets.post``, ``/pets/{id}/toys`` -> ``api.pets.toys``.
+    ``api.pets.get``, ``POST /pets`` -> ``api.pets.post``, ``/pets/{id}/toys`` -> ``api.pets.toys``,
+    ``GET /`` -> ``api.get``.
 
     An ``operationId`` still wins when present, as with Connexion's RestyResolver.
     """
@@ -101,7 +102,8 @@ class RestyResolver(Resolver):
         return ".".join([self.default_module_name, *names])
 
     def _function(self, operation: OperationSpec) -> str:
-        is_collection = not operation.path.rstrip("/").endswith("}")
+        path = operation.path.rstrip("/")
+        is_collection = bool(path) and not path.endswith("}")
         if operation.method == "get" and is_collection:
             return self.collection_endpoint_name
         return operation.method

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from .body import is_json, media_type_essence
 from .errors import NotAcceptable
+from .keys import RESPONSE_MEDIA_TYPE
 from .serialization import dumps
 from .spec.model import OperationSpec
 
@@ -82,17 +83,18 @@ class Responder:
         self.negotiates = len(self.offered) > 1
 
     def media_type(self, request: web.Request) -> str:
+        """The response media type for this request; handlers read it as
+        ``request[RESPONSE_MEDIA_TYPE]`` when the operation offers several."""
         if not self.negotiates:
             return self.default_media_type
         accept = request.headers.get("Accept")
-        if not accept:
-            return self.default_media_type
-        chosen = negotiate(accept, self.offered)
+        chosen = negotiate(accept, self.offered) if accept else self.default_media_type
         if chosen is None:
             raise NotAcceptable(detail=f"this operation produces {', '.join(self.offered)}")
+        request[RESPONSE_MEDIA_TYPE] = chosen
         return chosen
 
-    def respond(self, request: web.Request, result: Any) -> web.StreamResponse:
+    def respond(self, request: web.Request, result: Any, media_type: str | None = None) -> web.StreamResponse:
         if isinstance(result, web.StreamResponse):
             return result
         status: int | None = None
@@ -102,7 +104,7 @@ class Responder:
         if result is None or result is NoContent or (type(result) is object and _is_connexion_no_content(result)):
             response = web.Response(status=status or (204 if status is None else status))
         else:
-            media_type = self.media_type(request)
+            media_type = media_type or self.media_type(request)
             response = web.Response(body=_encode(result, media_type), status=status or self.default_status)
             response.content_type = media_type_essence(media_type)
             if response.content_type.startswith("text/") or is_json(media_type):
@@ -143,5 +145,6 @@ def _encode(body: Any, media_type: str) -> bytes:
     if isinstance(body, str):
         return body.encode()
     if isinstance(body, Mapping | list):
-        return dumps(body)
+        # Sending JSON labelled as another media type would mislead the client.
+        raise TypeError(f"a handler returned {type(body).__name__} for {media_type}; return str or bytes")
     return str(body).encode()

@@ -68,6 +68,8 @@ class Router(Generic[T]):
         self.ignore_trailing_slash = ignore_trailing_slash
 
     def add(self, template: str, method: str, target: T) -> None:
+        if self.ignore_trailing_slash and len(template) > 1:
+            template = template.rstrip("/") or "/"  # requests are stripped the same way
         node = self._root
         names: list[str] = []
         for segment in _segments(template):

@@ -38,6 +38,7 @@ PATHS = {
         {"200": {"description": "ok", "content": {**JSON, "application/xml": {"schema": {"type": "object"}}}}},
     ),
     "/sync": get("sync_handler", parameters=[NAME]),
+    "/dict-for-csv": get("dict_for_csv", {"200": {"description": "ok", "content": {"text/csv": {}}}}),
     "/crash": get("crash"),
     "/problem": get("problem"),
     "/http-exception": get("http_exception"),
@@ -134,6 +135,7 @@ async def test_accept_negotiation(client):
     assert (await client.get("/negotiated")).content_type == "application/json"
     xml = await client.get("/negotiated", headers={"Accept": "application/xml"})
     assert xml.content_type == "application/xml"
+    assert await xml.text() == "<format>either</format>"
     preferred = await client.get("/negotiated", headers={"Accept": "application/xml;q=0.5, application/json"})
     assert preferred.content_type == "application/json"
     wildcard = await client.get("/negotiated", headers={"Accept": "application/*;q=0.9, text/html"})
@@ -256,3 +258,63 @@ async def test_connexion_no_content_marker_is_recognised(serve, monkeypatch):
     response = await client.get("/x")
     assert response.status == 201
     assert await response.read() == b""
+
+
+async def test_406_is_decided_before_the_handler_runs(serve):
+    calls = []
+
+    async def handler() -> dict:
+        calls.append(1)
+        return {}
+
+    spec = document({"/x": {"post": {"responses": {"200": {"description": "ok", "content": JSON}}}}})
+    client = await serve(spec, resolver=lambda op: handler)
+    # One offered type: nothing to negotiate, the handler runs.
+    assert (await client.post("/x", headers={"Accept": "text/html"})).status == 200
+    spec["paths"]["/x"]["post"]["responses"]["200"]["content"]["text/csv"] = {}
+    client = await serve(spec, resolver=lambda op: handler)
+    assert (await client.post("/x", headers={"Accept": "text/html"})).status == 406
+    assert calls == [1]
+
+
+async def test_structured_value_for_a_non_json_media_type_is_a_server_error(client, caplog):
+    response = await client.get("/dict-for-csv")
+    assert response.status == 500
+    assert "returned dict for text/csv" in caplog.text
+
+
+async def test_context_and_security_arguments(serve):
+    async def handler(context_: dict) -> dict:
+        return context_
+
+    spec = document({"/x": {"get": {"operationId": "ctx", "responses": {"200": {"description": "ok"}}}}})
+    client = await serve(spec, resolver=lambda op: handler, base_path="/b")
+    assert await (await client.get("/b/x")).json() == {
+        "api_base_path": "/b",
+        "operation_id": "ctx",
+        "user": None,
+        "token_info": None,
+    }
+
+
+def test_user_argument_on_a_public_operation_is_a_startup_error():
+    async def handler(user: str) -> dict:
+        return {}
+
+    spec = document({"/x": {"get": {"responses": {"200": {"description": "ok"}}}}})
+    with pytest.raises(openapi_aio.InvalidSpecification, match="requires 'user'"):
+        openapi_aio.setup(web.Application(), spec, resolver=lambda op: handler)
+
+
+def test_resolver_exceptions_are_reported_not_raised_raw():
+    spec = document({"/x": {"get": {"responses": {"200": {"description": "ok"}}}}})
+    with pytest.raises(openapi_aio.InvalidSpecification, match=r"the resolver failed: KeyError\('GET /x'\)"):
+        openapi_aio.setup(web.Application(), spec, resolver=lambda op: {}[op.label])
+
+
+def test_two_apis_on_one_base_path_is_a_startup_error():
+    app = web.Application()
+    spec = document({"/x": {"get": {"responses": {"200": {"description": "ok"}}}}})
+    openapi_aio.setup(app, spec, stub=True, base_path="/same")
+    with pytest.raises(openapi_aio.SpecError, match="already served"):
+        openapi_aio.setup(app, spec, stub=True, base_path="/same")

@@ -66,6 +66,7 @@ def test_resty_resolver_names():
     assert resolver.handler_name(operation("/pets/{petId}", "put")) == "api.pets.put"
     assert resolver.handler_name(operation("/pets/{petId}/toys", "get")) == "api.pets.toys.search"
     assert resolver.handler_name(operation("/pet-shops/{id}", "delete")) == "api.pet_shops.delete"
+    assert resolver.handler_name(operation("/", "get")) == "api.get"
     # An operationId still wins; a controller names the module.
     assert resolver.handler_name(operation("/pets", "get", "x.y")) == "x.y"
     assert resolver.handler_name(operation("/pets", "get", controller="ctl")) == "ctl.search"

@@ -191,3 +191,21 @@ def test_routing_cost_does_not_grow_with_operation_count():
     # Not a timing assertion on absolute speed: the ratio between 10 and 1,000 operations.
     ratios = [per_lookup(large, 1000) / per_lookup(small, 10) for _ in range(3)]
     assert min(ratios) < 3, ratios
+
+
+async def test_trailing_slash_ignore_matches_templates_written_with_a_slash(serve):
+    spec = document({"/pets/": {"get": {"operationId": H + "mine", "responses": OK}}})
+    client = await serve(spec, trailing_slash="ignore")
+    assert (await client.get("/pets")).status == 200
+    assert (await client.get("/pets/")).status == 200
+
+
+async def test_trailing_slash_redirect_only_where_the_method_is_allowed(serve):
+    client = await serve(SPEC, trailing_slash="redirect")
+    response = await client.delete("/api/v1/pets/", allow_redirects=False)
+    assert response.status == 404  # /pets has no DELETE: a 308 would only lead to a 405
+
+
+def test_base_path_with_placeholders_is_refused():
+    with pytest.raises(openapi_aio.SpecError, match="must not contain placeholders"):
+        openapi_aio.setup(web.Application(), SPEC, base_path="/{tenant}")

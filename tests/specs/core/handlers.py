@@ -13,6 +13,7 @@ from http import HTTPStatus
 from aiohttp import web
 
 from openapi_aio import NoContent, ProblemException
+from openapi_aio.keys import RESPONSE_MEDIA_TYPE
 
 
 async def value() -> dict:
@@ -87,8 +88,14 @@ async def only_201() -> dict:
     return {"created": True}
 
 
-async def negotiated() -> dict:
+async def negotiated(request: web.Request) -> dict | str:
+    if request[RESPONSE_MEDIA_TYPE] == "application/xml":
+        return "<format>either</format>"
     return {"format": "either"}
+
+
+async def dict_for_csv() -> dict:
+    return {"not": "csv"}
 
 
 def sync_handler(name: str) -> dict:
