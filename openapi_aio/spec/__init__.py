@@ -43,15 +43,26 @@ def load_spec(
         version = detect_version(files.root, Ref(files.root_uri))
     except SpecError as error:
         raise InvalidSpecification([error], error.file) from None
-    errors: list[SpecError] = []
-    if validate:
-        errors += check_structure(files.root, version, files.root_name)
-    try:
-        spec, semantic = normalize(files)
-    except SpecError as error:
-        errors.append(error)
-        raise InvalidSpecification(errors, files.root_name) from None
-    errors += semantic
-    if errors:
+    try:  # every later walk is recursive; Python's limit is far beyond any real document
+        structure = check_structure(files.root, version, files.root_name) if validate else []
+        try:
+            spec, semantic = normalize(files, check_fragments=validate)
+        except SpecError as error:
+            spec, semantic = None, [error]
+    except RecursionError:
+        raise InvalidSpecification(
+            [SpecError("nested too deeply to check", files.root_name)], files.root_name
+        ) from None
+    errors = _without_repeats(structure, semantic)
+    if errors or spec is None:
         raise InvalidSpecification(errors, files.root_name)
     return spec
+
+
+def _without_repeats(structure: list[SpecError], semantic: list[SpecError]) -> list[SpecError]:
+    """Every problem once. Both checks often see the same mistake (``servers`` not an array): the
+    loader's own words name it better than the meta-schema's, so a location it reports is left
+    to it; and a shared schema used by many operations is reported once, not once per use."""
+    located = {(error.file, error.pointer) for error in semantic}
+    errors = [error for error in structure if (error.file, error.pointer) not in located] + semantic
+    return list({str(error): error for error in errors}.values())

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import SpecError
 from .files import Ref, SpecFiles, pointer_join
+from .metaschema import check_schema
 from .model import (
     HTTP_METHODS,
     MISSING,
@@ -52,6 +53,12 @@ _SCHEMA_FIELDS_2 = (
     "uniqueItems", "multipleOf",
 )  # fmt: skip
 _DEFAULT_STYLES = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+# What a path item may hold besides extensions; anything else means a $ref led somewhere else.
+_PATH_ITEM_FIELDS = {
+    "2.0": frozenset({"$ref", "parameters", *HTTP_METHODS}) - {"trace"},
+    "3.0": frozenset({"$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS}),
+    "3.1": frozenset({"$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS}),
+}
 
 
 def template_names(path: str) -> list[str]:
@@ -79,22 +86,65 @@ def detect_version(document: Any, where: Ref) -> SpecVersion:
             f"unsupported version openapi: {version!r} (supported: 3.0.x, 3.1.x, and swagger '2.0')"
         )
     if "swaggerVersion" in document:
-        raise where.error(f"Swagger {document['swaggerVersion']} is not supported; convert it to 2.0 or later")
+        raise where.child("swaggerVersion").error(
+            f"Swagger {document['swaggerVersion']} is not supported; convert it to 2.0 or later"
+        )
     raise where.error("not an OpenAPI document: no 'openapi' or 'swagger' version field")
 
 
 class _Walker:
-    def __init__(self, files: SpecFiles, version: SpecVersion) -> None:
+    def __init__(self, files: SpecFiles, version: SpecVersion, *, check_fragments: bool) -> None:
         self.files = files
         self.version = version
         self.root = files.root
         self.errors: list[SpecError] = []
-        self.schemas = SchemaBundler(files, ref_siblings=version == "3.1")
+        check = self.check_fragment if check_fragments else None
+        self.schemas = SchemaBundler(files, ref_siblings=version == "3.1", check=check)
+        self.requirements: dict[str, Ref] = {}  # security scheme name -> first requirement naming it
+        self.root_security = self.security(self.root.get("security"), Ref(files.root_uri, "/security"))
+
+    def check_fragment(self, schema: Any, at: Ref) -> None:
+        """A schema in another file gets the meta-schema check the root document got."""
+        self.errors += check_schema(schema, self.version, at.file, at.pointer)
 
     # --- helpers ---
+    # The meta-schema checks the root file only (and may be switched off), so every node is
+    # type-checked again where it is read: a wrong type anywhere is a located error, not a crash.
 
     def deref(self, node: Any, at: Ref) -> tuple[Any, Ref]:
         return self.files.deref(node, at)
+
+    def follow(self, node: Any, at: Ref, what: str) -> tuple[Mapping[str, Any] | None, Ref]:
+        """``node`` with its ``$ref`` chain followed, if it is an object; else the error is noted."""
+        try:
+            node, at = self.deref(node, at)
+        except SpecError as error:
+            self.errors.append(error)
+            return None, at
+        return self.mapping(node, at, what), at
+
+    def mapping(self, node: Any, at: Ref, what: str) -> Mapping[str, Any] | None:
+        if isinstance(node, Mapping):
+            return node
+        self.errors.append(at.error(f"{what} must be an object, not {_kind(node)}"))
+        return None
+
+    def optional_mapping(self, owner: Mapping[str, Any], key: str, at: Ref) -> Mapping[str, Any]:
+        """``owner[key]`` when it is an object, ``{}`` when absent (an error when it is not an object)."""
+        node = owner.get(key)
+        if node is None:
+            return {}
+        return self.mapping(node, at.child(key), repr(key)) or {}
+
+    def strings(self, owner: Mapping[str, Any], key: str, at: Ref) -> list[str] | None:
+        """``owner[key]`` as a list of strings (``consumes``, ``produces``); ``None`` when absent."""
+        node = owner.get(key)
+        if node is None:
+            return None
+        if not isinstance(node, list) or not all(isinstance(item, str) for item in node):
+            self.errors.append(at.child(key).error(f"{key!r} must be an array of strings"))
+            return None
+        return node
 
     def bundle(self, schema: Any, at: Ref) -> Mapping[str, Any]:
         if schema is None:
@@ -102,7 +152,11 @@ class _Walker:
         if not isinstance(schema, Mapping) and not isinstance(schema, bool):
             self.errors.append(at.error("a schema must be an object"))
             return {}
-        bundled = self.schemas.bundle(schema, at)
+        try:
+            bundled = self.schemas.bundle(schema, at)
+        except SpecError as error:  # reported, and the rest of the operation is still checked
+            self.errors.append(error)
+            return {}
         return bundled if isinstance(bundled, Mapping) else ({} if bundled else {"not": {}})
 
     # --- the document ---
@@ -110,11 +164,38 @@ class _Walker:
     def base_path(self) -> str:
         if self.version == "2.0":
             path = self.root.get("basePath") or ""
+            if not isinstance(path, str):
+                self.errors.append(Ref(self.files.root_uri, "/basePath").error("'basePath' must be a string"))
+                path = ""
         else:
             servers = self.root.get("servers") or []
-            path = _server_path(servers[0]) if servers and isinstance(servers[0], Mapping) else ""
-        path = "/" + str(path).strip("/") if str(path).strip("/") else ""
+            at = Ref(self.files.root_uri, "/servers")
+            if not isinstance(servers, list):
+                self.errors.append(at.error("'servers' must be an array"))
+                servers = []
+            path = self.server_path(servers[0], at.child(0)) if servers else ""
+        path = "/" + path.strip("/") if path.strip("/") else ""
         return path
+
+    def server_path(self, server: Any, at: Ref) -> str:
+        """The path of a server URL, its variables replaced by their defaults."""
+        if not isinstance(server, Mapping) or not isinstance(server.get("url"), str):
+            self.errors.append(at.error("a server needs a 'url' string"))
+            return ""
+        url = server["url"]
+        for name, variable in self.optional_mapping(server, "variables", at).items():
+            default = variable.get("default", "") if isinstance(variable, Mapping) else ""
+            url = url.replace("{" + str(name) + "}", str(default))
+        try:
+            path = urllib.parse.urlsplit(url).path
+        except ValueError as error:
+            self.errors.append(at.child("url").error(f"not a URL: {error}"))
+            return ""
+        for name in template_names(path):
+            self.errors.append(
+                at.child("url").error(f"server variable {{{name}}} is used in the path but not defined in 'variables'")
+            )
+        return "" if template_names(path) else path
 
     def operations(self) -> list[OperationSpec]:
         paths = self.root.get("paths") or {}
@@ -123,22 +204,34 @@ class _Walker:
             self.errors.append(at.error("'paths' must be an object"))
             return []
         result: list[OperationSpec] = []
-        for template, item in paths.items():
+        for template, raw in paths.items():
             if not isinstance(template, str) or not template.startswith("/"):
                 if not str(template).startswith("x-"):
                     self.errors.append(at.child(str(template)).error("a path must start with '/'"))
                 continue
-            item_at = at.child(template)
-            try:
-                item, item_at = self.deref(item, item_at)
-            except SpecError as error:
-                self.errors.append(error)
+            item, item_at = self.follow(raw, at.child(template), "a path item")
+            if item is None:
                 continue
-            if not isinstance(item, Mapping):
-                self.errors.append(item_at.error("a path item must be an object"))
+            if item_at.absolute != at.child(template).absolute and not self.is_path_item(item, item_at, raw):
                 continue
             result.extend(self.path_item(template, item, item_at))
         return result
+
+    def is_path_item(self, item: Mapping[str, Any], at: Ref, reference: Mapping[str, Any]) -> bool:
+        """A path item reached through ``$ref`` holds only path item fields.
+
+        The meta-schema never sees it as a path item (it checks the place it lives in, a schema in
+        ``definitions`` say, or nothing at all in another file), and a schema followed as a path
+        item would just serve nothing.
+        """
+        allowed = _PATH_ITEM_FIELDS[self.version]
+        unexpected = [str(key) for key in item if key not in allowed and not str(key).startswith("x-")]
+        if unexpected:
+            listed = ", ".join(repr(key) for key in unexpected)
+            self.errors.append(
+                at.error(f"not a path item (unexpected {listed}); the $ref {reference['$ref']!r} must point at one")
+            )
+        return not unexpected
 
     def path_item(self, template: str, item: Mapping[str, Any], at: Ref) -> Iterable[OperationSpec]:
         names = template_names(template)
@@ -148,13 +241,9 @@ class _Walker:
         for method in HTTP_METHODS:
             if method not in item:
                 continue
-            try:  # a $ref here is not in the specification, but real documents do it
-                operation, op_at = self.deref(item[method], at.child(method))
-            except SpecError as error:
-                self.errors.append(error)
-                continue
-            if not isinstance(operation, Mapping):
-                self.errors.append(op_at.error("an operation must be an object"))
+            # a $ref here is not in the specification, but real documents do it
+            operation, op_at = self.follow(item[method], at.child(method), "an operation")
+            if operation is None:
                 continue
             try:
                 yield self.operation(template, method, operation, item, shared, op_at)
@@ -170,15 +259,13 @@ class _Walker:
         found: list[tuple[Mapping[str, Any], Ref]] = []
         seen: set[tuple[str, str]] = set()
         for index, parameter in enumerate(raw):
-            try:
-                parameter, where = self.deref(parameter, at.child(index))
-            except SpecError as error:
-                self.errors.append(error)
+            parameter, where = self.follow(parameter, at.child(index), "a parameter")
+            if parameter is None:
                 continue
-            if not isinstance(parameter, Mapping) or "name" not in parameter or "in" not in parameter:
-                self.errors.append(at.child(index).error("a parameter needs 'name' and 'in'"))
+            if not isinstance(parameter.get("name"), str) or not isinstance(parameter.get("in"), str):
+                self.errors.append(where.error("a parameter needs 'name' and 'in' strings"))
                 continue
-            key = (str(parameter["name"]), str(parameter["in"]))
+            key = (parameter["name"], parameter["in"])
             if key in seen:
                 self.errors.append(at.child(index).error(f"duplicate parameter {key[0]!r} in {key[1]}"))
                 continue
@@ -196,30 +283,32 @@ class _Walker:
         at: Ref,
     ) -> OperationSpec:
         own = self.parameter_list(raw.get("parameters"), at.child("parameters"))
-        merged: dict[tuple[str, str], tuple[Mapping[str, Any], Ref]] = {
-            (str(p["name"]), str(p["in"])): (p, w) for p, w in shared
-        }
-        merged.update({(str(p["name"]), str(p["in"])): (p, w) for p, w in own})
+        merged: dict[tuple[str, str], tuple[Mapping[str, Any], Ref]] = {(p["name"], p["in"]): (p, w) for p, w in shared}
+        merged.update({(p["name"], p["in"]): (p, w) for p, w in own})
 
         parameters: list[ParameterSpec] = []
         body_params: list[tuple[Mapping[str, Any], Ref]] = []
         form_params: list[tuple[Mapping[str, Any], Ref]] = []
         for (_, location), (parameter, where) in merged.items():
-            if location == "body":
+            if location == "body" and self.version == "2.0":
                 body_params.append((parameter, where))
-            elif location == "formData":
+            elif location == "formData" and self.version == "2.0":
                 form_params.append((parameter, where))
-            elif location in _DEFAULT_STYLES:
-                parameters.append(self.parameter(parameter, where))
+            elif location in _DEFAULT_STYLES and (location != "cookie" or self.version != "2.0"):
+                parameters.append(self.parameter(parameter, location, where))
             else:
                 self.errors.append(where.error(f"unknown parameter location in: {location!r}"))
 
         self.check_path_parameters(template, parameters, at)
         body = self.body_2(raw, body_params, form_params, at) if self.version == "2.0" else self.body_3(raw, at)
         responses = self.responses(raw.get("responses") or {}, raw, at.child("responses"))
-        security = raw.get("security", self.root.get("security"))
+        security = self.security(raw["security"], at.child("security")) if "security" in raw else self.root_security
         controller = raw.get("x-openapi-router-controller") or item.get("x-openapi-router-controller")
+        if controller is not None and not isinstance(controller, str):
+            self.errors.append(at.error("'x-openapi-router-controller' must be a string (a module path)"))
+            controller = None
         operation_id = raw.get("operationId")
+        tags = raw.get("tags") or ()
         return OperationSpec(
             path=template,
             method=method,
@@ -227,9 +316,9 @@ class _Walker:
             parameters=tuple(parameters),
             body=body,
             responses=responses,
-            security=_security(security),
+            security=security,
             controller=controller,
-            tags=tuple(str(tag) for tag in raw.get("tags") or ()),
+            tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
             summary=str(raw.get("summary") or ""),
             deprecated=bool(raw.get("deprecated")),
             pointer=pointer_join("/paths", template, method),
@@ -247,27 +336,31 @@ class _Walker:
             if parameter.location == "path" and not parameter.required:
                 self.errors.append(at.error(f"path parameter {parameter.name!r} must be required: true"))
 
-    def parameter(self, raw: Mapping[str, Any], at: Ref) -> ParameterSpec:
-        location = raw["in"]
+    def parameter(self, raw: Mapping[str, Any], location: Any, at: Ref) -> ParameterSpec:
         content_type = None
         if self.version == "2.0":
             schema = self.schema_2(raw, at)
             style, explode = _DEFAULT_STYLES[location], location in ("query", "cookie")
             if schema.get("type") == "array":
-                style, explode = _COLLECTION_FORMATS.get(raw.get("collectionFormat", "csv"), ("form", False))
+                style, explode = self.collection_format(raw, at)
                 if location in ("path", "header") and style == "form":
                     style = "simple"
         else:
-            if "content" in raw and isinstance(raw["content"], Mapping) and raw["content"]:
-                content_type, media = next(iter(raw["content"].items()))
-                schema = self.bundle((media or {}).get("schema"), at.child("content", content_type, "schema"))
+            content = self.optional_mapping(raw, "content", at)
+            if content:
+                content_type, media = next(iter(content.items()))
+                media_at = at.child("content", content_type)
+                media = self.mapping(media, media_at, "a media type") if media is not None else {}
+                schema = self.bundle((media or {}).get("schema"), media_at.child("schema"))
             else:
                 schema = self.bundle(raw.get("schema"), at.child("schema"))
             style = raw.get("style", _DEFAULT_STYLES[location])
+            if not isinstance(style, str):
+                self.errors.append(at.child("style").error("'style' must be a string"))
+                style = _DEFAULT_STYLES[location]
             explode = raw.get("explode", style == "form")
-        default = schema.get("default", MISSING) if isinstance(schema, Mapping) else MISSING
         return ParameterSpec(
-            name=str(raw["name"]),
+            name=raw["name"],
             location=location,
             schema=schema,
             required=bool(raw.get("required", False)),
@@ -275,11 +368,19 @@ class _Walker:
             explode=bool(explode),
             allow_empty_value=bool(raw.get("allowEmptyValue", False)),
             allow_reserved=bool(raw.get("allowReserved", False)),
-            default=default,
+            default=schema.get("default", MISSING),
             deprecated=bool(raw.get("deprecated", False)),
             content_type=content_type,
             pointer=at.pointer,
         )
+
+    def collection_format(self, raw: Mapping[str, Any], at: Ref) -> tuple[str, bool]:
+        written = raw.get("collectionFormat", "csv")
+        if isinstance(written, str) and written in _COLLECTION_FORMATS:
+            return _COLLECTION_FORMATS[written]
+        known = ", ".join(_COLLECTION_FORMATS)
+        self.errors.append(at.child("collectionFormat").error(f"unknown collectionFormat {written!r} (one of {known})"))
+        return _COLLECTION_FORMATS["csv"]
 
     def schema_2(self, raw: Mapping[str, Any], at: Ref) -> Mapping[str, Any]:
         """A JSON schema from a Swagger 2 non-body parameter (or an Items object)."""
@@ -298,8 +399,12 @@ class _Walker:
                 schema["items"] = self.schema_2(raw["items"], at.child("items"))
         return schema
 
-    def consumes(self, raw: Mapping[str, Any]) -> list[str]:
-        return list(raw.get("consumes") or self.root.get("consumes") or ["application/json"])
+    def consumes(self, raw: Mapping[str, Any], at: Ref) -> list[str]:
+        return (
+            self.strings(raw, "consumes", at)
+            or self.strings(self.root, "consumes", Ref(self.files.root_uri))
+            or ["application/json"]
+        )
 
     def body_2(
         self,
@@ -318,20 +423,20 @@ class _Walker:
             self.check_schema(schema, where.child("schema"))
             content = {
                 media_type: MediaTypeSpec(media_type, schema, example=parameter.get("x-example", MISSING))
-                for media_type in self.consumes(raw)
+                for media_type in self.consumes(raw, at)
             }
-            return BodySpec(content, required=bool(parameter.get("required")), name=str(parameter["name"]))
+            return BodySpec(content, required=bool(parameter.get("required")), name=parameter["name"])
         if not form_params:
             return None
         properties: dict[str, Any] = {}
         required: list[str] = []
         has_file = False
         for parameter, where in form_params:
-            properties[str(parameter["name"])] = self.schema_2(parameter, where)
+            properties[parameter["name"]] = self.schema_2(parameter, where)
             has_file = has_file or parameter.get("type") == "file"
             if parameter.get("required"):
-                required.append(str(parameter["name"]))
-        consumes = self.consumes(raw)
+                required.append(parameter["name"])
+        consumes = self.consumes(raw, at)
         form_types = [mt for mt in consumes if is_form_media_type(mt)]
         if has_file and not form_types:
             self.errors.append(
@@ -349,32 +454,35 @@ class _Walker:
     def body_3(self, raw: Mapping[str, Any], at: Ref) -> BodySpec | None:
         if "requestBody" not in raw:
             return None
-        body, where = self.deref(raw["requestBody"], at.child("requestBody"))
-        if not isinstance(body, Mapping):
-            raise where.error("requestBody must be an object")
-        content = self.content(body.get("content") or {}, where.child("content"))
+        body, where = self.follow(raw["requestBody"], at.child("requestBody"), "requestBody")
+        if body is None:
+            return None
+        content = self.content(body, where)
         name = body.get("x-body-name") or raw.get("x-body-name") or "body"
         form = bool(content) and all(is_form_media_type(mt) for mt in content)
         return BodySpec(content, required=bool(body.get("required")), name=str(name), form=form)
 
-    def content(self, raw: Mapping[str, Any], at: Ref) -> dict[str, MediaTypeSpec]:
+    def content(self, owner: Mapping[str, Any], at: Ref) -> dict[str, MediaTypeSpec]:
+        """The ``content`` of a request body or response (3.x) found at ``at``."""
         content: dict[str, MediaTypeSpec] = {}
-        for media_type, media in raw.items():
-            media_at = at.child(media_type)
-            media, media_at = self.deref(media or {}, media_at)
+        for media_type, raw in self.optional_mapping(owner, "content", at).items():
+            media_at = at.child("content", media_type)
+            media, media_at = self.follow(raw if raw is not None else {}, media_at, "a media type")
+            if media is None:
+                continue
             schema = self.bundle(media.get("schema"), media_at.child("schema")) if "schema" in media else None
             examples = {}
-            for name, example in (media.get("examples") or {}).items():
+            for name, example in self.optional_mapping(media, "examples", media_at).items():
                 try:
                     examples[name], _ = self.deref(example, media_at.child("examples", name))
                 except SpecError as error:
                     self.errors.append(error)
-            content[media_type] = MediaTypeSpec(
-                media_type,
+            content[str(media_type)] = MediaTypeSpec(
+                str(media_type),
                 schema,
                 example=media.get("example", MISSING),
                 examples=examples,
-                encoding=media.get("encoding") or {},
+                encoding=self.optional_mapping(media, "encoding", media_at),
             )
         return content
 
@@ -383,7 +491,12 @@ class _Walker:
         if not isinstance(raw, Mapping):
             self.errors.append(at.error("'responses' must be an object"))
             return responses
-        produces = list(operation.get("produces") or self.root.get("produces") or ["application/json"])
+        operation_at = Ref(at.uri, at.pointer.rsplit("/", 1)[0])
+        produces = (
+            self.strings(operation, "produces", operation_at)
+            or self.strings(self.root, "produces", Ref(self.files.root_uri))
+            or ["application/json"]
+        )
         for status, response in raw.items():
             status = str(status)
             if status.startswith("x-"):
@@ -392,22 +505,15 @@ class _Walker:
             if not _valid_status(status):
                 self.errors.append(where.error(f"invalid response status code {status!r}"))
                 continue
-            try:
-                response, where = self.deref(response, where)
-            except SpecError as error:
-                self.errors.append(error)
-                continue
-            if not isinstance(response, Mapping):
-                self.errors.append(where.error("a response must be an object"))
+            response, where = self.follow(response, where, "a response")
+            if response is None:
                 continue
             headers = {}
-            for name, header in (response.get("headers") or {}).items():
-                try:
-                    header, header_at = self.deref(header, where.child("headers", name))
-                except SpecError as error:
-                    self.errors.append(error)
+            for name, header in self.optional_mapping(response, "headers", where).items():
+                header, header_at = self.follow(header, where.child("headers", name), "a header")
+                if header is None:
                     continue
-                if self.version == "2.0" and isinstance(header, Mapping):
+                if self.version == "2.0":
                     header = {**header, "schema": self.schema_2(header, header_at)}
                 headers[str(name)] = header
             if self.version == "2.0":
@@ -415,13 +521,13 @@ class _Walker:
                 if "schema" in response:
                     schema = self.bundle(response["schema"], where.child("schema"))
                     self.check_schema(schema, where.child("schema"))
-                    examples = response.get("examples") or {}
+                    examples = self.optional_mapping(response, "examples", where)
                     for media_type in produces:
                         content[media_type] = MediaTypeSpec(
                             media_type, schema, example=examples.get(media_type, MISSING)
                         )
             else:
-                content = self.content(response.get("content") or {}, where.child("content"))
+                content = self.content(response, where)
             responses[status] = ResponseSpec(status, str(response.get("description") or ""), content, headers)
         return responses
 
@@ -441,7 +547,7 @@ class _Walker:
         if any(k in schema for k in ("allOf", "anyOf", "oneOf", "additionalProperties")):
             return
         for name in required:
-            if name not in properties:
+            if isinstance(name, str) and name not in properties:
                 self.errors.append(at.error(f"required property {name!r} is not defined in 'properties'"))
 
     def definitions(self) -> None:
@@ -454,29 +560,54 @@ class _Walker:
                 if isinstance(schema, Mapping):
                     self.check_required(schema, Ref(self.files.root_uri, "/definitions").child(name))
 
-    def security_schemes(self, operations: list[OperationSpec]) -> dict[str, Mapping[str, Any]]:
+    def security(self, raw: Any, at: Ref) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
+        """Security requirements; a malformed one is an error, never "no security needed"."""
+        if raw is None:
+            return None
+        if not isinstance(raw, list):
+            self.errors.append(at.error("'security' must be an array of requirements"))
+            return None
+        requirements = []
+        for index, requirement in enumerate(raw):
+            if not isinstance(requirement, Mapping):
+                self.errors.append(at.child(index).error("a security requirement must be an object"))
+                continue
+            scopes_by_name: dict[str, tuple[str, ...]] = {}
+            for name, scopes in requirement.items():
+                if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+                    self.errors.append(at.child(index, name).error("scopes must be an array of strings"))
+                    scopes = []
+                scopes_by_name[str(name)] = tuple(scopes)
+                self.requirements.setdefault(str(name), at.child(index, name))
+            requirements.append(scopes_by_name)
+        return tuple(requirements)
+
+    def security_schemes(self) -> dict[str, Mapping[str, Any]]:
         """The schemes that requirements name, resolved (an unused one may hold any $ref)."""
-        used: set[str] = set()
-        for requirements in [_security(self.root.get("security"))] + [op.security for op in operations]:
-            for requirement in requirements or ():
-                used.update(requirement)
         if self.version == "2.0":
-            raw = self.root.get("securityDefinitions") or {}
+            raw = self.optional_mapping(self.root, "securityDefinitions", Ref(self.files.root_uri))
             at = Ref(self.files.root_uri, "/securityDefinitions")
         else:
-            raw = (self.root.get("components") or {}).get("securitySchemes") or {}
+            components = self.optional_mapping(self.root, "components", Ref(self.files.root_uri))
+            raw = self.optional_mapping(components, "securitySchemes", Ref(self.files.root_uri, "/components"))
             at = Ref(self.files.root_uri, "/components/securitySchemes")
         schemes: dict[str, Mapping[str, Any]] = {}
-        for name in sorted(used - set(raw)):
-            self.errors.append(at.error(f"security requirement names undefined scheme {name!r}"))
-        for name, scheme in raw.items():
-            if name not in used:
+        for name, where in self.requirements.items():
+            if name not in raw:
+                self.errors.append(where.error(f"security requirement names undefined scheme {name!r}"))
                 continue
-            try:
-                schemes[str(name)], _ = self.deref(scheme, at.child(name))
-            except SpecError as error:
-                self.errors.append(error)
+            scheme, _ = self.follow(raw[name], at.child(name), "a security scheme")
+            if scheme is not None:
+                schemes[name] = scheme
         return schemes
+
+
+def _kind(node: Any) -> str:
+    """How messages name the type of a wrong value."""
+    if node is None:
+        return "null"
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}
+    return names.get(type(node), type(node).__name__)
 
 
 def _valid_status(status: str) -> bool:
@@ -487,31 +618,14 @@ def _valid_status(status: str) -> bool:
     return status.isdigit() and 100 <= int(status) <= 599
 
 
-def _server_path(server: Mapping[str, Any]) -> str:
-    url = str(server.get("url") or "")
-    for name, variable in (server.get("variables") or {}).items():
-        default = variable.get("default", "") if isinstance(variable, Mapping) else ""
-        url = url.replace("{" + str(name) + "}", str(default))
-    return urllib.parse.urlsplit(url).path
+def normalize(files: SpecFiles, *, check_fragments: bool = True) -> tuple[ApiSpec, list[SpecError]]:
+    """The internal model of the document in ``files`` and every semantic error found.
 
-
-def _security(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, list):
-        return ()
-    return tuple(
-        {str(name): tuple(scopes or ()) for name, scopes in requirement.items()}
-        for requirement in raw
-        if isinstance(requirement, Mapping)
-    )
-
-
-def normalize(files: SpecFiles) -> tuple[ApiSpec, list[SpecError]]:
-    """The internal model of the document in ``files`` and every semantic error found."""
+    ``check_fragments``: schemas in other files than the root get the meta-schema check too.
+    """
     root_at = Ref(files.root_uri)
     version = detect_version(files.root, root_at)
-    walker = _Walker(files, version)
+    walker = _Walker(files, version, check_fragments=check_fragments)
     operations = walker.operations()
     walker.definitions()
     seen: dict[str, OperationSpec] = {}
@@ -525,14 +639,15 @@ def normalize(files: SpecFiles) -> tuple[ApiSpec, list[SpecError]]:
                     f"duplicate operationId {operation.operation_id!r} (also at {first.pointer})"
                 )
             )
+    info = files.root.get("info")
     spec = ApiSpec(
         version=version,
         source=files.root_name,
         base_path=walker.base_path(),
         operations=tuple(operations),
-        security_schemes=walker.security_schemes(operations),
+        security_schemes=walker.security_schemes(),
         document=files.root,
-        title=str((files.root.get("info") or {}).get("title") or ""),
+        title=str(info.get("title") or "") if isinstance(info, Mapping) else "",
         file_count=len(files),
     )
     return spec, walker.errors

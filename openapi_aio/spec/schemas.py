@@ -13,14 +13,17 @@ The walk knows JSON Schema's shape: names under ``properties`` are never keyword
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .files import Ref, SpecFiles
 
-__all__ = ["SchemaBundler"]
+__all__ = ["ONE_SCHEMA", "SCHEMA_LISTS", "SCHEMA_MAPS", "FragmentCheck", "SchemaBundler"]
 
-_ONE_SCHEMA = frozenset(
+# Called with each schema that lives outside the root file: the document check never saw it.
+FragmentCheck = Callable[[Any, Ref], None]
+
+ONE_SCHEMA = frozenset(
     {
         "additionalItems",
         "additionalProperties",
@@ -36,18 +39,29 @@ _ONE_SCHEMA = frozenset(
         "contentSchema",
     }
 )
-_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})
+SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"})
+# Keywords whose value is plain data the rest of openapi_aio reads as such. The document check
+# lets a Reference Object stand anywhere (it is resolved on use), but these are never resolved.
+_VALUES = frozenset(
+    {
+        "type", "format", "required", "enum", "nullable", "pattern", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems",
+        "minProperties", "maxProperties", "uniqueItems", "multipleOf", "readOnly", "writeOnly",
+    }
+)  # fmt: skip
 _ANNOTATIONS = frozenset({"description", "summary", "title", "example", "examples", "$comment"})
 
 
 class SchemaBundler:
     """Inline schemas of one document set; results are cached by the referenced location."""
 
-    def __init__(self, files: SpecFiles, *, ref_siblings: bool) -> None:
+    def __init__(self, files: SpecFiles, *, ref_siblings: bool, check: FragmentCheck | None = None) -> None:
         self.files = files
         # OpenAPI 3.1 (JSON Schema 2020-12) keeps keywords next to $ref; 2.0 and 3.0 ignore them.
         self.ref_siblings = ref_siblings
+        self.check = check
+        self._checked: set[str] = set()
         self._inlined: dict[str, tuple[Any, frozenset[str]]] = {}
         self._defs: dict[str, Any] = {}
         self._def_needs: dict[str, frozenset[str]] = {}
@@ -55,6 +69,7 @@ class SchemaBundler:
 
     def bundle(self, schema: Any, at: Ref) -> Any:
         """A self-contained copy of ``schema`` (found at ``at``)."""
+        self._check(schema, at)
         node, needs = self._inline(schema, at, ())
         if not needs:
             return node
@@ -69,8 +84,16 @@ class SchemaBundler:
         if not isinstance(node, Mapping):
             return node
         bundled = dict(node)
-        bundled["$defs"] = {**bundled.get("$defs", {}), **closure}
+        own = bundled.get("$defs")
+        bundled["$defs"] = {**(own if isinstance(own, Mapping) else {}), **closure}
         return bundled
+
+    def _check(self, schema: Any, at: Ref) -> None:
+        """Hand a schema from another file to the check, once (its sub-schemas come with it)."""
+        if self.check is None or at.uri == self.files.root_uri or at.absolute in self._checked:
+            return
+        self._checked.add(at.absolute)
+        self.check(schema, at)
 
     def _key(self, absolute: str) -> str:
         key = self._keys.get(absolute)
@@ -102,11 +125,12 @@ class SchemaBundler:
         elif absolute in self._inlined:
             resolved, needs = self._inlined[absolute]
         else:
+            self._check(target, target_at)
             resolved, needs = self._inline(target, target_at, (*stack, absolute))
-            key = self._keys.get(absolute)
-            if key is not None:  # this target was found recursive while inlining it
-                self._defs[key] = resolved
-                self._def_needs[key] = needs - {key}
+            recursive = self._keys.get(absolute)
+            if recursive is not None:  # this target was found recursive while inlining it
+                self._defs[recursive] = resolved
+                self._def_needs[recursive] = needs - {recursive}
             self._inlined[absolute] = (resolved, needs)
         siblings = {k: v for k, v in node.items() if k != "$ref"}
         if not siblings:
@@ -119,7 +143,8 @@ class SchemaBundler:
             return {**resolved, **annotations}, needs
         rest, rest_needs = self._inline_object(siblings, at, stack)
         combined = dict(rest)
-        combined["allOf"] = [resolved, *combined.get("allOf", [])]
+        own = combined.get("allOf")
+        combined["allOf"] = [resolved, *(own if isinstance(own, list) else [])]
         return combined, needs | rest_needs
 
     def _inline_object(self, node: Mapping[str, Any], at: Ref, stack: tuple[str, ...]) -> tuple[Any, frozenset[str]]:
@@ -128,20 +153,27 @@ class SchemaBundler:
         changed = False
         for keyword, value in node.items():
             new = value
-            if keyword in _ONE_SCHEMA and isinstance(value, Mapping):
+            if keyword in _VALUES and isinstance(value, Mapping) and "$ref" in value:
+                raise at.child(keyword).error(f"{keyword!r} cannot be a $ref: only schemas can")
+            if keyword in ONE_SCHEMA and isinstance(value, Mapping):
                 new, more = self._inline(value, at.child(keyword), stack)
                 needs |= more
-            elif keyword in _ONE_SCHEMA | _SCHEMA_LISTS and isinstance(value, list):
+            elif keyword in ONE_SCHEMA | SCHEMA_LISTS and isinstance(value, list):
                 items = []
                 for index, item in enumerate(value):
                     inlined, more = self._inline(item, at.child(keyword, index), stack)
                     items.append(inlined)
                     needs |= more
                 new = items
-            elif keyword in _SCHEMA_MAPS and isinstance(value, Mapping):
+            elif keyword in SCHEMA_MAPS and isinstance(value, Mapping):
+                # ``properties: {$ref: common.yml#/props}``: the whole map is a reference (seen in
+                # the wild); a property named "$ref" would be a schema, not a string.
+                map_at = at.child(keyword)
+                if isinstance(value.get("$ref"), str):
+                    value, map_at = self.files.deref(value, map_at)
                 members = {}
-                for name, member in value.items():
-                    inlined, more = self._inline(member, at.child(keyword, name), stack)
+                for name, member in value.items() if isinstance(value, Mapping) else ():
+                    inlined, more = self._inline(member, map_at.child(name), stack)
                     members[name] = inlined
                     needs |= more
                 new = members
