@@ -59,7 +59,7 @@ class Api:
         errors: list[SpecError] = []
         resolver = options.resolver or Resolver()
         for spec in self.spec.operations:
-            operation = Operation.compile(spec, options, self.base_path)
+            operation = Operation.compile(spec, options, self.base_path, self.spec.version)
             where = f"{self.spec.source}#{spec.pointer}"
             try:
                 self._bind(operation, resolver)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .errors import BadRequest, Violation
+from .errors import RequestValidationError, Violation
 from .keys import ARGUMENTS, PATH_VALUES
 from .parameters import CastError, ParameterReader
 from .spec.model import MISSING
@@ -54,6 +54,11 @@ def read_parameters(
                     Violation(reader.location, reader.name, f"required {reader.location} parameter is missing")
                 )
             continue
+        if reader.validator is not None:
+            problems = reader.validator.violations(value, reader.location, reader.name)
+            if problems:
+                violations += problems
+                continue
         arguments[reader.argument] = value
 
 
@@ -84,7 +89,7 @@ def stage(operation: Operation, call: Handler) -> Handler:
                 arguments.update(fields)
                 arguments[body.name] = value
         if violations:
-            raise BadRequest(detail=_summary(violations), violations=violations)
+            raise RequestValidationError(detail=_summary(violations), violations=violations)
         request[ARGUMENTS] = arguments
         return await call(request)
 

@@ -13,8 +13,8 @@ import fnmatch
 import io
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.web_request import FileField
@@ -23,6 +23,10 @@ from multidict import MultiDict, MultiMapping
 from .errors import UnsupportedMediaType, Violation
 from .parameters import _DELIMITERS, Caster, CastError, _identity, _types, argument_name, caster_for, sanitize
 from .spec.model import MISSING, BodySpec, MediaTypeSpec
+from .validation.dialects import read_only_paths
+
+if TYPE_CHECKING:
+    from .validation import SchemaValidator
 
 __all__ = ["BodyReader", "is_json", "media_type_essence"]
 
@@ -123,8 +127,24 @@ def _pointer(name: str) -> str:
 class BodyReader:
     """Compiled body handling for one operation."""
 
-    def __init__(self, spec: BodySpec, *, pythonic: bool = False) -> None:
+    def __init__(
+        self,
+        spec: BodySpec,
+        *,
+        pythonic: bool = False,
+        validator_for: Callable[[MediaTypeSpec], SchemaValidator | None] | None = None,
+        strip_read_only: bool = False,
+    ) -> None:
         self.spec = spec
+        # With read_only="ignore": where readOnly properties sit, to drop them before the handler.
+        self._read_only = {
+            id(media): read_only_paths(media.schema) if strip_read_only and media.schema else []
+            for media in spec.content.values()
+        }
+        # Compiled once per media type; None where the media type has no schema to check.
+        self._validators = {
+            id(media): validator_for(media) if validator_for is not None else None for media in spec.content.values()
+        }
         self.name = sanitize(spec.name) or "body"
         self.pythonic = pythonic
         self.required = spec.required
@@ -160,9 +180,22 @@ class BodyReader:
         return None
 
     async def read(self, request: web.Request) -> tuple[Any, dict[str, Any], list[Violation]]:
-        """The body value (``MISSING`` when absent), form fields as arguments, and violations."""
+        """The body value (``MISSING`` when absent), form fields as arguments, and violations
+        (parse errors, or else every schema violation)."""
+        value, fields, violations, media = await self._parse(request)
+        if violations or value is MISSING or media is None:
+            return value, fields, violations
+        for path in self._read_only.get(id(media), ()):
+            _drop(value, path)
+        validator = self._validators.get(id(media))
+        if validator is not None:
+            checked = _files_as_strings(value) if fields else value
+            violations = validator.violations(checked, "body")
+        return value, fields, violations
+
+    async def _parse(self, request: web.Request) -> tuple[Any, dict[str, Any], list[Violation], MediaTypeSpec | None]:
         if not request.body_exists or (request.content_length == 0):
-            return self._absent[0], {}, list(self._absent[2])
+            return self._absent[0], {}, list(self._absent[2]), None
         content_type = request.headers.get("Content-Type", "")
         matched = self.match(content_type) if content_type else None
         if matched is None:
@@ -171,26 +204,28 @@ class BodyReader:
             raise UnsupportedMediaType(detail=f"{given} is not accepted here; send one of: {accepted}")
         essence, media = matched
         if _is_form(essence):
-            return await self._read_form(request, essence, media)
+            return (*await self._read_form(request, essence, media), media)
         raw = await request.read()
         if not raw:  # a chunked request may carry an empty body without saying so up front
-            return self._absent[0], {}, list(self._absent[2])
+            return self._absent[0], {}, list(self._absent[2]), None
         if is_json(essence):
             try:
-                return json.loads(raw), {}, []
+                return json.loads(raw, parse_constant=_reject_constant), {}, [], media
             except UnicodeDecodeError:
-                return MISSING, {}, [Violation("body", "", "the body is not valid UTF-8")]
+                return MISSING, {}, [Violation("body", "", "the body is not valid UTF-8")], media
             except json.JSONDecodeError as error:
                 message = f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
-                return MISSING, {}, [Violation("body", "", message)]
+                return MISSING, {}, [Violation("body", "", message)], media
             except RecursionError:
-                return MISSING, {}, [Violation("body", "", "the JSON is nested too deeply")]
+                return MISSING, {}, [Violation("body", "", "the JSON is nested too deeply")], media
+            except ValueError as error:  # NaN / Infinity: not JSON (RFC 8259)
+                return MISSING, {}, [Violation("body", "", str(error))], media
         if essence.startswith("text/"):
             try:
-                return raw.decode(request.charset or "utf-8"), {}, []
+                return raw.decode(request.charset or "utf-8"), {}, [], media
             except (UnicodeDecodeError, LookupError) as error:
-                return MISSING, {}, [Violation("body", "", f"the body is not valid text ({error})")]
-        return raw, {}, []
+                return MISSING, {}, [Violation("body", "", f"the body is not valid text ({error})")], media
+        return raw, {}, [], media
 
     async def _read_form(
         self, request: web.Request, essence: str, media: MediaTypeSpec
@@ -230,6 +265,35 @@ def _in_memory(form: MultiMapping[Any]) -> MultiDict[Any]:
                 )
         result.add(name, value)
     return result
+
+
+def _drop(value: Any, path: tuple[str, ...]) -> None:
+    for name in path[:-1]:
+        if not isinstance(value, dict):
+            return
+        value = value.get(name)
+    if isinstance(value, dict):
+        value.pop(path[-1], None)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _files_as_strings(fields: Any) -> Any:
+    """Uploaded files stand in as strings for validation (``type: string, format: binary``)."""
+    if not isinstance(fields, dict):
+        return fields
+    return {
+        name: (
+            ""
+            if isinstance(value, FileField)
+            else [("" if isinstance(v, FileField) else v) for v in value]
+            if isinstance(value, list)
+            else value
+        )
+        for name, value in fields.items()
+    }
 
 
 def _is_form(essence: str) -> bool:

@@ -11,6 +11,7 @@ service must not start) and HTTP problems (a request cannot be served; the clien
     │   └── ResolverError               an operation whose handler cannot be found or called
     └── ProblemException                any HTTP problem; handlers may raise it with any status
         ├── BadRequest                  400, with one entry per violation in ``errors``
+        │   └── RequestValidationError  the request breaks the document (parameters, body)
         ├── Unauthorized                401
         ├── Forbidden                   403
         ├── NotFound                    404
@@ -19,6 +20,7 @@ service must not start) and HTTP problems (a request cannot be served; the clien
         ├── RequestEntityTooLarge       413
         ├── UnsupportedMediaType        415
         ├── InternalServerError         500, never carries internals to the client
+        │   └── ResponseValidationError the handler's response breaks the document
         └── NotImplementedProblem       501, an operation with no handler yet
 """
 
@@ -41,7 +43,9 @@ __all__ = [
     "OpenAPIError",
     "ProblemException",
     "RequestEntityTooLarge",
+    "RequestValidationError",
     "ResolverError",
+    "ResponseValidationError",
     "SpecError",
     "StartupError",
     "Unauthorized",
@@ -176,6 +180,13 @@ class BadRequest(ProblemException):
     status = 400
 
 
+class RequestValidationError(BadRequest):
+    """The request breaks the document; ``violations`` lists every reason.
+
+    Register an exception handler for this class to answer bad input in your own format.
+    """
+
+
 class Unauthorized(ProblemException):
     status = 401
 
@@ -210,6 +221,11 @@ class UnsupportedMediaType(ProblemException):
 
 class InternalServerError(ProblemException):
     status = 500
+
+
+class ResponseValidationError(InternalServerError):
+    """A handler's response breaks the document (with ``validate_responses``). The client sees a
+    plain 500; the violations are logged for the operator."""
 
 
 class NotImplementedProblem(ProblemException):

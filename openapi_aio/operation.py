@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,8 @@ from .body import BodyReader
 from .handlers import SECURITY_ARGUMENTS, HandlerCall
 from .parameters import ParameterReader, argument_name
 from .responses import Responder
-from .spec.model import OperationSpec
+from .spec.model import MediaTypeSpec, OperationSpec, SpecVersion
+from .validation import SchemaValidator
 
 if TYPE_CHECKING:
     from .options import Options
@@ -41,13 +42,29 @@ class Operation:
     bound_to: str = ""  # for listings: the handler's import path, "stub", "mock"
 
     @classmethod
-    def compile(cls, spec: OperationSpec, options: Options, base_path: str) -> Operation:
+    def compile(cls, spec: OperationSpec, options: Options, base_path: str, version: SpecVersion = "3.0") -> Operation:
         readers = tuple(
             reader
             for reader in (ParameterReader(p, pythonic=options.pythonic_params) for p in spec.parameters)
             if not reader.ignored  # Accept / Content-Type / Authorization header parameters
         )
-        body = BodyReader(spec.body, pythonic=options.pythonic_params) if spec.body is not None else None
+        for reader in readers:
+            if _says_more_than_its_type(reader.spec.schema):
+                where = f"#{spec.pointer}/parameters/{reader.name}"
+                reader.validator = SchemaValidator.compile(reader.spec.schema, version, "request", where=where)
+        strip = options.read_only == "ignore"
+
+        def validator_for(media: MediaTypeSpec) -> SchemaValidator | None:
+            if not media.schema:
+                return None
+            where = f"#{spec.pointer}/requestBody/content/{media.media_type}"
+            return SchemaValidator.compile(media.schema, version, "request", strip_read_only=strip, where=where)
+
+        body = (
+            BodyReader(spec.body, pythonic=options.pythonic_params, validator_for=validator_for, strip_read_only=strip)
+            if spec.body is not None
+            else None
+        )
         return cls(spec, options, base_path, readers, body, Responder(spec))
 
     @property
@@ -74,6 +91,20 @@ class Operation:
             context={"api_base_path": self.base_path, "operation_id": self.spec.operation_id},
         )
         self.bound_to = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', function)}"
+
+
+# Keywords that add nothing to check once a value has been cast to the schema's type.
+_ANNOTATIONS = frozenset(
+    {"type", "description", "title", "example", "examples", "default", "deprecated", "nullable", "xml",
+     "externalDocs", "readOnly", "writeOnly", "$comment", "discriminator"}
+)  # fmt: skip
+
+
+def _says_more_than_its_type(schema: Mapping[str, Any]) -> bool:
+    """Whether a parameter's schema constrains more than its type (which casting ensures)."""
+    if isinstance(schema.get("type"), list):
+        return True  # a union: casting picked one member, the schema still decides
+    return any(key not in _ANNOTATIONS and not key.startswith("x-") for key in schema)
 
 
 def _form_fields(schema: Any, pythonic: bool) -> list[str]:

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
     from .problems import ExceptionHandler
     from .resolver import Resolver
 
-__all__ = ["MockMode", "Options", "TrailingSlash"]
+__all__ = ["MockMode", "Options", "ReadOnlyPolicy", "TrailingSlash"]
 
 MockMode = Literal["all", "notimplemented"]
 TrailingSlash = Literal["strict", "ignore", "redirect"]
+ReadOnlyPolicy = Literal["reject", "ignore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,10 @@ class Options:
     - ``arguments``: values for ``{{ name }}`` placeholders in the document text, substituted
       only when given (the document is never run through a template engine).
     - ``exception_handlers``: ``{ExceptionClass: async handler(request, exc) -> response}``.
+    - ``fill_defaults``: fill in request body properties the client left out with their schema
+      ``default`` (Connexion users ask for this; off, the handler sees the body as sent).
+    - ``read_only``: a ``readOnly`` property sent in a request is a 400 (``reject``, protection
+      against mass assignment) or silently dropped before the handler sees the body (``ignore``).
     - ``client_max_size``: largest request body read, in bytes.
     """
 
@@ -60,6 +65,8 @@ class Options:
     allow_remote_refs: bool = False
     arguments: Mapping[str, Any] | None = None
     exception_handlers: Mapping[type[BaseException], ExceptionHandler] = field(default_factory=dict)
+    fill_defaults: bool = False
+    read_only: ReadOnlyPolicy = "reject"
     client_max_size: int = 1024**2
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -13,13 +13,16 @@ import json
 import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from multidict import MultiMapping
 
 from .errors import Violation
 from .spec.model import MISSING, ParameterSpec
+
+if TYPE_CHECKING:
+    from .validation import SchemaValidator
 
 __all__ = ["CastError", "ParameterReader", "argument_name", "caster_for", "sanitize"]
 
@@ -226,10 +229,13 @@ class ParameterReader:
         "name",
         "required",
         "spec",
+        "validator",
     )  # fmt: skip
 
     def __init__(self, spec: ParameterSpec, *, pythonic: bool) -> None:
         self.spec = spec
+        # Set by the operation when the schema says more than the cast already guarantees.
+        self.validator: SchemaValidator | None = None
         self.name = spec.name
         self.location = spec.location
         self.argument = argument_name(spec.name, pythonic)

@@ -1,0 +1,79 @@
+"""Validation compiled once per schema: a fast yes/no, and precise violations on failure.
+
+The engine is jsonschema-rs (chosen by measurement: about 1 µs to accept a realistic 12-property
+body against about 80 µs for the pure-Python ``jsonschema``, all violations in about 10 µs, and
+regular expressions that cannot backtrack catastrophically). Schemas are first rewritten from the
+document's dialect into plain JSON Schema for the direction they guard (:mod:`.dialects`).
+
+>>> validator = SchemaValidator.compile({"type": "integer", "maximum": 5}, "3.0", "request")
+>>> validator.violations(7, "query", "limit")
+[Violation(location='query', name='limit', message='must be <= 5')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema_rs
+
+from ..errors import SpecError, Violation
+from ..spec.model import SpecVersion
+from . import formats
+from .dialects import Direction, to_json_schema
+from .messages import violations_from
+
+__all__ = ["SchemaValidator", "formats"]
+
+# Patterns the linear-time engine cannot run (lookaround, backreferences) fall back to a
+# backtracking engine; this bounds its work per match (ReDoS protection).
+_BACKTRACK_LIMIT = 100_000
+
+
+class SchemaValidator:
+    """One compiled schema."""
+
+    __slots__ = ("_engine", "schema")
+
+    def __init__(self, schema: Mapping[str, Any], engine: Any) -> None:
+        self.schema = schema
+        self._engine = engine
+
+    @classmethod
+    def compile(
+        cls,
+        schema: Mapping[str, Any],
+        version: SpecVersion,
+        direction: Direction,
+        *,
+        strip_read_only: bool = False,
+        where: str = "",
+    ) -> SchemaValidator:
+        converted = to_json_schema(schema, version, direction, strip_read_only=strip_read_only)
+        engine_class = jsonschema_rs.Draft202012Validator if version == "3.1" else jsonschema_rs.Draft4Validator
+        try:
+            engine = engine_class(
+                dict(converted),
+                validate_formats=True,
+                formats={name: formats.never_raising(check) for name, check in formats.FORMATS.items()},
+                mask="***",
+                pattern_options=jsonschema_rs.FancyRegexOptions(backtrack_limit=_BACKTRACK_LIMIT),
+            )
+        except (ValueError, jsonschema_rs.ValidationError) as error:
+            file, _, pointer = where.partition("#")
+            raise SpecError(f"schema cannot be compiled: {error}", file, pointer) from None
+        return cls(converted, engine)
+
+    def is_valid(self, instance: Any) -> bool:
+        return bool(self._engine.is_valid(instance))
+
+    def violations(self, instance: Any, location: str, name: str = "") -> list[Violation]:
+        """Every violation of ``instance``; empty when it is valid (the common, fast case)."""
+        engine = self._engine
+        try:
+            if engine.is_valid(instance):
+                return []
+            errors = list(engine.iter_errors(instance))
+        except ValueError:  # not a JSON value (e.g. an object key that is not a string)
+            return [Violation(location, name, "is not a JSON value")]
+        return violations_from(errors, self.schema, location, name)
