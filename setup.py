@@ -12,6 +12,8 @@ TESTS = [
     "pytest>=8",
     "pytest-aiohttp>=1.1",
     "pytest-asyncio>=0.23",
+    "hypothesis>=6.100",
+    "hypothesis-jsonschema>=0.23",
 ]
 DEV = [*TESTS, "ruff>=0.6", "mypy>=1.10", "types-PyYAML"]
 
