@@ -7,11 +7,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # the handler package lives beside this file
 
-from openapi_aio import App
+from tasks.errors import invalid_request
+
+from openapi_aio import App, RequestValidationError
 
 
 def create_app() -> App:
-    app = App(__name__)
+    # Invalid requests are answered by the example's own hook (tasks/errors.py).
+    app = App(__name__, exception_handlers={RequestValidationError: invalid_request})
     app.add_api("openapi.yaml")
     return app
 

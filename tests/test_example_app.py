@@ -50,3 +50,24 @@ async def test_bad_input_is_a_problem(client):
     assert (await response.json())["errors"] == [{"in": "path", "name": "taskId", "message": "'abc' is not an integer"}]
     wrong_type = await client.post("/api/v1/tasks", data="title=x", headers={"Content-Type": "text/plain"})
     assert wrong_type.status == 415
+
+
+async def test_validated_body_and_custom_error_hook(client):
+    response = await client.post(
+        "/api/v1/tasks",
+        json={"id": 7, "title": "", "priority": "urgent", "tags": ["Bad Tag"], "colour": "red"},
+    )
+    assert response.status == 400
+    assert response.content_type == "application/problem+json"
+    problem = await response.json()
+    # The hook keeps RFC 9457's members and the violations, and adds its own two.
+    assert problem["instance"] == "/api/v1/tasks"
+    assert problem["fields"] == {
+        "id": ["is read-only and cannot be sent"],
+        "title": ["must be at least 1 character long"],
+        "priority": ["must be one of: low, normal, high"],
+        "tags/0": ["must match the pattern ^[a-z0-9-]+$"],
+        "colour": ["is not a known property"],
+    }
+    assert len(problem["errors"]) == 5
+    assert problem["status"] == 400

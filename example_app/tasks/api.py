@@ -30,6 +30,8 @@ async def create_task(task: dict[str, Any]) -> tuple[dict[str, Any], int, dict[s
         "id": task_id,
         "title": task["title"],
         "done": task.get("done", False),
+        "priority": task.get("priority", "normal"),
+        "due": task.get("due"),
         "tags": task.get("tags", []),
         "created": datetime.datetime.now(datetime.UTC),
     }
