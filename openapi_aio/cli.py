@@ -56,9 +56,6 @@ def run(
     for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):
         if str(folder) not in sys.path:
             sys.path.insert(0, str(folder))
-    for flag, name in ((validate_responses, "--validate-responses"), (strict_validation, "--strict-validation")):
-        if flag:
-            click.echo(f"note: {name} is accepted but not implemented yet", err=True)
     if mock:
         click.echo("note: --mock answers 501 until mock responses are implemented", err=True)
     try:

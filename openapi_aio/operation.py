@@ -35,6 +35,7 @@ class Operation:
     parameters: tuple[ParameterReader, ...]
     body: BodyReader | None
     responder: Responder
+    version: SpecVersion = "3.0"  # of the document: schemas compile in its dialect
     handler: HandlerCall | None = None
     # what answers when there is no handler: a 501 stub, or later a mock
     fallback: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
@@ -65,7 +66,7 @@ class Operation:
             if spec.body is not None
             else None
         )
-        return cls(spec, options, base_path, readers, body, Responder(spec))
+        return cls(spec, options, base_path, readers, body, Responder(spec), version=version)
 
     @property
     def operation_id(self) -> str | None:

@@ -6,6 +6,8 @@ A request to an API goes through::
     routing         path + method -> Operation; 404 / 405 / typed paths      (routing.py, api.py)
     ---- per operation, compiled at start-up from STAGES, outermost first ----
     arguments       parameters and body -> keyword arguments, 400 on bad input (arguments.py)
+    responses       the handler's response checked against the document, 500 if it breaks it;
+                    only with validate_responses                          (response_validation.py)
     endpoint        call the handler (or stub/mock), result -> response     (below)
 
 Each stage is a factory ``(operation, next) -> handler`` run once per operation at start-up; a
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import arguments
+from . import arguments, response_validation
 from .errors import NotImplementedProblem
 from .keys import ARGUMENTS
 
@@ -32,7 +34,7 @@ __all__ = ["STAGES", "Handler", "Stage", "build", "endpoint"]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Stage = Callable[["Operation", Handler], Handler]
 
-STAGES: tuple[Stage, ...] = (arguments.stage,)
+STAGES: tuple[Stage, ...] = (arguments.stage, response_validation.stage)
 
 
 def endpoint(operation: Operation) -> Handler:

@@ -515,6 +515,13 @@ class _Walker:
                     continue
                 if self.version == "2.0":
                     header = {**header, "schema": self.schema_2(header, header_at)}
+                elif "schema" in header:  # self-contained, like every other schema in the model
+                    header = {**header, "schema": self.bundle(header["schema"], header_at.child("schema"))}
+                elif isinstance(header.get("content"), Mapping) and header["content"]:
+                    media_type, media = next(iter(header["content"].items()))
+                    schema = media.get("schema") if isinstance(media, Mapping) else None
+                    bundled = self.bundle(schema, header_at.child("content", media_type, "schema"))
+                    header = {**header, "content": {media_type: {**media, "schema": bundled}}}
                 headers[str(name)] = header
             if self.version == "2.0":
                 content = {}
