@@ -4,7 +4,11 @@ Parameters and body are read together, so a request with a bad path value *and* 
 about both in one 400. Parameters with a document default get it when absent (a copy, so a handler
 changing a default list changes it for that request only); optional ones without a default are
 simply not passed, so the function's own default applies. Header parameters the specification says
-to ignore (``Accept``, ``Content-Type``, ``Authorization``) are neither read nor required.
+to ignore (``Accept``, ``Content-Type``, ``Authorization``) are neither read nor required. With
+``strict_validation``, query parameters the operation does not declare are a 400 too.
+
+Files uploaded with the request are closed once the handler has returned (see
+:mod:`openapi_aio.uploads`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from aiohttp import web
 
 from .errors import RequestValidationError, Violation
 from .keys import ARGUMENTS, PATH_VALUES
-from .parameters import CastError, ParameterReader
+from .parameters import CastError, ParameterReader, known_query_names
 from .spec.model import MISSING
+from .uploads import UploadedFile
 
 if TYPE_CHECKING:
     from .operation import Operation
@@ -68,8 +73,13 @@ def stage(operation: Operation, call: Handler) -> Handler:
     for reader in readers:
         if reader.location == "query":
             reader.reserve(query_names)
+    options = operation.options
+    # strict_validation: the query names the operation declares (None: any name goes).
+    known_query = known_query_names(readers) if options.strict_validation else None
     body = operation.body
-    if not readers and body is None:
+    if body is not None:
+        body.configure(options)
+    if not readers and body is None and known_query is None:
 
         async def no_arguments(request: web.Request) -> web.StreamResponse:
             request[ARGUMENTS] = {}
@@ -82,16 +92,26 @@ def stage(operation: Operation, call: Handler) -> Handler:
         violations: list[Violation] = []
         if readers:
             read_parameters(readers, request, arguments, violations)
-        if body is not None:
-            value, fields, body_violations = await body.read(request)
-            violations += body_violations
-            if value is not MISSING:
-                arguments.update(fields)
-                arguments[body.name] = value
-        if violations:
-            raise RequestValidationError(detail=_summary(violations), violations=violations)
-        request[ARGUMENTS] = arguments
-        return await call(request)
+        if known_query is not None:
+            violations += [
+                Violation("query", name, "not a declared query parameter")
+                for name in known_query.unknown(request.query)
+            ]
+        uploads: list[UploadedFile] = []
+        try:
+            if body is not None:
+                value, fields, body_violations = await body.read(request, uploads)
+                violations += body_violations
+                if value is not MISSING:
+                    arguments.update(fields)
+                    arguments[body.name] = value
+            if violations:
+                raise RequestValidationError(detail=_summary(violations), violations=violations)
+            request[ARGUMENTS] = arguments
+            return await call(request)
+        finally:
+            for upload in uploads:  # the handler is done with them (or never ran)
+                upload.close()
 
     return read_arguments
 

@@ -4,31 +4,43 @@ One :class:`BodyReader` per operation is built at start-up; it knows which media
 operation accepts (a request with another one is a 415) and how to cast form fields. Media ranges
 in the document (``application/*+json``, ``image/*``) match as patterns, the most specific first.
 Whatever the client sends wrong (malformed JSON or multipart, text not in its charset) is a
-violation reported in the 400, never a 500.
+violation reported in the 400, never a 500; a body larger than the API's limits is a 413, refused
+from its ``Content-Length`` before it is read, or as soon as it grows too large while it streams.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import io
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.web_request import FileField
-from multidict import MultiDict, MultiMapping
 
+from .defaults import Defaults
 from .errors import UnsupportedMediaType, Violation
-from .parameters import _DELIMITERS, Caster, CastError, _identity, _types, argument_name, caster_for, sanitize
+from .forms import (
+    FormDecoder,
+    Limits,
+    MalformedForm,
+    is_form,
+    is_multipart,
+    read_multipart,
+    too_large,
+    urlencoded_fields,
+)
+from .options import Options
+from .parameters import sanitize
 from .spec.model import MISSING, BodySpec, MediaTypeSpec
 from .validation.dialects import read_only_paths
 
 if TYPE_CHECKING:
+    from .uploads import UploadedFile
     from .validation import SchemaValidator
 
-__all__ = ["BodyReader", "is_json", "media_type_essence"]
+__all__ = ["BodyReader", "is_json", "media_type_essence", "read_body"]
 
 
 def media_type_essence(value: str) -> str:
@@ -41,87 +53,8 @@ def is_json(media_type: str) -> bool:
     return essence == "application/json" or essence.endswith("+json")
 
 
-_STANDARD_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-class _FormDecoder:
-    """Cast form fields like query parameters: by each property's schema; arrays from repeats.
-
-    In ``application/x-www-form-urlencoded`` an ``encoding`` with ``explode: false`` packs an
-    array into one field (``ids=1,2``); in ``multipart/form-data`` an object property is a JSON
-    part (the OpenAPI 3 default ``contentType`` of objects). Required properties must be sent, as
-    they become handler arguments.
-    """
-
-    def __init__(self, media: MediaTypeSpec | None, *, multipart: bool) -> None:
-        schema = (media.schema if media is not None else None) or {}
-        encoding = media.encoding if media is not None and not multipart else {}
-        self.fields: dict[str, tuple[str, Caster, str | None]] = {}
-        for name, sub in (schema.get("properties") or {}).items():
-            sub = sub if isinstance(sub, Mapping) else {}
-            types = _types(sub)
-            if "array" in types:
-                items = sub.get("items")
-                cast = caster_for(items if isinstance(items, Mapping) else {})
-                self.fields[name] = ("array", cast, _packed_delimiter(encoding.get(name)))
-            elif "object" in types and multipart:
-                self.fields[name] = ("json", _identity, None)
-            else:
-                self.fields[name] = ("primitive", caster_for(sub), None)
-        required = schema.get("required")
-        self.required = tuple(str(name) for name in required) if isinstance(required, list) else ()
-
-    def decode(self, form: MultiMapping[Any]) -> tuple[dict[str, Any], list[Violation]]:
-        values: dict[str, Any] = {}
-        violations = []
-        for name in dict.fromkeys(form.keys()):
-            kind, cast, delimiter = self.fields.get(name, _UNKNOWN_FIELD)
-            try:
-                if kind == "array":
-                    raw = form.getall(name)
-                    if delimiter is not None and len(raw) == 1 and isinstance(raw[0], str):
-                        raw = raw[0].split(delimiter) if raw[0] else []
-                    values[name] = [cast(item) if isinstance(item, str) else item for item in raw]
-                elif kind == "json":
-                    values[name] = _json_part(form.getone(name))
-                else:
-                    raw = form.getone(name)
-                    values[name] = cast(raw) if isinstance(raw, str) else raw
-            except CastError as error:
-                violations.append(Violation("body", _pointer(name), str(error)))
-        violations += [
-            Violation("body", _pointer(name), "required field is missing")
-            for name in self.required
-            if name not in values
-        ]
-        return values, violations
-
-
-def _packed_delimiter(encoding: Any) -> str | None:
-    """The delimiter of an array field sent as one value (``explode: false``), else ``None``."""
-    if not isinstance(encoding, Mapping):
-        return None
-    style = encoding.get("style", "form")
-    if encoding.get("explode", style == "form"):
-        return None
-    return _DELIMITERS.get(style, ",")
-
-
-_UNKNOWN_FIELD: tuple[str, Caster, str | None] = ("primitive", _identity, None)
-
-
-def _json_part(raw: Any) -> Any:
-    if isinstance(raw, bytes | bytearray | str):
-        try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            raise CastError("not valid JSON") from None
-    return raw  # an uploaded file
-
-
-def _pointer(name: str) -> str:
-    """The JSON pointer of a form field (RFC 6901): ``a/b`` -> ``/a~1b``."""
-    return "/" + name.replace("~", "~0").replace("/", "~1")
+# The body as parsed (MISSING when absent), the decoder of a form, violations.
+_Parsed = tuple[Any, FormDecoder | None, list[Violation], MediaTypeSpec | None]
 
 
 class BodyReader:
@@ -158,16 +91,24 @@ class BodyReader:
                 self._exact[essence] = media
         # The most specific range first: application/*+json before application/* before */*.
         self._wildcards.sort(key=lambda item: -len(item[0].pattern.replace(".*", "")))
-        self._forms = {
-            essence: _FormDecoder(media, multipart=essence.endswith("form-data"))
-            for essence, media in self._exact.items()
-            if _is_form(essence)
-        }
-        self._absent: tuple[Any, dict[str, Any], list[Violation]] = (
-            MISSING,
-            {},
-            [Violation("body", "", "request body is required")] if self.required else [],
-        )
+        # Form decoders by (media, multipart): those of form types now, those a range matches later.
+        self._forms: dict[tuple[int, bool], FormDecoder] = {}
+        for essence, media in self._exact.items():
+            if is_form(essence):
+                self._decoder(essence, media)
+        self._absent = [Violation("body", "", "request body is required")] if self.required else []
+        self.configure(Options())
+
+    def configure(self, options: Options) -> None:
+        """Take the API's limits, ``strict_validation`` and ``fill_defaults`` (at start-up)."""
+        self._limits = Limits(options.client_max_size, options.max_upload_size)
+        self._strict = options.strict_validation
+        self._defaults: dict[int, Defaults] = {}
+        if options.fill_defaults:
+            for media in self.spec.content.values():
+                defaults = Defaults.compile(media.schema)
+                if defaults is not None:
+                    self._defaults[id(media)] = defaults
 
     def match(self, content_type: str) -> tuple[str, MediaTypeSpec] | None:
         essence = media_type_essence(content_type)
@@ -179,23 +120,30 @@ class BodyReader:
                 return essence, candidate
         return None
 
-    async def read(self, request: web.Request) -> tuple[Any, dict[str, Any], list[Violation]]:
+    async def read(
+        self, request: web.Request, uploads: list[UploadedFile]
+    ) -> tuple[Any, dict[str, Any], list[Violation]]:
         """The body value (``MISSING`` when absent), form fields as arguments, and violations
-        (parse errors, or else every schema violation)."""
-        value, fields, violations, media = await self._parse(request)
+        (parse errors, or else every schema violation). Uploaded files are added to ``uploads``,
+        for the caller to close once the handler is done with them."""
+        value, form, violations, media = await self._parse(request, uploads)
         if violations or value is MISSING or media is None:
-            return value, fields, violations
+            return value, {}, violations
         for path in self._read_only.get(id(media), ()):
             _drop(value, path)
+        defaults = self._defaults.get(id(media))
+        if defaults is not None:
+            defaults.fill(value)
         validator = self._validators.get(id(media))
         if validator is not None:
-            checked = _files_as_strings(value) if fields else value
-            violations = validator.violations(checked, "body")
-        return value, fields, violations
+            violations = validator.violations(_files_as_strings(value) if form else value, "body")
+        if form is None:
+            return value, {}, violations
+        return value, {form.argument(name): field for name, field in value.items()}, violations
 
-    async def _parse(self, request: web.Request) -> tuple[Any, dict[str, Any], list[Violation], MediaTypeSpec | None]:
+    async def _parse(self, request: web.Request, uploads: list[UploadedFile]) -> _Parsed:
         if not request.body_exists or (request.content_length == 0):
-            return self._absent[0], {}, list(self._absent[2]), None
+            return MISSING, None, list(self._absent), None
         content_type = request.headers.get("Content-Type", "")
         matched = self.match(content_type) if content_type else None
         if matched is None:
@@ -203,68 +151,81 @@ class BodyReader:
             given = content_type or "no Content-Type"
             raise UnsupportedMediaType(detail=f"{given} is not accepted here; send one of: {accepted}")
         essence, media = matched
-        if _is_form(essence):
-            return (*await self._read_form(request, essence, media), media)
-        raw = await request.read()
+        form = is_form(essence)
+        multipart = form and is_multipart(essence)
+        limit = self._limits.multipart if multipart else self._limits.body
+        length = request.content_length
+        if limit and length is not None and length > limit:  # refused before reading any of it
+            raise too_large("the request body is", limit)
+        if form:
+            return await self._read_form(request, essence, media, multipart, uploads)
+        raw = await read_body(request, self._limits.body)
         if not raw:  # a chunked request may carry an empty body without saying so up front
-            return self._absent[0], {}, list(self._absent[2]), None
+            return MISSING, None, list(self._absent), None
         if is_json(essence):
             try:
-                return json.loads(raw, parse_constant=_reject_constant), {}, [], media
+                return json.loads(raw, parse_constant=_reject_constant), None, [], media
             except UnicodeDecodeError:
-                return MISSING, {}, [Violation("body", "", "the body is not valid UTF-8")], media
+                return MISSING, None, [Violation("body", "", "the body is not valid UTF-8")], media
             except json.JSONDecodeError as error:
                 message = f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
-                return MISSING, {}, [Violation("body", "", message)], media
+                return MISSING, None, [Violation("body", "", message)], media
             except RecursionError:
-                return MISSING, {}, [Violation("body", "", "the JSON is nested too deeply")], media
+                return MISSING, None, [Violation("body", "", "the JSON is nested too deeply")], media
             except ValueError as error:  # NaN / Infinity: not JSON (RFC 8259)
-                return MISSING, {}, [Violation("body", "", str(error))], media
+                return MISSING, None, [Violation("body", "", str(error))], media
         if essence.startswith("text/"):
             try:
-                return raw.decode(request.charset or "utf-8"), {}, [], media
+                return raw.decode(request.charset or "utf-8"), None, [], media
             except (UnicodeDecodeError, LookupError) as error:
-                return MISSING, {}, [Violation("body", "", f"the body is not valid text ({error})")], media
-        return raw, {}, [], media
+                return MISSING, None, [Violation("body", "", f"the body is not valid text ({error})")], media
+        return raw, None, [], media
+
+    def _decoder(self, essence: str, media: MediaTypeSpec) -> FormDecoder:
+        multipart = is_multipart(essence)
+        decoder = self._forms.get((id(media), multipart))
+        if decoder is None:  # a form type matched by a range: compiled once, on first use
+            decoder = FormDecoder(media, multipart=multipart, pythonic=self.pythonic)
+            self._forms[id(media), multipart] = decoder
+        return decoder
 
     async def _read_form(
-        self, request: web.Request, essence: str, media: MediaTypeSpec
-    ) -> tuple[Any, dict[str, Any], list[Violation]]:
-        decoder = self._forms.get(essence) or _FormDecoder(media, multipart=essence.endswith("form-data"))
-        if essence not in _STANDARD_FORMS:
-            # aiohttp parses only the two registered form types; a vendor variant
-            # (multipart/vnd.acme+form-data) is read as the standard type it extends.
-            standard = _STANDARD_FORMS[1] if essence.endswith("form-data") else _STANDARD_FORMS[0]
-            headers = request.headers.copy()
-            _, separator, parameters = headers["Content-Type"].partition(";")
-            headers["Content-Type"] = standard + separator + parameters
-            request = request.clone(headers=headers)
+        self, request: web.Request, essence: str, media: MediaTypeSpec, multipart: bool, uploads: list[UploadedFile]
+    ) -> _Parsed:
+        decoder = self._decoder(essence, media)
+        unreadable: dict[str, str] = {}
         try:
-            form: MultiMapping[Any] = await request.post()
-        except (ValueError, LookupError) as error:  # a broken boundary, a nameless part, bad charset
-            return MISSING, {}, [Violation("body", "", f"malformed {essence}: {error}")]
-        if essence not in _STANDARD_FORMS and essence.endswith("form-data"):
-            form = _in_memory(form)
-        fields, violations = decoder.decode(form)
-        arguments = {argument_name(name, self.pythonic): value for name, value in fields.items()}
-        return fields, arguments, violations
-
-
-def _in_memory(form: MultiMapping[Any]) -> MultiDict[Any]:
-    """Uploads of a vendor multipart type, moved out of their temporary files.
-
-    aiohttp closes the temporary files of ``multipart/form-data`` uploads after the response, but
-    not those of a cloned request (a vendor type read as multipart/form-data).
-    """
-    result: MultiDict[Any] = MultiDict()
-    for name, value in form.items():
-        if isinstance(value, FileField):
-            with value.file:
-                value = FileField(
-                    value.name, value.filename, io.BytesIO(value.file.read()), value.content_type, value.headers
+            if multipart:
+                raw, unreadable = await read_multipart(
+                    request, essence, decoder, self._limits, uploads, strict=self._strict
                 )
-        result.add(name, value)
-    return result
+            else:
+                raw = urlencoded_fields(await read_body(request, self._limits.body), request.charset or "utf-8")
+        except (MalformedForm, ValueError, LookupError) as error:  # a broken boundary, a bad charset
+            return MISSING, decoder, [Violation("body", "", f"malformed {essence}: {error}")], media
+        fields, violations = decoder.decode(raw, strict=self._strict, unreadable=unreadable)
+        return fields, decoder, violations, media
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, refused (413) as soon as it grows past ``limit`` bytes (0: no limit).
+
+    Read from ``request.content``, not with ``request.read()``, which applies the aiohttp
+    application's ``client_max_size`` instead of the API's. The bytes are left where
+    ``request.read()`` (and ``.json()``, ``.text()``) find them, for handlers that read again.
+    """
+    raw: bytes | None = request._read_bytes  # read already, by a middleware
+    if raw is None:
+        content = request.content
+        body = bytearray()
+        while chunk := await content.readany():
+            body += chunk
+            if limit and len(body) > limit:
+                raise too_large("the request body is", limit)
+        raw = request._read_bytes = bytes(body)
+    elif limit and len(raw) > limit:
+        raise too_large("the request body is", limit)
+    return raw
 
 
 def _drop(value: Any, path: tuple[str, ...]) -> None:
@@ -294,7 +255,3 @@ def _files_as_strings(fields: Any) -> Any:
         )
         for name, value in fields.items()
     }
-
-
-def _is_form(essence: str) -> bool:
-    return essence in _STANDARD_FORMS or essence.endswith(("+form-data", "+x-www-form-urlencoded"))

@@ -50,7 +50,12 @@ class Options:
       ``default`` (Connexion users ask for this; off, the handler sees the body as sent).
     - ``read_only``: a ``readOnly`` property sent in a request is a 400 (``reject``, protection
       against mass assignment) or silently dropped before the handler sees the body (``ignore``).
-    - ``client_max_size``: largest request body read, in bytes.
+    - ``client_max_size``: largest request body read, in bytes; in a multipart body, the largest
+      total of its form fields (file content counts against ``max_upload_size``). Larger is a 413,
+      refused from ``Content-Length`` before reading or as soon as a streamed body grows too large;
+      0 for no limit.
+    - ``max_upload_size``: largest total of the files uploaded in one multipart request, in bytes
+      (each is streamed to a temporary file, on disk beyond 1 MiB); larger is a 413; 0 for no limit.
     """
 
     base_path: str | None = None
@@ -68,6 +73,7 @@ class Options:
     fill_defaults: bool = False
     read_only: ReadOnlyPolicy = "reject"
     client_max_size: int = 1024**2
+    max_upload_size: int = 16 * 1024**2
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> Options:

@@ -24,7 +24,7 @@ from .spec.model import MISSING, ParameterSpec
 if TYPE_CHECKING:
     from .validation import SchemaValidator
 
-__all__ = ["CastError", "ParameterReader", "argument_name", "caster_for", "sanitize"]
+__all__ = ["CastError", "KnownNames", "ParameterReader", "argument_name", "caster_for", "known_query_names", "sanitize"]
 
 
 class CastError(ValueError):
@@ -444,3 +444,55 @@ def _json_value(raw: str) -> Any:
 
 def violation_for(reader: ParameterReader, message: str) -> Violation:
     return Violation(reader.location, reader.name, message)
+
+
+# --- strict validation: which names a request may send ---
+
+
+class KnownNames:
+    """The query parameter or form field names an operation declares, compiled for
+    ``strict_validation``: exact names, prefixes (a deepObject's ``name[``) and patterns (an object
+    schema's ``patternProperties``). ``None`` stands for "anything goes" wherever one is built.
+    """
+
+    __slots__ = ("_exact", "_patterns", "_prefixes")
+
+    def __init__(
+        self, exact: Iterable[str], prefixes: Iterable[str] = (), patterns: Iterable[re.Pattern[str]] = ()
+    ) -> None:
+        self._exact = frozenset(exact)
+        self._prefixes = tuple(prefixes)
+        self._patterns = tuple(patterns)
+
+    def knows(self, name: str) -> bool:
+        return (
+            name in self._exact
+            or (bool(self._prefixes) and name.startswith(self._prefixes) and name.endswith("]"))
+            or any(pattern.search(name) for pattern in self._patterns)
+        )
+
+    def unknown(self, names: Iterable[str]) -> list[str]:
+        """The names not declared, each once, in the order given."""
+        return [name for name in dict.fromkeys(names) if not self.knows(name)]
+
+
+def known_query_names(readers: Iterable[ParameterReader]) -> KnownNames | None:
+    """The query names ``readers`` own; ``None`` when a free-form exploded object takes any name."""
+    exact: list[str] = []
+    prefixes: list[str] = []
+    for reader in readers:
+        if reader.location != "query":
+            continue
+        spec = reader.spec
+        if reader._kind == "object" and spec.content_type is None:
+            if spec.style == "deepObject":
+                prefixes.append(reader.name + "[")
+                continue
+            if spec.explode:  # ?R=1&G=2: the properties are the parameters
+                properties = tuple(spec.schema.get("properties") or ())
+                if not properties or spec.schema.get("additionalProperties"):
+                    return None
+                exact += properties
+                continue
+        exact.append(reader.name)
+    return KnownNames(exact, prefixes)
