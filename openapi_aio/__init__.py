@@ -32,6 +32,7 @@ from .options import Options
 from .resolver import Resolver, RestyResolver
 from .responses import NoContent
 from .spec import ApiSpec, load_spec
+from .uploads import UploadedFile
 
 __all__ = [
     "Api",
@@ -59,6 +60,7 @@ __all__ = [
     "StartupError",
     "Unauthorized",
     "UnsupportedMediaType",
+    "UploadedFile",
     "Violation",
     "__version__",
     "load_spec",

@@ -77,8 +77,6 @@ def stage(operation: Operation, call: Handler) -> Handler:
     # strict_validation: the query names the operation declares (None: any name goes).
     known_query = known_query_names(readers) if options.strict_validation else None
     body = operation.body
-    if body is not None:
-        body.configure(options)
     if not readers and body is None and known_query is None:
 
         async def no_arguments(request: web.Request) -> web.StreamResponse:

@@ -63,11 +63,13 @@ class BodyReader:
     def __init__(
         self,
         spec: BodySpec,
+        options: Options | None = None,
         *,
-        pythonic: bool = False,
         validator_for: Callable[[MediaTypeSpec], SchemaValidator | None] | None = None,
-        strip_read_only: bool = False,
     ) -> None:
+        options = options or Options()
+        pythonic = options.pythonic_params
+        strip_read_only = options.read_only == "ignore"
         self.spec = spec
         # With read_only="ignore": where readOnly properties sit, to drop them before the handler.
         self._read_only = {
@@ -97,10 +99,7 @@ class BodyReader:
             if is_form(essence):
                 self._decoder(essence, media)
         self._absent = [Violation("body", "", "request body is required")] if self.required else []
-        self.configure(Options())
-
-    def configure(self, options: Options) -> None:
-        """Take the API's limits, ``strict_validation`` and ``fill_defaults`` (at start-up)."""
+        # The API's limits, strict_validation and fill_defaults.
         self._limits = Limits(options.client_max_size, options.max_upload_size)
         self._strict = options.strict_validation
         self._defaults: dict[int, Defaults] = {}

@@ -61,11 +61,7 @@ class Operation:
             where = f"#{spec.pointer}/requestBody/content/{media.media_type}"
             return SchemaValidator.compile(media.schema, version, "request", strip_read_only=strip, where=where)
 
-        body = (
-            BodyReader(spec.body, pythonic=options.pythonic_params, validator_for=validator_for, strip_read_only=strip)
-            if spec.body is not None
-            else None
-        )
+        body = BodyReader(spec.body, options, validator_for=validator_for) if spec.body is not None else None
         return cls(spec, options, base_path, readers, body, Responder(spec), version=version)
 
     @property

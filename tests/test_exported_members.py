@@ -28,6 +28,7 @@ EXPECTED = [
     "StartupError",
     "Unauthorized",
     "UnsupportedMediaType",
+    "UploadedFile",
     "Violation",
     "__version__",
     "load_spec",
