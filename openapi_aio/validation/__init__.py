@@ -51,11 +51,15 @@ class SchemaValidator:
     ) -> SchemaValidator:
         converted = to_json_schema(schema, version, direction, strip_read_only=strip_read_only)
         engine_class = jsonschema_rs.Draft202012Validator if version == "3.1" else jsonschema_rs.Draft4Validator
+        # the formats registered so far (later ones reach only APIs compiled after them)
+        checkers = {name: formats.never_raising(check) for name, check in formats.FORMATS.items()}
+        if version != "3.1":
+            checkers = {**formats.LATER_DRAFTS, **checkers}
         try:
             engine = engine_class(
                 dict(converted),
                 validate_formats=True,
-                formats={name: formats.never_raising(check) for name, check in formats.FORMATS.items()},
+                formats=checkers,
                 mask="***",
                 pattern_options=jsonschema_rs.FancyRegexOptions(backtrack_limit=_BACKTRACK_LIMIT),
             )
@@ -76,4 +80,5 @@ class SchemaValidator:
             errors = list(engine.iter_errors(instance))
         except ValueError:  # not a JSON value (e.g. an object key that is not a string)
             return [Violation(location, name, "is not a JSON value")]
-        return violations_from(errors, self.schema, location, name)
+        # never an empty list for an invalid value: that would let it through
+        return violations_from(errors, self.schema, location, name) or [Violation(location, name, "is not valid")]

@@ -8,7 +8,12 @@ start-up, for the direction it is used in:
 - ``readOnly`` properties: in requests they are not required, and sending one is a violation
   (mass-assignment protection; see :data:`READ_ONLY`) unless the API ignores them, in which case
   they are dropped before validation. In responses ``writeOnly`` properties are the mirror image.
-- ``discriminator`` stays an annotation: ``oneOf``/``anyOf`` validate as JSON Schema says.
+- ``discriminator`` (3.x, beside ``oneOf``/``anyOf``): its property must be present (the
+  specification says so), and which value names which branch is recorded (see
+  :data:`DISCRIMINATOR`) so a failure is explained by the branch the client named. Otherwise
+  ``oneOf``/``anyOf`` validate as JSON Schema says.
+- ``pattern`` is ECMA-262, where a brace that is no quantifier is a literal; such braces are
+  escaped for the engine (the message still shows the pattern as written, :data:`PATTERN`).
 
 The rewrite walks the same shape as the bundler (names under ``properties`` are never keywords)
 and shares unchanged subtrees.
@@ -23,7 +28,7 @@ from typing import Any, Literal
 from ..spec.model import SpecVersion
 from .formats import NUMERIC_RANGES
 
-__all__ = ["READ_ONLY", "WRITE_ONLY", "Direction", "to_json_schema"]
+__all__ = ["DISCRIMINATOR", "PATTERN", "READ_ONLY", "WRITE_ONLY", "Direction", "to_json_schema"]
 
 Direction = Literal["request", "response"]
 
@@ -31,6 +36,12 @@ Direction = Literal["request", "response"]
 # validator reports it through ``not``; :mod:`.messages` turns that into a plain sentence.
 READ_ONLY = "x-openapi-aio-read-only"
 WRITE_ONLY = "x-openapi-aio-write-only"
+# The pattern as the document wrote it, beside the one rewritten for the engine.
+PATTERN = "x-openapi-aio-pattern"
+# {"keyword": "oneOf", "property": "petType", "names": {"cat": 0, "dog": 1}, "complete": True}:
+# the branch each discriminator value names, learnt from what the branches allow for the property
+# (``enum``/``const``); "complete" when every branch told. Read by :mod:`.messages` on failure only.
+DISCRIMINATOR = "x-openapi-aio-discriminator"
 
 _ONE = ("additionalItems", "additionalProperties", "contains", "else", "if", "items", "not",
         "propertyNames", "then", "unevaluatedItems", "unevaluatedProperties")  # fmt: skip
@@ -43,7 +54,8 @@ def to_json_schema(
     schema: Mapping[str, Any], version: SpecVersion, direction: Direction, *, strip_read_only: bool = False
 ) -> Mapping[str, Any]:
     """``schema`` rewritten for a JSON Schema validator, for requests or responses."""
-    rewritten: Mapping[str, Any] = _Rewriter(version, direction, strip_read_only).rewrite(schema)
+    rewriter = _Rewriter(version, direction, strip_read_only)
+    rewritten: Mapping[str, Any] = rewriter.rewrite(schema, 0 if rewriter.strip else None)
     return rewritten
 
 
@@ -56,12 +68,16 @@ class _Rewriter:
         self.hidden = "readOnly" if direction == "request" else "writeOnly"
         self.marker = READ_ONLY if direction == "request" else WRITE_ONLY
         self.strip = strip_read_only and direction == "request"
-        self._seen: dict[int, Any] = {}
+        self._seen: dict[tuple[int, int | None], Any] = {}
 
-    def rewrite(self, schema: Any) -> Any:
+    def rewrite(self, schema: Any, reach: int | None = None) -> Any:
+        """``schema`` for the engine. ``reach`` is how many properties deep it sits on the paths
+        where the body reader drops read-only values (plain nested objects and ``allOf``, see
+        :func:`read_only_paths`), ``None`` elsewhere: only there may ``read_only="ignore"`` let
+        them pass, since nothing else removes them before the handler."""
         if not isinstance(schema, Mapping):
             return schema
-        key = id(schema)
+        key = (id(schema), reach)
         if key in self._seen:  # shared subtrees (bundled $refs) are rewritten once
             return self._seen[key]
         result: dict[str, Any] = {}
@@ -70,11 +86,13 @@ class _Rewriter:
             if keyword in _ONE and isinstance(value, Mapping):
                 result[keyword] = self.rewrite(value)
             elif keyword in _LIST_KEYWORDS and isinstance(value, list):
-                result[keyword] = [self.rewrite(item) for item in value]
+                result[keyword] = [self.rewrite(item, reach if keyword == "allOf" else None) for item in value]
+            elif keyword == "patternProperties" and isinstance(value, Mapping):
+                result[keyword] = {literal_braces(str(name)): self.rewrite(sub) for name, sub in value.items()}
             elif keyword in _MAPS and isinstance(value, Mapping):
                 result[keyword] = {name: self.rewrite(sub) for name, sub in value.items()}
             elif keyword == "properties" and isinstance(value, Mapping):
-                result[keyword] = self.properties(value)
+                result[keyword] = self.properties(value, reach)
             else:
                 result[keyword] = value
         if isinstance(result.get("properties"), Mapping) and isinstance(result.get("required"), list):
@@ -85,6 +103,8 @@ class _Rewriter:
                     del result["required"]  # draft 4 forbids an empty required list
         if isinstance(result.get("pattern"), str):
             result["pattern"] = literal_braces(result["pattern"])
+            if result["pattern"] != schema["pattern"]:
+                result[PATTERN] = schema["pattern"]
         if self.version == "3.1":
             _exclusive_bounds(result)  # a 3.0 habit (boolean exclusiveMaximum) in a 3.1 document
         fmt = schema.get("format")
@@ -92,6 +112,8 @@ class _Rewriter:
         if bounds is not None:  # engines only run format checkers on strings
             result.setdefault("allOf", [])
             result["allOf"] = [*result["allOf"], {"minimum": bounds[0], "maximum": bounds[1]}]
+        if self.version != "2.0" and isinstance(result.get("discriminator"), Mapping):
+            _discriminate(result)  # 2.0's discriminator names a subtype elsewhere; nothing to read here
         if result.get("additionalProperties") is False and "properties" not in result:
             result["properties"] = {}  # so the engine names the unexpected properties
         if self.nullable_keyword and schema.get(self.nullable_keyword) is True:
@@ -99,19 +121,24 @@ class _Rewriter:
             self._seen[key] = result
         return result
 
-    def properties(self, properties: Mapping[str, Any]) -> dict[str, Any]:
+    def properties(self, properties: Mapping[str, Any], reach: int | None) -> dict[str, Any]:
+        below = reach + 1 if reach is not None and reach < _DROP_DEPTH else None
         rewritten: dict[str, Any] = {}
         for name, sub in properties.items():
             if _flag(sub, self.hidden):
-                if self.strip:
-                    continue  # dropped from the body before validation, see strip_read_only()
+                if reach is not None:
+                    continue  # the body reader drops it before validation (read_only="ignore")
                 rewritten[name] = {"not": {}, self.marker: True}
             else:
-                rewritten[name] = self.rewrite(sub)
+                rewritten[name] = self.rewrite(sub, below)
         return rewritten
 
 
+# How many properties deep read-only values are looked for (and dropped) in a request body.
+_DROP_DEPTH = 32
+
 _QUANTIFIER = re.compile(r"\{\d+(,\d*)?\}")
+_BRACED_ESCAPE = re.compile(r"\\[pPu]\{[^{}]*\}")  # \p{Letter}, \P{Lu}, \u{1F600}
 
 
 def literal_braces(pattern: str) -> str:
@@ -124,6 +151,11 @@ def literal_braces(pattern: str) -> str:
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
+            braced = _BRACED_ESCAPE.match(pattern, index)
+            if braced:
+                out.append(braced[0])
+                index = braced.end()
+                continue
             out.append(pattern[index : index + 2])
             index += 2
             continue
@@ -151,18 +183,59 @@ def _exclusive_bounds(schema: dict[str, Any]) -> None:
                 del schema[exclusive]
 
 
+def _discriminate(schema: dict[str, Any]) -> None:
+    """Require the discriminator's property and record which of its values names which branch."""
+    name = schema["discriminator"].get("propertyName")
+    keyword = "oneOf" if isinstance(schema.get("oneOf"), list) else "anyOf"
+    branches = schema.get(keyword)
+    if not isinstance(name, str) or not isinstance(branches, list):
+        return
+    required = schema.get("required")
+    required = required if isinstance(required, list) else []
+    if name not in required:
+        schema["required"] = [*required, name]
+    names: dict[str, int] = {}
+    complete = True
+    for index, branch in enumerate(branches):
+        values = _allowed_values(branch, name)
+        complete = complete and bool(values)
+        for value in values:
+            names.setdefault(value, index)
+    schema[DISCRIMINATOR] = {"keyword": keyword, "property": name, "names": names, "complete": complete}
+
+
+def _allowed_values(schema: Any, name: str, depth: int = 0) -> list[str]:
+    """The strings a branch allows for property ``name`` (``enum``/``const``, also in ``allOf``)."""
+    if not isinstance(schema, Mapping) or depth > 8:
+        return []
+    found: list[str] = []
+    properties = schema.get("properties")
+    declared = properties.get(name) if isinstance(properties, Mapping) else None
+    if isinstance(declared, Mapping):
+        if isinstance(declared.get("enum"), list):
+            found += [value for value in declared["enum"] if isinstance(value, str)]
+        if isinstance(declared.get("const"), str):
+            found.append(declared["const"])
+    members = schema.get("allOf")
+    for member in members if isinstance(members, list) else ():
+        found += _allowed_values(member, name, depth + 1)
+    return found
+
+
 def _flag(schema: Any, keyword: str) -> bool:
     return isinstance(schema, Mapping) and schema.get(keyword) is True
 
 
 def _allow_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` or ``null``. Beside a composition, which would still refuse ``null``
+    (``allOf: [$ref]`` is how 3.0 makes a reference nullable), ``null`` becomes a branch."""
     kind = schema.get("type")
+    if kind is None or any(keyword in schema for keyword in ("allOf", "anyOf", "oneOf", "not")):
+        return {"anyOf": [{"type": "null"}, schema]}
     if isinstance(kind, str):
         schema = {**schema, "type": [kind, "null"]}
     elif isinstance(kind, list) and "null" not in kind:
         schema = {**schema, "type": [*kind, "null"]}
-    elif kind is None:
-        return {"anyOf": [{"type": "null"}, schema]}
     if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
         schema["enum"] = [*schema["enum"], None]
     return schema
@@ -170,9 +243,11 @@ def _allow_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def read_only_paths(schema: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Where ``readOnly`` properties sit in plain nested objects (for dropping them from a
-    request body when the API ignores them instead of rejecting)."""
+    request body when the API ignores them instead of rejecting). Elsewhere (array items,
+    ``oneOf`` branches, recursive ``$ref`` s) they stay refused: :class:`_Rewriter` keeps to the
+    same paths."""
     found: list[tuple[str, ...]] = []
-    if not isinstance(schema, Mapping) or len(prefix) > 32:
+    if not isinstance(schema, Mapping) or len(prefix) > _DROP_DEPTH:
         return found
     for name, sub in (schema.get("properties") or {}).items():
         if _flag(sub, "readOnly"):

@@ -2,7 +2,8 @@
 
 The validator engine checks the string formats OpenAPI names itself (date, date-time, time,
 uuid, email, uri, hostname, ipv4, ipv6, ...). What it does not know is here: ``byte`` (base64),
-and numeric formats, which engines never ask a format checker about (formats only apply to
+the formats JSON Schema added after draft 4 when a 2.0 or 3.0 document uses them, and numeric
+formats, which engines never ask a format checker about (formats only apply to
 strings there), so ``int32``/``int64``/``float`` become ``minimum``/``maximum`` bounds when a schema
 is compiled (see :mod:`.dialects`). Unknown formats are annotations and always pass.
 
@@ -17,7 +18,9 @@ import binascii
 import re
 from collections.abc import Callable
 
-__all__ = ["FORMATS", "NUMERIC_RANGES", "FormatChecker", "register"]
+import jsonschema_rs
+
+__all__ = ["FORMATS", "LATER_DRAFTS", "NUMERIC_RANGES", "FormatChecker", "register"]
 
 FormatChecker = Callable[[str], bool]
 
@@ -36,6 +39,21 @@ def _is_byte(value: str) -> bool:
 
 # String formats checked in Python; the engine calls them with strings only.
 FORMATS: dict[str, FormatChecker] = {"byte": _is_byte}
+
+
+def _as_in_2020_12(name: str) -> FormatChecker:
+    checker = jsonschema_rs.Draft202012Validator({"format": name}, validate_formats=True)
+    return checker.is_valid
+
+
+# Formats defined after JSON Schema draft 4, which the engine checks only for later drafts. Swagger
+# 2.0 and OpenAPI 3.0 schemas are draft 4, yet use them (``uuid`` above all): they are checked
+# there exactly as in 3.1 documents (JSON Schema 2020-12).
+LATER_DRAFTS: dict[str, FormatChecker] = {
+    name: _as_in_2020_12(name)
+    for name in ("uuid", "duration", "uri-reference", "iri", "iri-reference", "idn-hostname", "json-pointer",
+                 "relative-json-pointer", "uri-template")
+}  # fmt: skip
 
 # Numeric formats as the bounds they imply.
 NUMERIC_RANGES: dict[str, tuple[float, float]] = {

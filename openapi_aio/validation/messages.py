@@ -2,17 +2,24 @@
 
 Messages are written from the failing keyword and its schema value, never from the instance:
 the value a client sent is never echoed (it may be a password) and the schema is never dumped.
-For properties marked ``x-sensitive`` even the allowed values and patterns are withheld.
+For properties marked ``x-sensitive`` (and everything inside them) even the allowed values and
+patterns are withheld.
+
+A value that matches none of the branches of ``oneOf``/``anyOf`` is explained by one branch: the
+one its ``discriminator`` names, else the one it came closest to (see :func:`_distance`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import jsonschema_rs
+
 from ..errors import Violation
 from ..spec.files import escape
-from .dialects import READ_ONLY, WRITE_ONLY
+from .dialects import DISCRIMINATOR, PATTERN, READ_ONLY, WRITE_ONLY
 
 __all__ = ["pointer", "violations_from"]
 
@@ -39,12 +46,22 @@ def violations_from(errors: Iterable[Any], schema: Mapping[str, Any], location: 
     return list(found.values())
 
 
+# Kinds the engine names after the keyword they failed on (``pattern``), though nothing was
+# learnt about the value: the regex engine gave up.
+_UNCHECKED = (
+    jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded,
+    jsonschema_rs.ValidationErrorKind.RegexEngineFailure,
+)
+
+
 def _explain(error: Any, root: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    kind = error.kind.name
+    kind = "unchecked" if isinstance(error.kind, _UNCHECKED) else error.kind.name
     details = error.kind.as_dict()
     path = pointer(error.instance_path)
+    schema_path = list(error.schema_path)
+    owner, sensitive = _schema_at(root, schema_path[:-1])
     if kind in ("oneOf", "anyOf"):
-        yield from _explain_choice(kind, details.get("context") or [], path, root)
+        yield from _explain_choice(kind, error, details.get("context") or [], owner, root)
         return
     if kind == "required":
         yield f"{path}/{escape(str(details['property']))}", "is required"
@@ -53,47 +70,88 @@ def _explain(error: Any, root: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         for unexpected in details.get("unexpected") or ():
             yield f"{path}/{escape(str(unexpected))}", "is not a known property"
         return
-    schema_path = list(error.schema_path)
-    owner = _schema_at(root, schema_path[:-1]) if schema_path else root
-    yield path, _message(kind, details, owner if isinstance(owner, Mapping) else {})
+    if kind == "propertyNames" and details.get("error") is not None:
+        inner = details["error"]  # the first name that failed; the message never names it
+        yield path, "property names " + _message(inner.kind.name, inner.kind.as_dict(), owner, sensitive)
+        return
+    if kind == "contains" and schema_path and schema_path[-1] in ("minContains", "maxContains"):
+        kind, details = schema_path[-1], {"limit": owner.get(schema_path[-1])}
+    yield path, _message(kind, details, owner, sensitive)
 
 
 def _explain_choice(
-    kind: str, branches: Sequence[Sequence[Any]], path: str, root: Mapping[str, Any]
+    kind: str, error: Any, branches: Sequence[Sequence[Any]], owner: Mapping[str, Any], root: Mapping[str, Any]
 ) -> Iterator[tuple[str, str]]:
-    """A value matching none of ``oneOf``/``anyOf``: if every branch only wanted another type,
-    say which types; otherwise report the branch that came closest (fewest errors)."""
-    if branches and all(len(b) == 1 and b[0].kind.name == "type" for b in branches):
-        types: list[str] = []
-        for branch in branches:
-            types += [t for t in branch[0].kind.as_dict()["types"] if t not in types]
-        yield path, "must be " + " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-        return
-    closest = min((b for b in branches if b), key=len, default=None)
-    if closest is None:  # oneOf: several branches matched
+    """A value matching none of ``oneOf``/``anyOf``: report the branch the discriminator names;
+    if every branch wants another type for the value, say which types; otherwise report the
+    branch the value came closest to."""
+    path = pointer(error.instance_path)
+    depth = len(error.instance_path)
+    rule = owner.get(DISCRIMINATOR)
+    if isinstance(rule, Mapping) and rule["keyword"] == kind and isinstance(error.instance, Mapping):
+        where = f"{path}/{escape(rule['property'])}"
+        if rule["property"] not in error.instance:
+            yield where, "is required"
+            return
+        value = error.instance[rule["property"]]
+        index = rule["names"].get(value) if isinstance(value, str) else None
+        if index is None and rule["complete"]:
+            yield where, "must be one of: " + ", ".join(rule["names"])
+            return
+        if index is not None and index < len(branches) and branches[index]:
+            for branch_error in branches[index]:
+                yield from _explain(branch_error, root)
+            return
+    if any(not branch for branch in branches):  # a failing oneOf with a branch that matched
         yield path, "must match exactly one of the allowed schemas, but matches several"
         return
-    for error in closest:
-        yield from _explain(error, root)
+    if branches and all(any(_wrong_type(e, depth) for e in branch) for branch in branches):
+        types: list[str] = []  # the value's type fits no branch: say which types would
+        for branch in branches:
+            for wrong in (e for e in branch if _wrong_type(e, depth)):
+                types += [t for t in wrong.kind.as_dict()["types"] if t not in types]
+        yield path, _must_be(types)
+        return
+    closest = min(branches, key=lambda branch: _distance(branch, depth), default=())
+    for branch_error in closest:
+        yield from _explain(branch_error, root)
 
 
-def _schema_at(root: Any, parts: Sequence[Any]) -> Any:
+def _distance(branch: Sequence[Any], depth: int) -> tuple[bool, int, int]:
+    """How far a value is from a branch: a branch wanting another type for the value itself is
+    farthest (``null`` for an object), then the one with more errors; among equals, the one
+    whose errors lie deeper, which got further into the value (a too-long ``phone`` is closer to
+    the phone branch than a missing ``email`` is to the email branch)."""
+    wrong_type = any(_wrong_type(error, depth) for error in branch)
+    return wrong_type, len(branch), -max(len(error.instance_path) for error in branch)
+
+
+def _wrong_type(error: Any, depth: int) -> bool:
+    return bool(error.kind.name == "type" and len(error.instance_path) == depth)
+
+
+def _schema_at(root: Any, parts: Sequence[Any]) -> tuple[Mapping[str, Any], bool]:
+    """The schema at ``parts`` below ``root``, and whether it or any schema above it on the way
+    is ``x-sensitive`` (the mark covers everything inside a property)."""
     node = root
+    sensitive = False
     for part in parts:
         if isinstance(node, Mapping):
+            sensitive = sensitive or node.get("x-sensitive") is True
             node = node.get(str(part))
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
-            return {}
-    return node
+            return {}, sensitive
+    if not isinstance(node, Mapping):
+        return {}, sensitive
+    return node, sensitive or node.get("x-sensitive") is True
 
 
-def _message(kind: str, details: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
-    sensitive = bool(schema.get("x-sensitive"))
+def _message(kind: str, details: Mapping[str, Any], schema: Mapping[str, Any], sensitive: bool) -> str:
     limit = details.get("limit")
     if kind == "type":
-        return "must be " + " or ".join(_TYPE_NAMES.get(t, t) for t in details.get("types") or ())
+        return _must_be(details.get("types") or ())
     if kind == "enum":
         if sensitive:
             return "is not one of the allowed values"
@@ -114,7 +172,9 @@ def _message(kind: str, details: Mapping[str, Any], schema: Mapping[str, Any]) -
         bound = "at least" if kind == "minLength" else "at most"
         return f"must be {bound} {limit} character{'s' if limit != 1 else ''} long"
     if kind == "pattern":
-        return "does not have the expected form" if sensitive else f"must match the pattern {details.get('pattern')}"
+        if sensitive:
+            return "does not have the expected form"
+        return f"must match the pattern {schema.get(PATTERN, details.get('pattern'))}"
     if kind == "format":
         return f"must be a valid {details.get('format')}"
     if kind in ("minItems", "maxItems"):
@@ -135,9 +195,20 @@ def _message(kind: str, details: Mapping[str, Any], schema: Mapping[str, Any]) -
         return "is not allowed here"
     if kind == "contains":
         return "must contain at least one matching item"
-    if kind == "backtrackLimitExceeded":
+    if kind in ("minContains", "maxContains"):
+        bound = "at least" if kind == "minContains" else "at most"
+        return f"must contain {bound} {_show(limit)} matching item{'s' if limit != 1 else ''}"
+    if kind == "additionalItems":
+        return f"must have at most {limit} item{'s' if limit != 1 else ''}"
+    if kind == "unchecked":
         return "could not be checked against its pattern"
     return f"does not satisfy '{kind}'"
+
+
+def _must_be(types: Iterable[str]) -> str:
+    """``must be a string or null``: the types in the order given, ``null`` last."""
+    ordered = sorted(types, key=lambda kind: kind == "null")
+    return "must be " + " or ".join(_TYPE_NAMES.get(kind, kind) for kind in ordered)
 
 
 def _show(value: Any) -> str:
@@ -147,4 +218,6 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
