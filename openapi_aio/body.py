@@ -163,7 +163,7 @@ class BodyReader:
             return MISSING, None, list(self._absent), None
         if is_json(essence):
             try:
-                return json.loads(raw, parse_constant=_reject_constant), None, [], media
+                return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float), None, [], media
             except UnicodeDecodeError:
                 return MISSING, None, [Violation("body", "", "the body is not valid UTF-8")], media
             except json.JSONDecodeError as error:
@@ -234,6 +234,13 @@ def _drop(value: Any, path: tuple[str, ...]) -> None:
         value = value.get(name)
     if isinstance(value, dict):
         value.pop(path[-1], None)
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):  # 1e400: too large for a double
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return number
 
 
 def _reject_constant(name: str) -> Any:

@@ -81,19 +81,19 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 def _cast_integer(value: str) -> int:
     if not isinstance(value, str) or not _INTEGER.fullmatch(value):
-        raise CastError(f"{value!r} is not an integer")
+        raise CastError("must be an integer")
     return _int(value)
 
 
 def _cast_number(value: str) -> float | int:
     """A float, or an int when the text is integral (exact, where a float would round)."""
     if not isinstance(value, str) or not _NUMBER.fullmatch(value):
-        raise CastError(f"{value!r} is not a number")
+        raise CastError("must be a number")
     if _INTEGER.fullmatch(value):
         return _int(value)
     number = float(value)
     if number in (float("inf"), float("-inf")):
-        raise CastError(f"{value!r} is not a finite number")
+        raise CastError("must be a finite number")
     return number
 
 
@@ -111,7 +111,7 @@ def _cast_boolean(value: str) -> bool:
     try:
         return _BOOLEANS[value.lower()]
     except (KeyError, AttributeError):
-        raise CastError(f"{value!r} is not a boolean (true or false)") from None
+        raise CastError("must be a boolean (true or false)") from None
 
 
 def caster_for(schema: Mapping[str, Any]) -> Caster:

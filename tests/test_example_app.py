@@ -47,7 +47,7 @@ async def test_task_lifecycle(client):
 async def test_bad_input_is_a_problem(client):
     response = await client.get("/api/v1/tasks/abc")
     assert response.status == 400
-    assert (await response.json())["errors"] == [{"in": "path", "name": "taskId", "message": "'abc' is not an integer"}]
+    assert (await response.json())["errors"] == [{"in": "path", "name": "taskId", "message": "must be an integer"}]
     wrong_type = await client.post("/api/v1/tasks", data="title=x", headers={"Content-Type": "text/plain"})
     assert wrong_type.status == 415
 

@@ -898,10 +898,6 @@ async def test_x_sensitive_withholds_patterns_and_allowed_values(serve, version)
     assert await accepted(await send(client, "/v", valid)) == {"body": valid}
 
 
-@pytest.mark.xfail(
-    reason="spec/schemas.py drops every keyword beside a 3.0 $ref but annotations, x-sensitive too",
-    strict=True,
-)
 async def test_x_sensitive_beside_a_reference(serve):
     schemas = {"Pin": {"type": "string", "pattern": "^[0-9]{4}$"}}
     schema = {"type": "object", "properties": {"pin": {"$ref": "#/components/schemas/Pin", "x-sensitive": True}}}
@@ -1149,13 +1145,7 @@ async def test_parameter_keyword(params, url, headers, error):
 @pytest.mark.parametrize(
     "version",
     [
-        pytest.param(
-            "2.0",
-            marks=pytest.mark.xfail(
-                reason="spec/normalize.py keeps only JSON Schema fields of a 2.0 parameter, not x-sensitive",
-                strict=True,
-            ),
-        ),
+        "2.0",
         *LATER,
     ],
 )

@@ -50,7 +50,7 @@ _COLLECTION_FORMATS = {
 _SCHEMA_FIELDS_2 = (
     "format", "items", "enum", "default", "maximum", "exclusiveMaximum", "minimum",
     "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
-    "uniqueItems", "multipleOf",
+    "uniqueItems", "multipleOf", "x-nullable", "x-sensitive",
 )  # fmt: skip
 _DEFAULT_STYLES = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 # What a path item may hold besides extensions; anything else means a $ref led somewhere else.

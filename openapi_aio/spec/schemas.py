@@ -136,8 +136,9 @@ class SchemaBundler:
         if not siblings:
             return resolved, needs
         if not self.ref_siblings:
-            # 2.0/3.0: keywords beside $ref are ignored by the spec; keep only annotations.
-            annotations = {k: v for k, v in siblings.items() if k in _ANNOTATIONS}
+            # 2.0/3.0: keywords beside $ref are ignored by the spec; keep only annotations (and
+            # extensions such as x-sensitive, which say how to treat the value, not what it is).
+            annotations = {k: v for k, v in siblings.items() if k in _ANNOTATIONS or k.startswith("x-")}
             if not annotations or not isinstance(resolved, Mapping):
                 return resolved, needs
             return {**resolved, **annotations}, needs
