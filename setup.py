@@ -14,6 +14,7 @@ TESTS = [
     "pytest-asyncio>=0.23",
     "hypothesis>=6.100",
     "hypothesis-jsonschema>=0.23",
+    "PyJWT[crypto]>=2.8",
 ]
 DEV = [*TESTS, "ruff>=0.6", "mypy>=1.10", "types-PyYAML"]
 
@@ -42,6 +43,8 @@ setup(
     ],
     extras_require={
         "sentry": ["sentry-sdk>=2"],
+        # openIdConnect schemes verify JWT signatures (RS256, ES256, ...) against the provider's keys
+        "oidc": ["PyJWT[crypto]>=2.8"],
         "tests": TESTS,
         "dev": DEV,
     },

@@ -24,6 +24,7 @@ from .options import Options
 from .problems import problem_stage
 from .resolver import Resolver
 from .routing import Router, RouterError
+from .security import SecuritySchemes
 from .spec import ApiSpec, load_spec
 
 __all__ = ["Api"]
@@ -58,8 +59,16 @@ class Api:
         self.operations: list[Operation] = []
         errors: list[SpecError] = []
         resolver = options.resolver or Resolver()
+        self.security = SecuritySchemes(
+            self.spec.security_schemes,
+            custom=options.security_handlers,
+            title=self.spec.title,
+            cache_seconds=options.introspection_cache_seconds,
+            introspection_auth=options.introspection_auth,
+            presence_only=bool(options.stub or options.mock),
+        )
         for spec in self.spec.operations:
-            operation = Operation.compile(spec, options, self.base_path, self.spec.version)
+            operation = Operation.compile(spec, options, self.base_path, self.spec.version, self.security)
             where = f"{self.spec.source}#{spec.pointer}"
             try:
                 self._bind(operation, resolver)
@@ -70,7 +79,11 @@ class Api:
             except ResolverError as error:
                 errors.append(SpecError(str(error), self.spec.source, spec.pointer))
                 continue
-            operation.handle = pipeline.build(operation)
+            try:
+                operation.handle = pipeline.build(operation)
+            except SpecError as error:  # e.g. a security scheme nothing can check
+                errors.append(SpecError(error.message, self.spec.source, spec.pointer))
+                continue
             self.operations.append(operation)
             log.debug("%s %s%s -> %s", spec.method.upper(), self.base_path, spec.path, operation.bound_to or where)
         if errors:
@@ -124,6 +137,10 @@ class Api:
         if APIS not in app:
             app[APIS] = []
         app[APIS].append(self)
+        app.on_cleanup.append(self._close)
+
+    async def _close(self, app: web.Application) -> None:
+        await self.security.tokens.close()
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.rel_url.raw_path[len(self.base_path) :] or "/"

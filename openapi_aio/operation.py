@@ -17,6 +17,7 @@ from .validation import SchemaValidator
 
 if TYPE_CHECKING:
     from .options import Options
+    from .security import SecuritySchemes
 
 __all__ = ["Operation"]
 
@@ -36,6 +37,7 @@ class Operation:
     body: BodyReader | None
     responder: Responder
     version: SpecVersion = "3.0"  # of the document: schemas compile in its dialect
+    security: SecuritySchemes | None = None  # the API's scheme checkers
     handler: HandlerCall | None = None
     # what answers when there is no handler: a 501 stub, or later a mock
     fallback: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
@@ -43,7 +45,14 @@ class Operation:
     bound_to: str = ""  # for listings: the handler's import path, "stub", "mock"
 
     @classmethod
-    def compile(cls, spec: OperationSpec, options: Options, base_path: str, version: SpecVersion = "3.0") -> Operation:
+    def compile(
+        cls,
+        spec: OperationSpec,
+        options: Options,
+        base_path: str,
+        version: SpecVersion = "3.0",
+        security: SecuritySchemes | None = None,
+    ) -> Operation:
         readers = tuple(
             reader
             for reader in (ParameterReader(p, pythonic=options.pythonic_params) for p in spec.parameters)
@@ -62,7 +71,7 @@ class Operation:
             return SchemaValidator.compile(media.schema, version, "request", strip_read_only=strip, where=where)
 
         body = BodyReader(spec.body, options, validator_for=validator_for) if spec.body is not None else None
-        return cls(spec, options, base_path, readers, body, Responder(spec), version=version)
+        return cls(spec, options, base_path, readers, body, Responder(spec), version=version, security=security)
 
     @property
     def operation_id(self) -> str | None:

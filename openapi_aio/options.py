@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from .problems import ExceptionHandler
     from .resolver import Resolver
+    from .security.checkers import CheckerFactory
 
 __all__ = ["MockMode", "Options", "ReadOnlyPolicy", "TrailingSlash"]
 
@@ -50,6 +51,10 @@ class Options:
       ``default`` (Connexion users ask for this; off, the handler sees the body as sent).
     - ``read_only``: a ``readOnly`` property sent in a request is a 400 (``reject``, protection
       against mass assignment) or silently dropped before the handler sees the body (``ignore``).
+    - ``security_handlers``: checkers for scheme types openapi_aio does not check itself, keyed
+      by ``type`` (or ``"http:<scheme>"``): ``{"http:hmac": factory(name, scheme) -> checker}``.
+    - ``introspection_auth``: ``(client_id, secret)`` sent as Basic auth to RFC 7662 endpoints.
+    - ``introspection_cache_seconds``: how long an introspection answer without ``exp`` is kept.
     - ``client_max_size``: largest request body read, in bytes; in a multipart body, the largest
       total of its form fields (file content counts against ``max_upload_size``). Larger is a 413,
       refused from ``Content-Length`` before reading or as soon as a streamed body grows too large;
@@ -72,6 +77,9 @@ class Options:
     exception_handlers: Mapping[type[BaseException], ExceptionHandler] = field(default_factory=dict)
     fill_defaults: bool = False
     read_only: ReadOnlyPolicy = "reject"
+    security_handlers: Mapping[str, CheckerFactory] = field(default_factory=dict)
+    introspection_auth: tuple[str, str] | None = None
+    introspection_cache_seconds: float = 60.0
     client_max_size: int = 1024**2
     max_upload_size: int = 16 * 1024**2
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -5,6 +5,8 @@ A request to an API goes through::
     problems        every error below becomes application/problem+json      (problems.py)
     routing         path + method -> Operation; 404 / 405 / typed paths      (routing.py, api.py)
     ---- per operation, compiled at start-up from STAGES, outermost first ----
+    security        the document's security requirements: 401 / 403, before any body is read
+                                                                             (security/)
     arguments       parameters and body -> keyword arguments, 400 on bad input (arguments.py)
     responses       the handler's response checked against the document, 500 if it breaks it;
                     only with validate_responses                          (response_validation.py)
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import arguments, response_validation
+from . import arguments, response_validation, security
 from .errors import NotImplementedProblem
 from .keys import ARGUMENTS
 
@@ -34,7 +36,7 @@ __all__ = ["STAGES", "Handler", "Stage", "build", "endpoint"]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Stage = Callable[["Operation", Handler], Handler]
 
-STAGES: tuple[Stage, ...] = (arguments.stage, response_validation.stage)
+STAGES: tuple[Stage, ...] = (security.stage, arguments.stage, response_validation.stage)
 
 
 def endpoint(operation: Operation) -> Handler:

@@ -162,11 +162,13 @@ async def test_valid_document_serves_stub(name: str, corpus: Path, aiohttp_clien
     client = await aiohttp_client(app)
     response = await client.request(method, url, headers=headers, json=body)
     problem = await response.text()
-    # A made-up request either reaches the stub (501) or is refused by the document's own
-    # validation first (400/415: placeholder values rarely satisfy real patterns); never a 5xx
-    # other than the stub's 501.
-    assert response.status in (400, 415, 501), f"{method} {url}: {problem}"
+    # A made-up request either reaches the stub (501) or is refused first by the document's own
+    # security (401, no credentials are sent) or validation (400/415: placeholder values rarely
+    # satisfy real patterns); never a 5xx other than the stub's 501.
+    assert response.status in (400, 401, 415, 501), f"{method} {url}: {problem}"
     assert response.content_type == "application/problem+json"
+    if response.status == 401:
+        assert response.headers["WWW-Authenticate"]
     (TALLY.answered if response.status == 501 else TALLY.refused).add(name)
 
 
@@ -297,8 +299,8 @@ def test_summary(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
         f"corpus {corpus}: {len(DOCUMENTS)} root documents",
         f"  valid loaded: {len(TALLY.loaded)} of {len(VALID)}, "
         f"operations served: {sum(TALLY.loaded.values())}, "
-        f"answered over HTTP: {len(TALLY.answered)} with the stub's 501, {len(TALLY.refused)} with a "
-        f"validation 4xx ({len(TALLY.loaded) - len(TALLY.answered) - len(TALLY.refused)} have no operations)",
+        f"answered over HTTP: {len(TALLY.answered)} with the stub's 501, "
+        f"{len(TALLY.refused)} with a security or validation 4xx ({len(TALLY.loaded) - len(TALLY.answered) - len(TALLY.refused)} have no operations)",
         f"  invalid rejected: {len(TALLY.rejected)} of {len(REJECTED)}; "
         f"rejected on purpose: {len(TALLY.deliberate)} of {len(DELIBERATE)}",
         "  load time of the largest documents:",

@@ -1,0 +1,264 @@
+"""One checker per security scheme of the document, built at start-up.
+
+A checker looks at a request and answers one of three things: no credentials for this scheme
+(``None``), credentials that are valid (:class:`Credentials`), or credentials that are present but
+wrong (it raises :class:`InvalidCredentials`). Which checker a scheme gets is decided by its type,
+and users may register their own for any ``type`` (or ``http`` ``scheme``) in ``security_handlers``.
+
+How credentials are verified follows Connexion, so Connexion documents run unchanged: each scheme
+names a function (``x-apikeyInfoFunc``, ``x-basicInfoFunc``, ``x-bearerInfoFunc``,
+``x-tokenInfoFunc``; or ``x-tokenInfoUrl`` for RFC 7662 introspection), with the same environment
+variable fallbacks (``APIKEYINFO_FUNC``, ``BASICINFO_FUNC``, ``BEARERINFO_FUNC``, ``TOKENINFO_FUNC``,
+``TOKENINFO_URL``). A scheme with no way to check it stops start-up: never a silently open door.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from ..errors import SpecError
+from ..resolver import import_function
+from .functions import InfoFunction
+
+__all__ = ["Checker", "CheckerFactory", "Credentials", "InvalidCredentials", "build_checker"]
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a scheme learnt about the caller."""
+
+    user: Any = None
+    token_info: Any = None
+    scopes: frozenset[str] | None = None  # None: the scheme has no notion of scopes
+
+
+class InvalidCredentials(Exception):
+    """Credentials were sent but are not accepted (a 401, whatever else the request carries)."""
+
+    def __init__(self, reason: str = "invalid credentials") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Checker(Protocol):
+    #: the ``WWW-Authenticate`` challenge sent with a 401 for this scheme
+    challenge: str
+
+    async def __call__(self, request: web.Request, scopes: Sequence[str]) -> Credentials | None: ...
+
+
+CheckerFactory = Callable[[str, Mapping[str, Any]], Checker]
+
+_ENVIRONMENT = {
+    "x-apikeyInfoFunc": "APIKEYINFO_FUNC",
+    "x-basicInfoFunc": "BASICINFO_FUNC",
+    "x-bearerInfoFunc": "BEARERINFO_FUNC",
+    "x-tokenInfoFunc": "TOKENINFO_FUNC",
+    "x-tokenInfoUrl": "TOKENINFO_URL",
+    "x-scopeValidateFunc": "SCOPEVALIDATE_FUNC",
+}
+
+
+def setting(scheme: Mapping[str, Any], key: str) -> str | None:
+    """A scheme's extension, or its Connexion environment-variable fallback."""
+    value = scheme.get(key)
+    if value is None and key in _ENVIRONMENT:
+        value = os.environ.get(_ENVIRONMENT[key])
+    return str(value) if value else None
+
+
+def info_function(name: str, scheme: Mapping[str, Any], key: str, arguments: Sequence[str]) -> InfoFunction | None:
+    dotted = setting(scheme, key)
+    if dotted is None:
+        return None
+    try:
+        return InfoFunction(import_function(dotted), arguments)
+    except Exception as error:
+        raise SpecError(f"security scheme {name!r}: {key} {dotted!r}: {error}") from error
+
+
+def _scopes_of(token_info: Any) -> frozenset[str]:
+    """Scopes from a token info mapping: OAuth's ``scope`` string or a ``scopes`` list."""
+    if not isinstance(token_info, Mapping):
+        return frozenset()
+    scope = token_info.get("scope", token_info.get("scopes", token_info.get("scp")))
+    if isinstance(scope, str):
+        return frozenset(scope.split())
+    if isinstance(scope, list | tuple | set | frozenset):
+        return frozenset(str(item) for item in scope)
+    return frozenset()
+
+
+def credentials_from(info: Any, *, scoped: bool) -> Credentials:
+    """Connexion's convention: the function returns token info (a mapping, whose ``sub`` is the
+    user) or ``None`` for "not valid"."""
+    if info is None:
+        raise InvalidCredentials()
+    user = info.get("sub") if isinstance(info, Mapping) else info
+    return Credentials(user=user, token_info=info, scopes=_scopes_of(info) if scoped else None)
+
+
+@dataclass(slots=True)
+class ApiKeyChecker:
+    name: str
+    location: str  # header, query or cookie
+    function: InfoFunction
+    challenge: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.challenge = f'ApiKey in="{self.location}", name="{self.name}"'
+
+    async def __call__(self, request: web.Request, scopes: Sequence[str]) -> Credentials | None:
+        source: Mapping[str, str]
+        if self.location == "header":
+            source = request.headers
+        elif self.location == "query":
+            source = request.query
+        else:
+            source = request.cookies
+        key = source.get(self.name)
+        if key is None:
+            return None
+        return credentials_from(await self.function(key, required_scopes=list(scopes)), scoped=False)
+
+
+@dataclass(slots=True)
+class BasicChecker:
+    function: InfoFunction
+    realm: str
+    challenge: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.challenge = f'Basic realm="{self.realm}", charset="UTF-8"'
+
+    async def __call__(self, request: web.Request, scopes: Sequence[str]) -> Credentials | None:
+        value = _authorization(request, "basic")
+        if value is None:
+            return None
+        try:
+            username, separator, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidCredentials("malformed Basic credentials") from None
+        if not separator:
+            raise InvalidCredentials("malformed Basic credentials")
+        info = await self.function(username, password, required_scopes=list(scopes))
+        return credentials_from(info, scoped=False)
+
+
+@dataclass(slots=True)
+class BearerChecker:
+    """``http`` ``bearer``, ``oauth2`` and ``openIdConnect``: a token in ``Authorization``."""
+
+    verify: Callable[[str, Sequence[str]], Awaitable[Any]]
+    scoped: bool
+    challenge: str = 'Bearer realm="api"'
+
+    async def __call__(self, request: web.Request, scopes: Sequence[str]) -> Credentials | None:
+        token = _authorization(request, "bearer")
+        if token is None:
+            return None
+        if not token:
+            raise InvalidCredentials("empty bearer token")
+        return credentials_from(await self.verify(token, scopes), scoped=self.scoped)
+
+
+def _authorization(request: web.Request, kind: str) -> str | None:
+    """The credentials of an ``Authorization: <kind> <credentials>`` header, or ``None``."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != kind:
+        return None
+    return value.strip()
+
+
+@dataclass(slots=True)
+class PresenceChecker:
+    """For stub and mock serving only: any credentials of the scheme's form pass. Front-end
+    teams working against a mock still meet the 401 of a request without credentials."""
+
+    kind: str
+    http_scheme: str
+    name: str
+    location: str
+    challenge: str
+
+    async def __call__(self, request: web.Request, scopes: Sequence[str]) -> Credentials | None:
+        if self.kind == "apiKey":
+            source: Mapping[str, str] = {"query": request.query, "cookie": request.cookies}.get(
+                self.location, request.headers
+            )
+            return Credentials() if self.name in source else None
+        if self.kind == "mutualTLS":
+            return Credentials()
+        wanted = "basic" if self.http_scheme == "basic" or self.kind == "basic" else "bearer"
+        value = _authorization(request, wanted)
+        return Credentials(user="anonymous", token_info={}, scopes=frozenset(scopes)) if value else None
+
+
+def presence_checker(scheme: Mapping[str, Any]) -> PresenceChecker:
+    kind = str(scheme.get("type", ""))
+    http_scheme = str(scheme.get("scheme", "")).lower()
+    name = str(scheme.get("name", ""))
+    location = str(scheme.get("in", "header"))
+    if kind == "apiKey":
+        challenge = f'ApiKey in="{location}", name="{name}"'
+    elif http_scheme == "basic" or kind == "basic":
+        challenge = 'Basic realm="api"'
+    else:
+        challenge = 'Bearer realm="api"'
+    return PresenceChecker(kind, http_scheme, name, location, challenge)
+
+
+def build_checker(
+    name: str,
+    scheme: Mapping[str, Any],
+    *,
+    custom: Mapping[str, CheckerFactory],
+    token_verifiers: Mapping[
+        str, Callable[[str, Mapping[str, Any]], Callable[[str, Sequence[str]], Awaitable[Any]] | None]
+    ],
+    title: str,
+) -> Checker:
+    """The checker for scheme ``name``; a :class:`SpecError` when nothing can check it."""
+    kind = str(scheme.get("type", ""))
+    http_scheme = str(scheme.get("scheme", "")).lower()
+    for key in (f"{kind}:{http_scheme}" if kind == "http" else None, kind):
+        if key and key in custom:
+            return custom[key](name, scheme)
+    if kind == "apiKey":
+        function = info_function(name, scheme, "x-apikeyInfoFunc", ("apikey", "required_scopes"))
+        if function is not None:
+            return ApiKeyChecker(str(scheme.get("name")), str(scheme.get("in", "header")), function)
+    elif kind in ("http", "basic") and (http_scheme == "basic" or kind == "basic"):
+        function = info_function(name, scheme, "x-basicInfoFunc", ("username", "password", "required_scopes"))
+        if function is not None:
+            return BasicChecker(function, title or "api")
+    elif kind == "http" and http_scheme == "bearer":
+        function = info_function(name, scheme, "x-bearerInfoFunc", ("token", "required_scopes"))
+        if function is not None:
+            return BearerChecker(lambda token, scopes: function(token, required_scopes=list(scopes)), scoped=True)
+    elif kind in ("oauth2", "openIdConnect"):
+        for verifier_factory in token_verifiers.values():
+            verify = verifier_factory(name, scheme)
+            if verify is not None:
+                return BearerChecker(verify, scoped=True)
+    how = {
+        "apiKey": "x-apikeyInfoFunc (or APIKEYINFO_FUNC)",
+        "basic": "x-basicInfoFunc (or BASICINFO_FUNC)",
+        "http:basic": "x-basicInfoFunc (or BASICINFO_FUNC)",
+        "http:bearer": "x-bearerInfoFunc (or BEARERINFO_FUNC)",
+        "oauth2": "x-tokenInfoFunc or x-tokenInfoUrl (or TOKENINFO_FUNC / TOKENINFO_URL)",
+        "openIdConnect": "x-tokenInfoFunc, x-tokenInfoUrl, or a key set (x-jwks / openIdConnectUrl)",
+    }.get(f"http:{http_scheme}" if kind == "http" else kind, "a checker in Options.security_handlers")
+    raise SpecError(
+        f"security scheme {name!r} ({kind}{' ' + http_scheme if http_scheme else ''}) has no way to check credentials: give it {how}"
+    )
