@@ -300,7 +300,8 @@ def test_summary(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
         f"  valid loaded: {len(TALLY.loaded)} of {len(VALID)}, "
         f"operations served: {sum(TALLY.loaded.values())}, "
         f"answered over HTTP: {len(TALLY.answered)} with the stub's 501, "
-        f"{len(TALLY.refused)} with a security or validation 4xx ({len(TALLY.loaded) - len(TALLY.answered) - len(TALLY.refused)} have no operations)",
+        f"{len(TALLY.refused)} with a security or validation 4xx "
+        f"({len(TALLY.loaded) - len(TALLY.answered) - len(TALLY.refused)} have no operations)",
         f"  invalid rejected: {len(TALLY.rejected)} of {len(REJECTED)}; "
         f"rejected on purpose: {len(TALLY.deliberate)} of {len(DELIBERATE)}",
         "  load time of the largest documents:",

@@ -260,5 +260,6 @@ def build_checker(
         "openIdConnect": "x-tokenInfoFunc, x-tokenInfoUrl, or a key set (x-jwks / openIdConnectUrl)",
     }.get(f"http:{http_scheme}" if kind == "http" else kind, "a checker in Options.security_handlers")
     raise SpecError(
-        f"security scheme {name!r} ({kind}{' ' + http_scheme if http_scheme else ''}) has no way to check credentials: give it {how}"
+        f"security scheme {name!r} ({kind}{' ' + http_scheme if http_scheme else ''}) has no way to check "
+        f"credentials: give it {how}"
     )
