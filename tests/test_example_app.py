@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "example_app"
+AUTH = {"Authorization": "Bearer demo-token"}
 
 
 @pytest.fixture
@@ -26,19 +27,21 @@ async def client(aiohttp_client, monkeypatch):
 
 
 async def test_task_lifecycle(client):
-    created = await client.post("/api/v1/tasks", json={"title": "write docs", "tags": ["docs"]})
+    created = await client.post("/api/v1/tasks", json={"title": "write docs", "tags": ["docs"]}, headers=AUTH)
     assert created.status == 201
     task = await created.json()
     assert created.headers["Location"] == f"/api/v1/tasks/{task['id']}"
     assert task["title"] == "write docs"
     assert task["done"] is False
+    assert task["owner"] == "ada"
 
     listed = await client.get("/api/v1/tasks", params={"tag": "docs", "done": "false"})
     assert [t["id"] for t in await listed.json()] == [task["id"]]
     assert await (await client.get("/api/v1/tasks", params={"done": "true"})).json() == []
 
     assert (await (await client.get(f"/api/v1/tasks/{task['id']}")).json())["title"] == "write docs"
-    assert (await client.delete(f"/api/v1/tasks/{task['id']}")).status == 204
+    assert (await client.delete(f"/api/v1/tasks/{task['id']}")).status == 401
+    assert (await client.delete(f"/api/v1/tasks/{task['id']}", headers=AUTH)).status == 204
     missing = await client.get(f"/api/v1/tasks/{task['id']}")
     assert missing.status == 404
     assert (await missing.json())["detail"] == f"task {task['id']} does not exist"
@@ -48,7 +51,7 @@ async def test_bad_input_is_a_problem(client):
     response = await client.get("/api/v1/tasks/abc")
     assert response.status == 400
     assert (await response.json())["errors"] == [{"in": "path", "name": "taskId", "message": "must be an integer"}]
-    wrong_type = await client.post("/api/v1/tasks", data="title=x", headers={"Content-Type": "text/plain"})
+    wrong_type = await client.post("/api/v1/tasks", data="title=x", headers={**AUTH, "Content-Type": "text/plain"})
     assert wrong_type.status == 415
 
 
@@ -56,6 +59,7 @@ async def test_validated_body_and_custom_error_hook(client):
     response = await client.post(
         "/api/v1/tasks",
         json={"id": 7, "title": "", "priority": "urgent", "tags": ["Bad Tag"], "colour": "red"},
+        headers=AUTH,
     )
     assert response.status == 400
     assert response.content_type == "application/problem+json"
@@ -71,3 +75,16 @@ async def test_validated_body_and_custom_error_hook(client):
     }
     assert len(problem["errors"]) == 5
     assert problem["status"] == 400
+
+
+async def test_writes_are_secured(client, monkeypatch):
+    anonymous = await client.post("/api/v1/tasks", json={"title": "x"})
+    assert anonymous.status == 401
+    assert anonymous.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+    wrong = await client.post("/api/v1/tasks", json={"title": "x"}, headers={"Authorization": "Bearer nope"})
+    assert wrong.status == 401
+    assert "nope" not in await wrong.text()
+    monkeypatch.setenv("TASKS_TOKENS", "reader-token=bob:tasks:read")
+    reader = await client.post("/api/v1/tasks", json={"title": "x"}, headers={"Authorization": "Bearer reader-token"})
+    assert reader.status == 403
+    assert (await client.get("/api/v1/tasks")).status == 200  # reads are public

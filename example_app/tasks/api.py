@@ -24,7 +24,7 @@ async def list_tasks(limit: int, done: bool | None = None, tag: list[str] | None
     return tasks[:limit]
 
 
-async def create_task(task: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+async def create_task(task: dict[str, Any], user: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     task_id = next(_ids)
     stored = {
         "id": task_id,
@@ -34,6 +34,7 @@ async def create_task(task: dict[str, Any]) -> tuple[dict[str, Any], int, dict[s
         "due": task.get("due"),
         "tags": task.get("tags", []),
         "created": datetime.datetime.now(datetime.UTC),
+        "owner": user,  # from the bearer token's "sub"
     }
     _tasks[task_id] = stored
     return stored, 201, {"Location": f"/api/v1/tasks/{task_id}"}
