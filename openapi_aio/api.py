@@ -68,8 +68,12 @@ class Api:
             presence_only=bool(options.stub or options.mock),
         )
         for spec in self.spec.operations:
-            operation = Operation.compile(spec, options, self.base_path, self.spec.version, self.security)
             where = f"{self.spec.source}#{spec.pointer}"
+            try:
+                operation = Operation.compile(spec, options, self.base_path, self.spec.version, self.security)
+            except SpecError as error:  # a schema the validator engine cannot compile
+                errors.append(SpecError(error.message, self.spec.source, error.pointer or spec.pointer))
+                continue
             try:
                 self._bind(operation, resolver)
                 self.router.add(spec.path, spec.method, operation)

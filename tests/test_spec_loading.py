@@ -396,15 +396,28 @@ def test_yaml_aliases_and_merge_keys_still_work(tmp_path):
     assert [(op.path, op.summary) for op in spec.operations] == [("/a", ""), ("/b", "merged")]
 
 
-@pytest.mark.parametrize(("depth", "words"), [(400, "nested too deeply to check"), (3000, "nested too deeply to read")])
-def test_deeply_nested_document_is_an_error_not_a_crash(tmp_path, depth, words):
+def _nested(tmp_path: Path, depth: int) -> Path:
     schema = '{"type": "array", "items": ' * depth + '{"type": "string"}' + "}" * depth
-    responses = '{"200": {"description": "ok", "content": {"application/json": {"schema": ' + schema + "}}}}"
-    head = '{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"responses": '
+    body = '{"content": {"application/json": {"schema": ' + schema + "}}}"
+    head = '{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"post": {"requestBody": '
     path = tmp_path / "openapi.json"
-    path.write_text(head + responses + "}}}}")
-    [only] = refused(path).errors
-    assert (only.file, only.message) == (str(path), words)
+    path.write_text(head + body + ', "responses": {"200": {"description": "ok"}}}}}}')
+    return path
+
+
+def test_deeply_nested_document_is_an_error_not_a_crash(tmp_path):
+    [only] = refused(_nested(tmp_path, 3000)).errors
+    assert (only.file, only.message) == (str(_nested(tmp_path, 3000)), "nested too deeply to read")
+
+
+def test_schema_too_deep_to_compile_is_a_located_startup_error(tmp_path):
+    path = _nested(tmp_path, 400)
+    assert load_spec(path).operations  # a valid document...
+    with pytest.raises(InvalidSpecification) as raised:  # ...whose schema the validator cannot compile
+        openapi_aio.setup(web.Application(), path, stub=True)
+    [only] = raised.value.errors
+    assert only.pointer == "/paths/~1a/post/requestBody/content/application/json"
+    assert "schema cannot be compiled" in only.message
 
 
 # --- versions --------------------------------------------------------------------------------
