@@ -176,8 +176,9 @@ class BodyReader:
         if essence.startswith("text/"):
             try:
                 return raw.decode(request.charset or "utf-8"), None, [], media
-            except (UnicodeDecodeError, LookupError) as error:
-                return MISSING, None, [Violation("body", "", f"the body is not valid text ({error})")], media
+            except (UnicodeDecodeError, LookupError):  # the error would quote the bytes: say less
+                charset = request.charset or "utf-8"
+                return MISSING, None, [Violation("body", "", f"the body is not valid {charset} text")], media
         return raw, None, [], media
 
     def _decoder(self, essence: str, media: MediaTypeSpec) -> FormDecoder:

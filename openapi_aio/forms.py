@@ -293,8 +293,8 @@ async def read_multipart(
                 continue
             try:
                 text = data.decode(part.get_charset("utf-8"))
-            except (UnicodeDecodeError, LookupError) as error:
-                unreadable.setdefault(name, f"not valid text ({error})")
+            except (UnicodeDecodeError, LookupError):  # the error would quote the bytes: say less
+                unreadable.setdefault(name, f"not valid {part.get_charset('utf-8')} text")
                 continue
             raw.setdefault(name, []).append(text)
     except MalformedForm:

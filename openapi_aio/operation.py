@@ -12,6 +12,7 @@ from .body import BodyReader
 from .handlers import SECURITY_ARGUMENTS, HandlerCall
 from .parameters import ParameterReader, argument_name
 from .responses import Responder
+from .spec.files import pointer_join
 from .spec.model import MediaTypeSpec, OperationSpec, SpecVersion
 from .validation import SchemaValidator
 
@@ -60,14 +61,14 @@ class Operation:
         )
         for reader in readers:
             if _says_more_than_its_type(reader.spec.schema):
-                where = f"#{spec.pointer}/parameters/{reader.name}"
+                where = f"#{reader.spec.pointer or spec.pointer}/schema"
                 reader.validator = SchemaValidator.compile(reader.spec.schema, version, "request", where=where)
         strip = options.read_only == "ignore"
 
         def validator_for(media: MediaTypeSpec) -> SchemaValidator | None:
             if not media.schema:
                 return None
-            where = f"#{spec.pointer}/requestBody/content/{media.media_type}"
+            where = f"#{pointer_join(spec.pointer, 'requestBody', 'content', media.media_type, 'schema')}"
             return SchemaValidator.compile(media.schema, version, "request", strip_read_only=strip, where=where)
 
         body = BodyReader(spec.body, options, validator_for=validator_for) if spec.body is not None else None

@@ -101,7 +101,7 @@ def _int(digits: str) -> int:
     try:
         return int(digits)
     except ValueError:  # longer than sys.get_int_max_str_digits()
-        raise CastError(f"{digits[:20]!r}... has too many digits") from None
+        raise CastError("has too many digits") from None
 
 
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
@@ -182,7 +182,7 @@ def _exploded_object(parts: list[str]) -> dict[str, str]:
     for part in parts:
         key, sep, value = part.partition("=")
         if not sep:
-            raise CastError(f"{part!r} is not key=value")
+            raise CastError("must be a list of key=value pairs")
         result[key] = value
     return result
 

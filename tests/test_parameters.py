@@ -343,9 +343,7 @@ async def test_json_query_parameter_nested_too_deeply_is_400_not_500(queries):
 
 async def test_integer_with_too_many_digits_is_400_not_500(queries):
     body = await problem(await queries.get("/empty?needed=" + "9" * 5000))
-    assert body["errors"] == [
-        {"in": "query", "name": "needed", "message": "'99999999999999999999'... has too many digits"}
-    ]
+    assert body["errors"] == [{"in": "query", "name": "needed", "message": "has too many digits"}]
 
 
 async def test_non_json_content_query_parameter_is_the_raw_string(queries):

@@ -256,7 +256,7 @@ async def test_text_parts_in_their_charset_and_undecodable_text_is_400(client):
     note = part("note", b"\xff\xfe", content_type="text/plain; charset=utf-8")
     body = await problem(await client.post("/single", **raw_form(note, file)))
     assert [error["pointer"] for error in body["errors"]] == ["/note"]
-    assert body["errors"][0]["message"].startswith("not valid text ('utf-8' codec can't decode")
+    assert body["errors"][0]["message"] == "not valid utf-8 text"
 
 
 async def test_base64_transfer_encoded_file_is_decoded(client):

@@ -65,7 +65,8 @@ class SchemaValidator:
             )
         except (ValueError, jsonschema_rs.ValidationError) as error:
             file, _, pointer = where.partition("#")
-            raise SpecError(f"schema cannot be compiled: {error}", file, pointer) from None
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise SpecError(f"schema cannot be compiled: {reason}", file, pointer) from None
         return cls(converted, engine)
 
     def is_valid(self, instance: Any) -> bool:
