@@ -31,6 +31,7 @@ from .checkers import (
     build_checker,
     info_function,
     presence_checker,
+    quoted,
 )
 from .functions import InfoFunction
 from .tokens import TokenVerifiers
@@ -73,17 +74,17 @@ class SecuritySchemes:
             if scheme is None:
                 raise SpecError(f"security requirement names undefined scheme {name!r}")
             try:
-                self._checkers[name] = build_checker(
+                checker = build_checker(
                     name, scheme, custom=self.custom, token_verifiers=self.tokens.factories(), title=self.title
                 )
+                validator = info_function(name, scheme, "x-scopeValidateFunc", scopes_keyword=False)
             except SpecError as error:
                 if not self.presence_only:
                     raise
                 log.warning("%s; stub/mock serving accepts any credentials of its form", error.message)
-                self._checkers[name] = presence_checker(scheme)
-            self._scope_validators[name] = info_function(
-                name, scheme, "x-scopeValidateFunc", ("required_scopes", "token_scopes")
-            )
+                checker, validator = presence_checker(scheme), None
+            self._checkers[name] = checker
+            self._scope_validators[name] = validator
         return self._checkers[name]
 
     def scope_validator(self, name: str) -> InfoFunction | None:
@@ -91,10 +92,33 @@ class SecuritySchemes:
 
 
 @dataclass(frozen=True, slots=True)
-class _Requirement:
-    """One alternative: every (scheme, checker, scopes) must pass."""
+class _Part:
+    """One scheme of an alternative, with the scopes the operation requires of it."""
 
-    parts: tuple[tuple[str, Checker, tuple[str, ...], InfoFunction | None], ...]
+    name: str
+    checker: Checker
+    scopes: tuple[str, ...]
+    validate_scopes: InfoFunction | None
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        return self.name, self.scopes
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """Why an alternative did not authenticate: ``kind`` is ``missing``, ``invalid`` or
+    ``forbidden``; ``part`` the scheme that said so; ``presented``: whether any of its schemes
+    found credentials at all."""
+
+    kind: str
+    reason: str
+    part: _Part
+    presented: bool
+
+
+# What a checker said about one request: credentials, none (None), or why they are refused.
+_Outcome = Credentials | InvalidCredentials | None
 
 
 def stage(operation: Operation, call: Handler) -> Handler:
@@ -104,68 +128,110 @@ def stage(operation: Operation, call: Handler) -> Handler:
         return call  # public: nothing to check, nothing to pay
     optional = any(not requirement for requirement in requirements)
     compiled = tuple(
-        _Requirement(
-            tuple(
-                (name, schemes.checker(name), tuple(scopes), schemes.scope_validator(name))
-                for name, scopes in requirement.items()
-            )
+        tuple(
+            _Part(name, schemes.checker(name), tuple(scopes), schemes.scope_validator(name))
+            for name, scopes in requirement.items()
         )
         for requirement in requirements
         if requirement
     )
-    challenges = tuple(dict.fromkeys(part[1].challenge for requirement in compiled for part in requirement.parts))
+    challenges = tuple(dict.fromkeys(part.checker.challenge for parts in compiled for part in parts))
     challenge = ", ".join(challenges)
-    # Bearer challenges say why a token was refused (RFC 6750 section 3).
-    refused = ", ".join(f'{c}, error="invalid_token"' if c.startswith("Bearer") else c for c in challenges)
 
     async def secure(request: web.Request) -> web.StreamResponse:
-        invalid: str | None = None
-        forbidden: str | None = None
-        seen_credentials = False
-        for requirement in compiled:
-            outcome = await _check(requirement, request)
+        # A scheme named by several alternatives is asked once per request (and scopes).
+        outcomes: dict[tuple[str, tuple[str, ...]], _Outcome] = {}
+        failures: list[_Failure] = []
+        for parts in compiled:
+            outcome = await _check(parts, request, outcomes)
             if isinstance(outcome, Credentials):
                 request[USER] = outcome.user
                 request[TOKEN_INFO] = outcome.token_info
                 return await call(request)
-            kind, reason = outcome
-            if kind == "invalid":
-                invalid = invalid or reason
-            elif kind == "forbidden":
-                forbidden = forbidden or reason
-            if kind != "missing":
-                seen_credentials = True
-        if invalid is not None:
+            failures.append(outcome)
+        invalid = [failure for failure in failures if failure.kind == "invalid"]
+        if invalid:
             # Credentials were sent and are wrong: a 401 even where anonymous access is allowed.
-            raise Unauthorized(detail=invalid, headers={"WWW-Authenticate": refused})
+            # Bearer challenges say a token was refused (RFC 6750 section 3), only where one was.
+            refused = {failure.part.checker.challenge for failure in invalid}
+            header = ", ".join(
+                f'{c}, error="invalid_token"' if c in refused and _is_bearer(c) else c for c in challenges
+            )
+            raise Unauthorized(detail=invalid[0].reason, headers={"WWW-Authenticate": header})
+        forbidden = next((failure for failure in failures if failure.kind == "forbidden"), None)
         if forbidden is not None:
-            raise Forbidden(detail=forbidden)
-        if optional and not seen_credentials:
-            return await call(request)
-        raise Unauthorized(detail="authentication is required", headers={"WWW-Authenticate": challenge})
+            headers = {}
+            if _is_bearer(forbidden.part.checker.challenge):  # RFC 6750 section 3.1
+                scope = quoted(" ".join(forbidden.part.scopes))
+                headers["WWW-Authenticate"] = (
+                    f'{forbidden.part.checker.challenge}, error="insufficient_scope", scope={scope}'
+                )
+            raise Forbidden(detail=forbidden.reason, headers=headers)
+        presented = next((failure for failure in failures if failure.presented), None)
+        if presented is None:
+            if optional:
+                return await call(request)  # anonymous: no scheme found any credentials
+            detail = "authentication is required"
+        else:
+            detail = f"incomplete credentials: {presented.reason}"  # part of an AND was sent
+        raise Unauthorized(detail=detail, headers={"WWW-Authenticate": challenge})
 
     return secure
 
 
-async def _check(requirement: _Requirement, request: web.Request) -> Credentials | tuple[str, str]:
-    """The caller's credentials if every scheme of the alternative passes, else why not:
-    ``("missing" | "invalid" | "forbidden", reason)``."""
-    found: list[Credentials] = []
-    for name, checker, scopes, validate_scopes in requirement.parts:
+def _is_bearer(challenge: str) -> bool:
+    return challenge[:7].lower() == "bearer "
+
+
+async def _outcome(
+    part: _Part, request: web.Request, outcomes: dict[tuple[str, tuple[str, ...]], _Outcome]
+) -> _Outcome:
+    if part.key not in outcomes:
         try:
-            credentials = await checker(request, scopes)
+            outcomes[part.key] = await part.checker(request, part.scopes)
         except InvalidCredentials as error:
-            return "invalid", f"{name}: {error.reason}"
-        if credentials is None:
-            return "missing", f"{name}: no credentials"
-        if scopes and not await _has_scopes(credentials, scopes, validate_scopes):
-            return "forbidden", f"{name}: the credentials lack a required scope ({', '.join(scopes)})"
-        found.append(credentials)
+            outcomes[part.key] = error
+    return outcomes[part.key]
+
+
+async def _check(
+    parts: tuple[_Part, ...], request: web.Request, outcomes: dict[tuple[str, tuple[str, ...]], _Outcome]
+) -> Credentials | _Failure:
+    """The caller's credentials if every scheme of the alternative passes, else why not.
+
+    Every scheme is looked at even after one found no credentials, so that wrong credentials
+    sent for another are a 401 (and never served anonymously where ``- {}`` allows it).
+    """
+    found: list[Credentials] = []
+    missing: _Failure | None = None
+    forbidden: _Failure | None = None
+    presented = False
+    for part in parts:
+        outcome = await _outcome(part, request, outcomes)
+        if isinstance(outcome, InvalidCredentials):
+            return _Failure("invalid", f"{part.name}: {outcome.reason}", part, presented=True)
+        if outcome is None:
+            missing = missing or _Failure("missing", f"{part.name}: no credentials", part, presented=False)
+            continue
+        presented = True
+        if (
+            missing is None
+            and forbidden is None
+            and part.scopes
+            and not await _has_scopes(outcome, part.scopes, part.validate_scopes)
+        ):
+            reason = f"{part.name}: the credentials lack a required scope ({', '.join(part.scopes)})"
+            forbidden = _Failure("forbidden", reason, part, presented=True)
+        found.append(outcome)
+    if missing is not None:
+        return _Failure("missing", missing.reason, missing.part, presented)
+    if forbidden is not None:
+        return forbidden
     first = found[0]
     if len(found) == 1:
         return first
     # Several schemes together: the first names the user, token info is kept per scheme.
-    infos = {name: credentials.token_info for (name, *_), credentials in zip(requirement.parts, found, strict=True)}
+    infos = {part.name: credentials.token_info for part, credentials in zip(parts, found, strict=True)}
     return Credentials(user=first.user, token_info=infos, scopes=first.scopes)
 
 

@@ -74,14 +74,37 @@ def setting(scheme: Mapping[str, Any], key: str) -> str | None:
     return str(value) if value else None
 
 
-def info_function(name: str, scheme: Mapping[str, Any], key: str, arguments: Sequence[str]) -> InfoFunction | None:
+def info_function(
+    name: str, scheme: Mapping[str, Any], key: str, *, scopes_keyword: bool = True
+) -> InfoFunction | None:
+    """The function a scheme names under ``key`` (or its environment fallback), imported now."""
     dotted = setting(scheme, key)
     if dotted is None:
         return None
     try:
-        return InfoFunction(import_function(dotted), arguments)
+        return InfoFunction(import_function(dotted), scopes_keyword=scopes_keyword)
     except Exception as error:
         raise SpecError(f"security scheme {name!r}: {key} {dotted!r}: {error}") from error
+
+
+def quoted(value: str) -> str:
+    """``value`` as an HTTP quoted-string (RFC 9110 section 5.6.4): quotes and backslashes
+    escaped, control characters (a newline in a document's title) dropped."""
+    value = "".join(c for c in value if c == "\t" or (" " <= c != "\x7f"))
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def default_challenge(scheme: Mapping[str, Any], realm: str = "api") -> str:
+    """The ``WWW-Authenticate`` challenge for a scheme whose checker does not name one."""
+    kind = str(scheme.get("type", ""))
+    http_scheme = str(scheme.get("scheme", "")).lower()
+    if kind == "apiKey":
+        return f"ApiKey in={quoted(str(scheme.get('in', 'header')))}, name={quoted(str(scheme.get('name', '')))}"
+    if kind == "basic" or (kind == "http" and http_scheme == "basic"):
+        return f"Basic realm={quoted(realm)}"
+    if kind == "http" and http_scheme not in ("", "bearer") and http_scheme.isascii() and http_scheme.isalnum():
+        return f"{http_scheme.capitalize()} realm={quoted(realm)}"
+    return f"Bearer realm={quoted(realm)}"
 
 
 def _scopes_of(token_info: Any) -> frozenset[str]:
@@ -98,8 +121,9 @@ def _scopes_of(token_info: Any) -> frozenset[str]:
 
 def credentials_from(info: Any, *, scoped: bool) -> Credentials:
     """Connexion's convention: the function returns token info (a mapping, whose ``sub`` is the
-    user) or ``None`` for "not valid"."""
-    if info is None:
+    user) or ``None`` for "not valid". ``False`` is "not valid" too: a function answering "does
+    the password match?" must never let a wrong password in."""
+    if info is None or info is False:
         raise InvalidCredentials()
     user = info.get("sub") if isinstance(info, Mapping) else info
     return Credentials(user=user, token_info=info, scopes=_scopes_of(info) if scoped else None)
@@ -113,7 +137,7 @@ class ApiKeyChecker:
     challenge: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.challenge = f'ApiKey in="{self.location}", name="{self.name}"'
+        self.challenge = default_challenge({"type": "apiKey", "in": self.location, "name": self.name})
 
     async def __call__(self, request: web.Request, scopes: Sequence[str]) -> Credentials | None:
         source: Mapping[str, str]
@@ -136,7 +160,7 @@ class BasicChecker:
     challenge: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.challenge = f'Basic realm="{self.realm}", charset="UTF-8"'
+        self.challenge = f'Basic realm={quoted(self.realm)}, charset="UTF-8"'
 
     async def __call__(self, request: web.Request, scopes: Sequence[str]) -> Credentials | None:
         value = _authorization(request, "basic")
@@ -170,14 +194,16 @@ class BearerChecker:
 
 
 def _authorization(request: web.Request, kind: str) -> str | None:
-    """The credentials of an ``Authorization: <kind> <credentials>`` header, or ``None``."""
+    """The credentials of an ``Authorization: <kind> <credentials>`` header (``""`` when the
+    header names the scheme alone), or ``None`` when it is absent or of another scheme. Scheme
+    names are case-insensitive; spaces and tabs around the credentials are ignored."""
     header = request.headers.get("Authorization")
     if header is None:
         return None
-    scheme, _, value = header.strip().partition(" ")
-    if scheme.lower() != kind:
+    parts = header.strip(" \t").split(None, 1)
+    if not parts or parts[0].lower() != kind:
         return None
-    return value.strip()
+    return parts[1].strip(" \t") if len(parts) > 1 else ""
 
 
 @dataclass(slots=True)
@@ -199,7 +225,12 @@ class PresenceChecker:
             return Credentials() if self.name in source else None
         if self.kind == "mutualTLS":
             return Credentials()
-        wanted = "basic" if self.http_scheme == "basic" or self.kind == "basic" else "bearer"
+        if self.kind == "basic":
+            wanted = "basic"
+        elif self.kind == "http" and self.http_scheme:
+            wanted = self.http_scheme  # basic, bearer, digest...: its own Authorization scheme
+        else:
+            wanted = "bearer"  # oauth2, openIdConnect
         value = _authorization(request, wanted)
         return Credentials(user="anonymous", token_info={}, scopes=frozenset(scopes)) if value else None
 
@@ -209,13 +240,23 @@ def presence_checker(scheme: Mapping[str, Any]) -> PresenceChecker:
     http_scheme = str(scheme.get("scheme", "")).lower()
     name = str(scheme.get("name", ""))
     location = str(scheme.get("in", "header"))
-    if kind == "apiKey":
-        challenge = f'ApiKey in="{location}", name="{name}"'
-    elif http_scheme == "basic" or kind == "basic":
-        challenge = 'Basic realm="api"'
-    else:
-        challenge = 'Bearer realm="api"'
-    return PresenceChecker(kind, http_scheme, name, location, challenge)
+    return PresenceChecker(kind, http_scheme, name, location, default_challenge(scheme))
+
+
+def _custom_key(key: str) -> str:
+    kind, colon, http_scheme = key.partition(":")
+    return f"{kind}:{http_scheme.lower()}" if colon and kind == "http" else key
+
+
+@dataclass(slots=True)
+class _Challenged:
+    """A custom checker without a ``challenge`` of its own, given the scheme's default one."""
+
+    checker: Callable[[web.Request, Sequence[str]], Awaitable[Credentials | None]]
+    challenge: str
+
+    async def __call__(self, request: web.Request, scopes: Sequence[str]) -> Credentials | None:
+        return await self.checker(request, scopes)
 
 
 def build_checker(
@@ -231,21 +272,32 @@ def build_checker(
     """The checker for scheme ``name``; a :class:`SpecError` when nothing can check it."""
     kind = str(scheme.get("type", ""))
     http_scheme = str(scheme.get("scheme", "")).lower()
-    for key in (f"{kind}:{http_scheme}" if kind == "http" else None, kind):
-        if key and key in custom:
-            return custom[key](name, scheme)
+    # "http:<scheme>" keys match whatever the case of either side (HTTP scheme names are
+    # case-insensitive); the type is matched exactly, as the specification spells it.
+    registered = {_custom_key(key): factory for key, factory in custom.items()}
+    for key in (f"http:{http_scheme}" if kind == "http" else None, kind):
+        if key and key in registered:
+            checker = registered[key](name, scheme)
+            if not isinstance(getattr(checker, "challenge", None), str):
+                return _Challenged(checker, default_challenge(scheme))
+            return checker
     if kind == "apiKey":
-        function = info_function(name, scheme, "x-apikeyInfoFunc", ("apikey", "required_scopes"))
+        function = info_function(name, scheme, "x-apikeyInfoFunc")
         if function is not None:
             return ApiKeyChecker(str(scheme.get("name")), str(scheme.get("in", "header")), function)
     elif kind in ("http", "basic") and (http_scheme == "basic" or kind == "basic"):
-        function = info_function(name, scheme, "x-basicInfoFunc", ("username", "password", "required_scopes"))
+        function = info_function(name, scheme, "x-basicInfoFunc")
         if function is not None:
             return BasicChecker(function, title or "api")
     elif kind == "http" and http_scheme == "bearer":
-        function = info_function(name, scheme, "x-bearerInfoFunc", ("token", "required_scopes"))
+        function = info_function(name, scheme, "x-bearerInfoFunc")
         if function is not None:
-            return BearerChecker(lambda token, scopes: function(token, required_scopes=list(scopes)), scoped=True)
+            bearer_function = function
+
+            async def bearer_info(token: str, scopes: Sequence[str]) -> Any:
+                return await bearer_function(token, required_scopes=list(scopes))
+
+            return BearerChecker(bearer_info, scoped=True)
     elif kind in ("oauth2", "openIdConnect"):
         for verifier_factory in token_verifiers.values():
             verify = verifier_factory(name, scheme)

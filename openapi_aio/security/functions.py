@@ -17,12 +17,15 @@ class InfoFunction:
 
     Synchronous functions (a database lookup, a password hash) run in the default executor, so
     they never block the event loop. ``required_scopes`` is passed only to functions that accept
-    it, as Connexion does.
+    it, as Connexion does (and never to a function that takes the scopes positionally, such as an
+    ``x-scopeValidateFunc``: ``scopes_keyword=False``). A plain function that returns an awaitable
+    (an async function behind a plain decorator) has it awaited: an un-awaited coroutine is not
+    token info.
     """
 
     __slots__ = ("accepts_scopes", "function", "is_async")
 
-    def __init__(self, function: Callable[..., Any], arguments: Sequence[str] = ()) -> None:
+    def __init__(self, function: Callable[..., Any], *, scopes_keyword: bool = True) -> None:
         self.function = function
         self.is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
             getattr(function, "__call__", None)  # noqa: B004 - an async __call__ makes it async
@@ -31,12 +34,19 @@ class InfoFunction:
             parameters = inspect.signature(function).parameters.values()
         except (TypeError, ValueError):
             parameters = ()  # type: ignore[assignment]
-        self.accepts_scopes = any(p.name == "required_scopes" or p.kind is p.VAR_KEYWORD for p in parameters)
+        self.accepts_scopes = scopes_keyword and any(
+            p.kind is p.VAR_KEYWORD or (p.name == "required_scopes" and p.kind is not p.POSITIONAL_ONLY)
+            for p in parameters
+        )
 
     async def __call__(self, *arguments: Any, required_scopes: Sequence[str] | None = None) -> Any:
         kwargs = {"required_scopes": required_scopes} if self.accepts_scopes else {}
         if self.is_async:
-            return await self.function(*arguments, **kwargs)
-        loop = asyncio.get_running_loop()
-        call = functools.partial(contextvars.copy_context().run, self.function, *arguments, **kwargs)
-        return await loop.run_in_executor(None, call)
+            result = await self.function(*arguments, **kwargs)
+        else:
+            loop = asyncio.get_running_loop()
+            call = functools.partial(contextvars.copy_context().run, self.function, *arguments, **kwargs)
+            result = await loop.run_in_executor(None, call)
+        while inspect.isawaitable(result):
+            result = await result
+        return result

@@ -1,0 +1,1 @@
+"""Info functions and handlers for tests/test_security.py."""
