@@ -67,6 +67,17 @@ def read_parameters(
         arguments[reader.argument] = value
 
 
+def _query_api_keys(operation: Operation) -> list[str]:
+    """Names of API keys the operation's security takes from the query: declared, not unknown."""
+    schemes = operation.security.schemes if operation.security is not None else {}
+    names = {name for requirement in operation.spec.security or () for name in requirement}
+    return [
+        str(schemes[name].get("name"))
+        for name in names
+        if name in schemes and schemes[name].get("type") == "apiKey" and schemes[name].get("in") == "query"
+    ]
+
+
 def stage(operation: Operation, call: Handler) -> Handler:
     readers = tuple(reader for reader in operation.parameters if not reader.ignored)
     query_names = [reader.name for reader in readers if reader.location == "query"]
@@ -75,7 +86,7 @@ def stage(operation: Operation, call: Handler) -> Handler:
             reader.reserve(query_names)
     options = operation.options
     # strict_validation: the query names the operation declares (None: any name goes).
-    known_query = known_query_names(readers) if options.strict_validation else None
+    known_query = known_query_names(readers, _query_api_keys(operation)) if options.strict_validation else None
     body = operation.body
     if not readers and body is None and known_query is None:
 

@@ -476,9 +476,10 @@ class KnownNames:
         return [name for name in dict.fromkeys(names) if not self.knows(name)]
 
 
-def known_query_names(readers: Iterable[ParameterReader]) -> KnownNames | None:
-    """The query names ``readers`` own; ``None`` when a free-form exploded object takes any name."""
-    exact: list[str] = []
+def known_query_names(readers: Iterable[ParameterReader], also: Iterable[str] = ()) -> KnownNames | None:
+    """The query names ``readers`` own (and ``also``: e.g. API keys sent in the query); ``None``
+    when a free-form exploded object takes any name."""
+    exact: list[str] = list(also)
     prefixes: list[str] = []
     for reader in readers:
         if reader.location != "query":

@@ -1150,11 +1150,6 @@ async def test_jwt_provider_down(serve, keys, unused_tcp_port):
 # --- known gaps outside the security package ---------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="strict_validation refuses the query API key as an undeclared query parameter "
-    "(arguments.py: known_query_names ignores the operation's apiKey-in-query schemes)",
-)
 async def test_strict_validation_knows_query_api_keys(serve):
     client = await serve(SPEC_3, strict_validation=True)
     assert (await client.get("/query", params={"api_key": "key-ada"})).status == 200
