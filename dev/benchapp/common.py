@@ -1,0 +1,17 @@
+"""Command line shared by the ``serve_*`` modules (standard library only)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SPEC = HERE / "openapi.yaml"
+HOST = "127.0.0.1"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--spec", help="serve this document instead (start-up measurement), handlers stubbed")
+    return parser.parse_args()
