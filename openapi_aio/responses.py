@@ -81,6 +81,8 @@ class Responder:
         self.offered = offered or ["application/json"]
         self.default_media_type = next((mt for mt in self.offered if is_json(mt)), self.offered[0])
         self.negotiates = len(self.offered) > 1
+        # The Content-Type header of each offered type, built once (not per response).
+        self._formats = {media_type: _format(media_type) for media_type in self.offered}
 
     def media_type(self, request: web.Request) -> str:
         """The response media type for this request; handlers read it as
@@ -102,16 +104,27 @@ class Responder:
         if isinstance(result, tuple):
             result, status, headers = _unpack(result)
         if result is None or result is NoContent or (type(result) is object and _is_connexion_no_content(result)):
-            response = web.Response(status=status or (204 if status is None else status))
+            response = web.Response(status=204 if status is None else status)
         else:
             media_type = media_type or self.media_type(request)
-            response = web.Response(body=_encode(result, media_type), status=status or self.default_status)
-            response.content_type = media_type_essence(media_type)
-            if response.content_type.startswith("text/") or is_json(media_type):
-                response.charset = "utf-8" if response.content_type.startswith("text/") else None
+            content_type, json_type = self._formats.get(media_type) or _format(media_type)
+            response = web.Response(
+                body=dumps(result)
+                if json_type and not isinstance(result, bytes | bytearray)
+                else _encode(result, media_type),
+                status=status or self.default_status,
+                headers={"Content-Type": content_type},
+            )
         if headers:
             response.headers.update(headers)
         return response
+
+
+def _format(media_type: str) -> tuple[str, bool]:
+    """The Content-Type header for a media type, and whether its bodies are JSON."""
+    essence = media_type_essence(media_type)
+    header = f"{essence}; charset=utf-8" if essence.startswith("text/") else essence
+    return header, is_json(essence)
 
 
 def _is_connexion_no_content(result: object) -> bool:
