@@ -15,6 +15,7 @@ TESTS = [
     "hypothesis>=6.100",
     "hypothesis-jsonschema>=0.23",
     "PyJWT[crypto]>=2.8",
+    "swagger-ui-bundle>=1.1",
 ]
 DEV = [*TESTS, "ruff>=0.6", "mypy>=1.10", "types-PyYAML"]
 
@@ -45,6 +46,8 @@ setup(
         "sentry": ["sentry-sdk>=2"],
         # openIdConnect schemes verify JWT signatures (RS256, ES256, ...) against the provider's keys
         "oidc": ["PyJWT[crypto]>=2.8"],
+        # Swagger UI's files (swagger-ui 4.15.5), served from the package: the docs UI works offline
+        "ui": ["swagger-ui-bundle>=1.1"],
         "tests": TESTS,
         "dev": DEV,
     },

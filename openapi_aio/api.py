@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import pipeline
+from . import docs_ui, mock, pipeline
 from .errors import InvalidSpecification, MethodNotAllowed, NotFound, ResolverError, SpecError
 from .keys import APIS, OPERATION, PATH_VALUES
 from .operation import Operation
@@ -25,7 +25,9 @@ from .problems import problem_stage
 from .resolver import Resolver
 from .routing import Router, RouterError
 from .security import SecuritySchemes
+from .served_spec import ServedSpec
 from .spec import ApiSpec, load_spec
+from .spec.files import SpecFiles
 
 __all__ = ["Api"]
 
@@ -92,6 +94,17 @@ class Api:
             log.debug("%s %s%s -> %s", spec.method.upper(), self.base_path, spec.path, operation.bound_to or where)
         if errors:
             raise InvalidSpecification(errors, self.spec.source)
+        self.served: ServedSpec | None = None
+        if options.serve_spec:
+            files = None
+            if options.serve_spec_bundled and not isinstance(specification, ApiSpec) and self.spec.file_count > 1:
+                files = SpecFiles(
+                    specification,
+                    base_dir=base_dir,
+                    allow_remote=options.allow_remote_refs,
+                    arguments=options.arguments,
+                )
+            self.served = ServedSpec(self.spec, self.base_path, files=files)
         self.handle = problem_stage(options.exception_handlers)(self._dispatch)
 
     def _bind(self, operation: Operation, resolver: Callable[..., Any]) -> None:
@@ -106,7 +119,9 @@ class Api:
                 if isinstance(error, ResolverError):
                     raise
                 raise ResolverError(f"the resolver failed: {error!r}") from error
-            log.warning("%s: no handler (%s); answering 501", operation.spec.label, error)
+            log.warning(
+                "%s: no handler (%s); answering %s", operation.spec.label, error, "mocks" if options.mock else "501"
+            )
             function = None
         if function is None:
             if not (options.stub or options.mock):
@@ -114,13 +129,16 @@ class Api:
                     f"{operation.spec.label} has no handler: give it an operationId 'module.function' "
                     "(or x-openapi-router-controller), use a resolver, or serve with stub=True / --stub"
                 )
-            self._stub(operation, "stub")
+            self._stub(operation, "mock" if options.mock else "stub")
             return
         operation.bind(function)
 
     @staticmethod
     def _stub(operation: Operation, kind: str) -> None:
+        """No handler: a mock answers from the document (see :mod:`openapi_aio.mock`), a stub 501."""
         operation.bound_to = kind
+        if kind == "mock":
+            operation.fallback = mock.endpoint(operation)
 
     # --- serving ---
 
@@ -135,6 +153,7 @@ class Api:
                     "give one of the APIs another base_path",
                     self.spec.source,
                 )
+        self._mount_documentation(app)
         if self.base_path:
             app.router.add_route("*", self.base_path, self.handle)
         app.router.add_route("*", self.base_path + "/{tail:.*}", self.handle)
@@ -142,6 +161,31 @@ class Api:
             app[APIS] = []
         app[APIS].append(self)
         app.on_cleanup.append(self._close)
+
+    def _mount_documentation(self, app: web.Application) -> None:
+        """The served document and Swagger UI, unless the document has its own GET there."""
+        if self.served is None:
+            return
+        for name, handler in self.served.names.items():
+            if not self._documented("/" + name):
+                app.router.add_get(f"{self.base_path}/{name}", handler)
+        options = self.options
+        if not options.swagger_ui:
+            return
+        ui_path = "/" + options.swagger_ui_path.strip("/")
+        if self._documented(ui_path + "/"):
+            return
+        folder = docs_ui.assets_folder()
+        if folder is None:
+            log.warning("Swagger UI not served: install openapi-aio[ui] (the swagger-ui-bundle package)")
+            return
+        document = next(iter(self.served.names))
+        ui = docs_ui.SwaggerUI(folder, document, self.spec.title, options.swagger_ui_options)
+        ui.mount(app, self.base_path + ui_path)
+
+    def _documented(self, path: str) -> bool:
+        match = self.router.resolve(path, "GET")
+        return match is not None and match.target is not None
 
     async def _close(self, app: web.Application) -> None:
         await self.security.tokens.close()

@@ -56,8 +56,6 @@ def run(
     for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):
         if str(folder) not in sys.path:
             sys.path.insert(0, str(folder))
-    if mock:
-        click.echo("note: --mock answers 501 until mock responses are implemented", err=True)
     try:
         app = App(
             specification_dir=spec_file.resolve().parent,

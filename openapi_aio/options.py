@@ -61,6 +61,16 @@ class Options:
       0 for no limit.
     - ``max_upload_size``: largest total of the files uploaded in one multipart request, in bytes
       (each is streamed to a temporary file, on disk beyond 1 MiB); larger is a 413; 0 for no limit.
+    - ``serve_spec``: serve the document at ``{base_path}/openapi.json`` and ``.yaml``
+      (``swagger.json``/``.yaml`` for 2.0), with ``servers`` (or ``host``/``basePath``) rewritten to
+      where it is reached and security function paths (``x-bearerInfoFunc``...) removed.
+    - ``serve_spec_bundled``: serve a document split over several files as one (external
+      ``$ref`` s inlined).
+    - ``swagger_ui``: Swagger UI at ``{base_path}{swagger_ui_path}/`` (needs the ``ui`` extra and
+      ``serve_spec``).
+    - ``swagger_ui_path``: where, below the base path, the UI is served.
+    - ``swagger_ui_options``: added to the ``SwaggerUIBundle({...})`` configuration
+      (``{"docExpansion": "none", "tryItOutEnabled": True}``).
     """
 
     base_path: str | None = None
@@ -82,6 +92,11 @@ class Options:
     introspection_cache_seconds: float = 60.0
     client_max_size: int = 1024**2
     max_upload_size: int = 16 * 1024**2
+    serve_spec: bool = True
+    serve_spec_bundled: bool = False
+    swagger_ui: bool = True
+    swagger_ui_path: str = "/ui"
+    swagger_ui_options: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> Options:

@@ -1,0 +1,105 @@
+"""Swagger UI at ``{base_path}/ui/``, served offline from the ``swagger-ui-bundle`` package.
+
+The page loads the served document (``../openapi.json`` relative to the page, so it also works
+behind a proxy that adds a path prefix), and "Try it out" calls the same origin. Only the files
+listed in :data:`ASSETS` are served, read once from the package: a request cannot name any other
+file, so there is no path to traverse. Install with ``pip install openapi-aio[ui]``; without the
+package the UI is simply not mounted (a warning says why).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["ASSETS", "SwaggerUI", "assets_folder"]
+
+log = logging.getLogger("openapi_aio")
+
+ASSETS = {
+    "swagger-ui.css": "text/css",
+    "index.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+    "favicon-32x32.png": "image/png",
+    "favicon-16x16.png": "image/png",
+    "oauth2-redirect.html": "text/html",
+}
+
+_INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <title>{title}</title>
+  <link rel="stylesheet" type="text/css" href="swagger-ui.css">
+  <link rel="stylesheet" type="text/css" href="index.css">
+  <link rel="icon" type="image/png" href="favicon-32x32.png" sizes="32x32">
+  <link rel="icon" type="image/png" href="favicon-16x16.png" sizes="16x16">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="swagger-ui-bundle.js" charset="UTF-8"></script>
+  <script src="swagger-ui-standalone-preset.js" charset="UTF-8"></script>
+  <script src="swagger-initializer.js" charset="UTF-8"></script>
+</body>
+</html>
+"""
+
+# The configuration is JSON; the presets, plugins and redirect URL are JavaScript values added
+# unless the options name them (as strings they could not be given from Python anyway).
+_INITIALIZER = """window.onload = function () {{
+  var config = {config};
+  config.dom_id = config.dom_id || "#swagger-ui";
+  config.presets = [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset];
+  config.plugins = [SwaggerUIBundle.plugins.DownloadUrl];
+  config.oauth2RedirectUrl = config.oauth2RedirectUrl ||
+    new URL("oauth2-redirect.html", window.location.href).href;
+  window.ui = SwaggerUIBundle(config);
+}};
+"""
+
+
+def assets_folder() -> Path | None:
+    """Where ``swagger-ui-bundle`` keeps the Swagger UI files, or ``None`` if not installed."""
+    try:
+        import swagger_ui_bundle
+    except ImportError:
+        return None
+    return Path(str(swagger_ui_bundle.swagger_ui_path))
+
+
+class SwaggerUI:
+    """The UI's files for one API, all in memory."""
+
+    def __init__(self, folder: Path, document_name: str, title: str, options: Mapping[str, Any]) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {
+            name: ((folder / name).read_bytes(), content_type) for name, content_type in ASSETS.items()
+        }
+        config = {"url": f"../{document_name}", "deepLinking": True, "layout": "StandaloneLayout", **options}
+        initializer = _INITIALIZER.format(config=json.dumps(config, indent=2).replace("</", "<\\/"))
+        html_title = (title or "API").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        self.files["index.html"] = (_INDEX.format(title=html_title).encode(), "text/html")
+        self.files["swagger-initializer.js"] = (initializer.encode(), "text/javascript")
+
+    def mount(self, app: web.Application, prefix: str) -> None:
+        self._slashed = prefix.rsplit("/", 1)[-1] + "/"  # relative: right behind a path prefix too
+        app.router.add_get(prefix, self.redirect)
+        app.router.add_get(prefix + "/", self.asset)
+        app.router.add_get(prefix + "/{name}", self.asset)
+
+    async def redirect(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMovedPermanently(self._slashed)
+
+    async def asset(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info.get("name") or "index.html"
+        found = self.files.get(name)
+        if found is None:
+            raise web.HTTPNotFound()
+        body, content_type = found
+        charset = "utf-8" if content_type.startswith("text/") else None
+        return web.Response(body=body, content_type=content_type, charset=charset)

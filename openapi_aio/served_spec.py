@@ -1,0 +1,218 @@
+"""The document itself, served beside the API: ``{base_path}/openapi.json`` and ``.yaml``
+(``swagger.json`` and ``.yaml`` for Swagger 2.0).
+
+What is served is the document as written, with two changes:
+
+- where the API is reachable: ``servers`` (3.x), or ``host``/``basePath``/``schemes`` (2.0), are
+  rewritten per request from the request's own scheme and host, honouring ``X-Forwarded-Proto``,
+  ``X-Forwarded-Host`` and ``X-Forwarded-Prefix`` (set by a reverse proxy);
+- the Python import paths of security functions (``x-bearerInfoFunc`` and friends) are removed:
+  they say how the service is built, not how to call it. URLs (``x-tokenInfoUrl``) stay.
+
+Everything but the location part is serialised once: JSON at start-up, YAML on first request (a
+large document takes long to dump as YAML, and few clients ask for it). With ``bundle=True`` a
+document split over several files (relative ``$ref`` s) is served as one file: external
+references are inlined, and a reference cycle through another file becomes a local component.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from .spec.files import Ref, SpecFiles, escape
+from .spec.model import ApiSpec
+
+__all__ = ["INFO_FUNCTIONS", "ServedSpec", "served_location"]
+
+# Extension keys naming Python callables in security schemes.
+INFO_FUNCTIONS = frozenset(
+    {"x-apikeyInfoFunc", "x-basicInfoFunc", "x-bearerInfoFunc", "x-tokenInfoFunc", "x-scopeValidateFunc"}
+)
+_SENTINEL_KEY = "x-openapi-aio-served-at"
+_HOST = re.compile(r"^[A-Za-z0-9.\-_~]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+_PREFIX = re.compile(r"^(/[A-Za-z0-9.\-_~!$&'()*+,;=:@%]+)*$")
+
+
+def served_location(request: web.Request) -> tuple[str, str, str]:
+    """(scheme, host, prefix) the client reached us at, behind proxies or not. Forwarded values
+    that do not look like a scheme, host or path are ignored (they are reflected into the
+    document)."""
+    headers = request.headers
+    scheme = headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        scheme = request.scheme
+    host = headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+    if not _HOST.match(host):
+        host = request.host if _HOST.match(request.host or "") else "localhost"
+    prefix = headers.get("X-Forwarded-Prefix", "").split(",")[0].strip().rstrip("/")
+    if not _PREFIX.match(prefix):
+        prefix = ""
+    return scheme, host, prefix
+
+
+class ServedSpec:
+    """The served forms of one API's document."""
+
+    def __init__(
+        self,
+        spec: ApiSpec,
+        base_path: str,
+        *,
+        files: SpecFiles | None = None,
+    ) -> None:
+        self.version = spec.version
+        self.base_path = base_path
+        document: Any = _bundled(files, spec.version) if files is not None else spec.document
+        document = _without_info_functions(document)
+        self.document = _with_sentinel(document, spec.version)
+        json_text = json.dumps(self.document, ensure_ascii=False, indent=2)
+        marker = json.dumps(_SENTINEL_KEY) + ": 0"
+        before, found, after = json_text.partition(marker)
+        assert found, "the location marker must be in the serialised document"
+        self._json = (before.encode(), after.encode())
+        self._yaml: tuple[bytes, bytes] | None = None
+        stem = "swagger" if spec.version == "2.0" else "openapi"
+        self.names = {f"{stem}.json": self.json, f"{stem}.yaml": self.yaml}
+
+    def location(self, request: web.Request) -> dict[str, Any]:
+        scheme, host, prefix = served_location(request)
+        path = prefix + self.base_path
+        if self.version == "2.0":
+            return {"host": host, "basePath": path or "/", "schemes": [scheme]}
+        return {"servers": [{"url": f"{scheme}://{host}{path}"}]}
+
+    def json_bytes(self, request: web.Request) -> bytes:
+        before, after = self._json
+        location = json.dumps(self.location(request), ensure_ascii=False)[1:-1]  # the pairs only
+        return before + location.encode() + after
+
+    def yaml_bytes(self, request: web.Request) -> bytes:
+        if self._yaml is None:
+            text = yaml.safe_dump(self.document, sort_keys=False, allow_unicode=True, width=1000)
+            marker = f"{_SENTINEL_KEY}: 0\n"
+            before, found, after = text.partition(marker)
+            assert found, "the location marker must be in the serialised document"
+            self._yaml = (before.encode(), after.encode())
+        head, tail = self._yaml
+        location = yaml.safe_dump(self.location(request), sort_keys=False, allow_unicode=True)
+        return head + location.encode() + tail
+
+    async def json(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(body=self.json_bytes(request), content_type="application/json")
+
+    async def yaml(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(body=self.yaml_bytes(request), content_type="application/yaml", charset="utf-8")
+
+
+def _with_sentinel(document: Mapping[str, Any], version: str) -> dict[str, Any]:
+    """The document with its location keys replaced by one marker at the same place."""
+    replaced = ("host", "basePath", "schemes") if version == "2.0" else ("servers",)
+    result: dict[str, Any] = {}
+    for key, value in document.items():
+        if key in replaced:
+            if _SENTINEL_KEY not in result:
+                result[_SENTINEL_KEY] = 0
+            continue
+        result[key] = value
+        if key == "info" and not any(k in document for k in replaced):
+            result[_SENTINEL_KEY] = 0
+    if _SENTINEL_KEY not in result:
+        result[_SENTINEL_KEY] = 0
+    return result
+
+
+def _without_info_functions(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Security schemes lose their function keys; the rest is shared, not copied."""
+    result = dict(document)
+    definitions = document.get("securityDefinitions")
+    if isinstance(definitions, Mapping):
+        result["securityDefinitions"] = {name: _clean_scheme(s) for name, s in definitions.items()}
+    components = document.get("components")
+    if isinstance(components, Mapping) and isinstance(components.get("securitySchemes"), Mapping):
+        schemes = components["securitySchemes"]
+        result["components"] = {**components, "securitySchemes": {n: _clean_scheme(s) for n, s in schemes.items()}}
+    return result
+
+
+def _clean_scheme(scheme: Any) -> Any:
+    if not isinstance(scheme, Mapping):
+        return scheme
+    cleaned = {key: value for key, value in scheme.items() if key not in INFO_FUNCTIONS}
+    flows = cleaned.get("flows")
+    if isinstance(flows, Mapping):  # functions may sit beside a flow's URLs too
+        cleaned["flows"] = {name: _clean_scheme(flow) for name, flow in flows.items()}
+    return cleaned
+
+
+# --- one file from many ------------------------------------------------------------------------
+
+
+def _bundled(files: SpecFiles, version: str) -> Any:
+    return _Bundler(files, version).run()
+
+
+class _Bundler:
+    """Inline every reference into another file. A reference into the root file stays as it is;
+    one whose target is already being inlined (a cycle) is hoisted into the root's components
+    (``definitions`` in 2.0) under a generated name and referenced there."""
+
+    def __init__(self, files: SpecFiles, version: str) -> None:
+        self.files = files
+        self.root_uri = files.root_uri
+        self.version = version
+        self.hoisted: dict[str, tuple[str, Any]] = {}  # absolute target -> (local ref, content)
+        self.names: set[str] = set()
+
+    def run(self) -> Any:
+        root = self.walk(self.files.root, Ref(self.root_uri), ())
+        if not self.hoisted:
+            return root
+        extra = {ref.rsplit("/", 1)[1]: content for ref, content in self.hoisted.values()}
+        if self.version == "2.0":
+            root["definitions"] = {**(root.get("definitions") or {}), **extra}
+        else:
+            components = dict(root.get("components") or {})
+            components["schemas"] = {**(components.get("schemas") or {}), **extra}
+            root["components"] = components
+        return root
+
+    def walk(self, node: Any, at: Ref, stack: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [self.walk(item, at.child(index), stack) for index, item in enumerate(node)]
+        if not isinstance(node, Mapping):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not (ref.startswith("#") and at.uri == self.root_uri):
+            target, target_at = self.files.resolve(ref, at)
+            absolute = target_at.absolute
+            if target_at.uri == self.root_uri:  # back into the root file: a local reference
+                return {**node, "$ref": "#" + target_at.pointer}
+            if absolute in stack or absolute in self.hoisted:
+                return {"$ref": self.hoist(absolute, target, target_at, stack)}
+            inlined = self.walk(target, target_at, (*stack, absolute))
+            siblings = {k: self.walk(v, at.child(k), stack) for k, v in node.items() if k != "$ref"}
+            return {**inlined, **siblings} if siblings and isinstance(inlined, Mapping) else inlined
+        return {key: self.walk(value, at.child(key), stack) for key, value in node.items()}
+
+    def hoist(self, absolute: str, target: Any, at: Ref, stack: tuple[str, ...]) -> str:
+        if absolute in self.hoisted:
+            return self.hoisted[absolute][0]
+        stem = Path(at.uri).stem + (at.pointer.rsplit("/", 1)[-1] if at.pointer else "")
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", stem) or "schema"
+        candidate, number = name, 1
+        while candidate in self.names:
+            number += 1
+            candidate = f"{name}_{number}"
+        self.names.add(candidate)
+        where = "#/definitions/" if self.version == "2.0" else "#/components/schemas/"
+        local = where + escape(candidate)
+        self.hoisted[absolute] = (local, None)
+        self.hoisted[absolute] = (local, self.walk(target, at, (*stack, absolute)))
+        return local

@@ -1,0 +1,40 @@
+"""Swagger UI in headless Chromium (dev/browser_check.py): listed operations, one request executed.
+
+Skipped when no Chromium is installed, under CI too: installing a browser in CI is heavy, and
+tests/test_swagger_ui.py checks everything but the page's own JavaScript over HTTP.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from openapi_aio.docs_ui import assets_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "dev"))
+from browser_check import find_chromium  # noqa: E402
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(find_chromium() is None, reason="no Chromium installed (apt-get install chromium)"),
+    pytest.mark.skipif(assets_folder() is None, reason="swagger-ui-bundle (the ui extra) is not installed"),
+]
+
+
+def test_swagger_ui_lists_and_executes() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "dev" / "browser_check.py")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "GET /tasks" in done.stdout
+    assert "executed" in done.stdout
+    assert ": 200 " in done.stdout
+    assert (ROOT / "dev" / "screenshots" / "swagger-ui.png").stat().st_size > 10_000
