@@ -105,6 +105,9 @@ class MockAnswers:
         if key not in self._bodies:
             media = spec.content[chosen]
             value = self.value(media, key[2])
+            if chosen.startswith("application/problem+") and isinstance(value, dict) and "status" in value:
+                # A made-up problem says the status it is sent with (RFC 9457 section 3.1.2).
+                value = {**value, "status": _status(spec.status)}
             self._bodies[key] = (None if value is MISSING else _encode(value, chosen), chosen)
         return self._bodies[key]
 

@@ -245,3 +245,29 @@ async def test_bound_to_says_mock(serve: MakeClient) -> None:
     bound = {op.spec.path: op.bound_to for op in api.operations}
     assert bound["/value"] == "specs.core.handlers.value"
     assert bound["/media-example"] == "mock"
+
+
+async def test_mocked_problem_carries_its_own_status(serve):
+    problem = {
+        "type": "object",
+        "required": ["title", "status"],
+        "properties": {"title": {"type": "string"}, "status": {"type": "integer"}},
+    }
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/p": {
+                "get": {
+                    "responses": {
+                        "200": {"description": "ok"},
+                        "404": {"description": "gone", "content": {"application/problem+json": {"schema": problem}}},
+                    }
+                }
+            }
+        },
+    }
+    client = await serve(spec, mock="all")
+    response = await client.get("/p", headers={"Prefer": "code=404"})
+    assert response.status == 404
+    assert (await response.json())["status"] == 404
