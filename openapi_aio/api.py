@@ -15,13 +15,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
+from aiohttp.web_urldispatcher import _default_expect_handler
 
-from . import docs_ui, mock, pipeline
-from .errors import InvalidSpecification, MethodNotAllowed, NotFound, ResolverError, SpecError
+from . import docs_ui, mock, pipeline, security
+from .errors import InvalidSpecification, MethodNotAllowed, NotFound, ProblemException, ResolverError, SpecError
 from .keys import APIS, OPERATION, PATH_VALUES
 from .operation import Operation
 from .options import Options
-from .problems import problem_stage
+from .problems import problem_response, problem_stage
 from .resolver import Resolver
 from .routing import Router, RouterError
 from .security import SecuritySchemes
@@ -87,6 +88,7 @@ class Api:
                 continue
             try:
                 operation.handle = pipeline.build(operation)
+                operation.authenticate = security.authenticator(operation)
             except SpecError as error:  # e.g. a security scheme nothing can check
                 errors.append(SpecError(error.message, self.spec.source, spec.pointer))
                 continue
@@ -155,8 +157,8 @@ class Api:
                 )
         self._mount_documentation(app)
         if self.base_path:
-            app.router.add_route("*", self.base_path, self.handle)
-        app.router.add_route("*", self.base_path + "/{tail:.*}", self.handle)
+            app.router.add_route("*", self.base_path, self.handle, expect_handler=self._expect)
+        app.router.add_route("*", self.base_path + "/{tail:.*}", self.handle, expect_handler=self._expect)
         if APIS not in app:
             app[APIS] = []
         app[APIS].append(self)
@@ -205,6 +207,24 @@ class Api:
         request[PATH_VALUES] = match.params
         request[OPERATION] = operation
         return await operation.handle(request)
+
+    async def _expect(self, request: web.Request) -> web.StreamResponse | None:
+        """``Expect: 100-continue``: refuse before inviting the body when the route or the
+        credentials already decide it (aiohttp would otherwise send 100 Continue at once)."""
+        path = request.rel_url.raw_path[len(self.base_path) :] or "/"
+        match = self.router.resolve(path, request.method)
+        operation = match.target if match is not None else None
+        try:
+            if operation is not None and operation.authenticate is not None:
+                await operation.authenticate(request)
+        except ProblemException as problem:
+            response = problem_response(problem)
+            response.force_close()  # the client may still send the body: do not read it
+            return response
+        except Exception:  # noqa: BLE001, S110 - the request's own pipeline reports it properly
+            pass
+        await _default_expect_handler(request)  # aiohttp's own: 100 Continue, or 417
+        return None
 
     def _not_found(self, request: web.Request, path: str) -> web.StreamResponse:
         if self.options.trailing_slash == "redirect":

@@ -39,6 +39,8 @@ class Operation:
     responder: Responder
     version: SpecVersion = "3.0"  # of the document: schemas compile in its dialect
     security: SecuritySchemes | None = None  # the API's scheme checkers
+    # The security check alone, for "Expect: 100-continue" (None: a public operation)
+    authenticate: Callable[[web.Request], Awaitable[Any]] | None = None
     handler: HandlerCall | None = None
     # what answers when there is no handler: a 501 stub, or later a mock
     fallback: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None

@@ -1153,3 +1153,53 @@ async def test_jwt_provider_down(serve, keys, unused_tcp_port):
 async def test_strict_validation_knows_query_api_keys(serve):
     client = await serve(SPEC_3, strict_validation=True)
     assert (await client.get("/query", params={"api_key": "key-ada"})).status == 200
+
+
+async def test_expect_100_continue_is_refused_before_the_body_is_invited(aiohttp_client):
+    import asyncio
+
+    async def handler(body: dict) -> dict:
+        return body
+
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/up": {
+                "post": {
+                    "security": [{"key": []}],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "key": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Key",
+                    "x-apikeyInfoFunc": "specs.security.auth.apikey_info",
+                }
+            }
+        },
+    }
+    app = web.Application()
+    openapi_aio.setup(app, spec, resolver=lambda op: handler)
+    client = await aiohttp_client(app)
+
+    async def first_line(headers: str) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
+        writer.write(
+            b"POST /up HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            b"Expect: 100-continue\r\n" + headers.encode() + b"\r\n"
+        )
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+        await writer.wait_closed()
+        return line
+
+    assert (await first_line("")).startswith(b"HTTP/1.1 401")  # refused: no body invited
+    assert (await first_line("X-Key: nope\r\n")).startswith(b"HTTP/1.1 401")
+    assert (await first_line("X-Key: key-ada\r\n")) == b"HTTP/1.1 100 Continue\r\n"

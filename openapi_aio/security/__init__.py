@@ -15,7 +15,7 @@ or parse a request body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +119,19 @@ class _Failure:
 
 # What a checker said about one request: credentials, none (None), or why they are refused.
 _Outcome = Credentials | InvalidCredentials | None
+
+
+def authenticator(operation: Operation) -> Callable[[web.Request], Awaitable[Any]] | None:
+    """The operation's security check on its own (raises its 401/403), or ``None`` when public."""
+
+    async def passed(request: web.Request) -> web.StreamResponse:
+        return _PASSED
+
+    check = stage(operation, passed)
+    return None if check is passed else check
+
+
+_PASSED = web.Response(status=200)
 
 
 def stage(operation: Operation, call: Handler) -> Handler:
