@@ -28,8 +28,7 @@ from aiohttp import web
 from .body import is_json, media_type_essence
 from .errors import NotAcceptable
 from .examples import CannotGenerate, example_for
-from .responses import negotiate
-from .serialization import dumps
+from .responses import encode, negotiate
 from .spec.model import MISSING, MediaTypeSpec, ResponseSpec
 
 if TYPE_CHECKING:
@@ -108,7 +107,10 @@ class MockAnswers:
             if chosen.startswith("application/problem+") and isinstance(value, dict) and "status" in value:
                 # A made-up problem says the status it is sent with (RFC 9457 section 3.1.2).
                 value = {**value, "status": _status(spec.status)}
-            self._bodies[key] = (None if value is MISSING else _encode(value, chosen), chosen)
+            self._bodies[key] = (
+                None if value is MISSING else b"" if value is None else encode(value, chosen, structures_as_json=True),
+                chosen,
+            )
         return self._bodies[key]
 
     @staticmethod
@@ -206,17 +208,3 @@ def _header_value(header: Mapping[str, Any], version: str) -> Any:
     if isinstance(value, Mapping):
         return ",".join(f"{k},{v}" for k, v in value.items())
     return str(value)
-
-
-def _encode(value: Any, media_type: str) -> bytes:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    if is_json(media_type):
-        return dumps(value)
-    if isinstance(value, str):
-        return value.encode()
-    if value is None:
-        return b""
-    if isinstance(value, Mapping | list):
-        return dumps(value)  # an example for a non-JSON media type written as a structure
-    return str(value).encode()

@@ -21,7 +21,7 @@ from .keys import RESPONSE_MEDIA_TYPE
 from .serialization import dumps
 from .spec.model import OperationSpec
 
-__all__ = ["NoContent", "Responder", "negotiate"]
+__all__ = ["NoContent", "Responder", "encode", "negotiate"]
 
 
 class _NoContent:
@@ -111,7 +111,7 @@ class Responder:
             response = web.Response(
                 body=dumps(result)
                 if json_type and not isinstance(result, bytes | bytearray)
-                else _encode(result, media_type),
+                else encode(result, media_type),
                 status=status or self.default_status,
                 headers={"Content-Type": content_type},
             )
@@ -150,7 +150,10 @@ def _status(value: Any) -> int:
     return int(value.value if isinstance(value, HTTPStatus) else value)
 
 
-def _encode(body: Any, media_type: str) -> bytes:
+def encode(body: Any, media_type: str, *, structures_as_json: bool = False) -> bytes:
+    """A body as bytes for ``media_type``. A ``dict``/``list`` for a non-JSON type is an error
+    (JSON labelled as ``text/csv`` would mislead the client), unless ``structures_as_json``: the
+    mock server's examples written as structures for such types."""
     if isinstance(body, bytes | bytearray):
         return bytes(body)
     if is_json(media_type):
@@ -158,6 +161,7 @@ def _encode(body: Any, media_type: str) -> bytes:
     if isinstance(body, str):
         return body.encode()
     if isinstance(body, Mapping | list):
-        # Sending JSON labelled as another media type would mislead the client.
+        if structures_as_json:
+            return dumps(body)
         raise TypeError(f"a handler returned {type(body).__name__} for {media_type}; return str or bytes")
     return str(body).encode()
