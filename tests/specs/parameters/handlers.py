@@ -12,6 +12,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from specs.aliases import numbered_aliases
+
 
 def plain(value: Any) -> Any:
     """``value`` as JSON, tagging what JSON cannot tell apart from a string or object."""
@@ -76,10 +78,4 @@ async def form_fields(name: str, count: int, tags: list[str] | None = None) -> d
     return {"name": name, "count": count, "tags": tags}
 
 
-def __getattr__(name: str) -> Any:
-    """``echo__3`` is ``echo``: operationIds must be unique within a document, handlers need not be."""
-    base, separator, _ = name.partition("__")
-    function = globals().get(base) if separator and base else None
-    if not callable(function):
-        raise AttributeError(name)
-    return function
+__getattr__ = numbered_aliases(globals())

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from openapi_aio.uploads import UploadedFile
+from specs.aliases import numbered_aliases
 
 KEPT: list[UploadedFile] = []
 
@@ -87,10 +88,4 @@ async def colors(body: dict[str, Any]) -> dict[str, Any]:
     return {"colors": found}
 
 
-def __getattr__(name: str) -> Any:
-    """``describe__3`` is ``describe``: operationIds must be unique within a document, handlers need not be."""
-    base, separator, _ = name.partition("__")
-    function = globals().get(base) if separator and base else None
-    if not callable(function):
-        raise AttributeError(name)
-    return function
+__getattr__ = numbered_aliases(globals())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from specs.aliases import numbered_aliases
 from specs.parameters.handlers import plain
 
 
@@ -20,10 +21,4 @@ async def accept(body: Any = None) -> dict[str, Any]:
     return {"accepted": True}
 
 
-def __getattr__(name: str) -> Any:
-    """``echo__3`` is ``echo``: operationIds must be unique within a document, handlers need not be."""
-    base, separator, _ = name.partition("__")
-    function = globals().get(base) if separator and base else None
-    if not callable(function):
-        raise AttributeError(name)
-    return function
+__getattr__ = numbered_aliases(globals())
