@@ -67,6 +67,9 @@ def read_parameters(
         arguments[reader.argument] = value
 
 
+_FRAMEWORK_ARGUMENTS = frozenset({"request", "context_", "user", "token_info"})
+
+
 def _query_api_keys(operation: Operation) -> list[str]:
     """Names of API keys the operation's security takes from the query: declared, not unknown."""
     schemes = operation.security.schemes if operation.security is not None else {}
@@ -112,7 +115,10 @@ def stage(operation: Operation, call: Handler) -> Handler:
                 value, fields, body_violations = await body.read(request, uploads)
                 violations += body_violations
                 if value is not MISSING:
-                    arguments.update(fields)
+                    for name, field in fields.items():
+                        # A form field never replaces a parameter or what the framework passes.
+                        if name not in arguments and name not in _FRAMEWORK_ARGUMENTS:
+                            arguments[name] = field
                     arguments[body.name] = value
             if violations:
                 raise RequestValidationError(detail=_summary(violations), violations=violations)

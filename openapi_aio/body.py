@@ -136,9 +136,10 @@ class BodyReader:
         validator = self._validators.get(id(media))
         if validator is not None:
             violations = validator.violations(_files_as_strings(value) if form else value, "body")
-        if form is None:
-            return value, {}, violations
-        return value, {form.argument(name): field for name, field in value.items()}, violations
+        if form is None or not self.spec.form:
+            return value, {}, violations  # fields become arguments only where every type is a form
+        declared = form.arguments  # never an undeclared field: it could pose as another argument
+        return value, {declared[name]: field for name, field in value.items() if name in declared}, violations
 
     async def _parse(self, request: web.Request, uploads: list[UploadedFile]) -> _Parsed:
         if not request.body_exists or (request.content_length == 0):

@@ -91,7 +91,7 @@ class HandlerCall:
 
     def call(self, request: web.Request, arguments: dict[str, Any]) -> Awaitable[Any]:
         if self.accepts_all:
-            kwargs = arguments
+            kwargs = dict(arguments)  # request[ARGUMENTS] stays what the request supplied
         else:
             accepted = self.accepted
             kwargs = {name: value for name, value in arguments.items() if name in accepted}

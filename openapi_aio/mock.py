@@ -65,7 +65,8 @@ class MockAnswers:
             return web.Response(status=204)
         status = _status(key)
         wanted = preferences.get("code")
-        if wanted is not None and wanted.isdigit() and len(wanted) == 3 and 100 <= int(wanted) <= 599:
+        # 1xx codes are protocol signals (a "101" without an upgrade would confuse the connection)
+        if wanted is not None and wanted.isdigit() and len(wanted) == 3 and 200 <= int(wanted) <= 599:
             chosen = next((k for k in (wanted, wanted[0] + "XX", "default") if k in self.responses), None)
             if chosen is not None:
                 key, status = chosen, int(wanted)
@@ -79,7 +80,9 @@ class MockAnswers:
             response = web.Response(status=status)
         else:
             response = web.Response(status=status, body=body)
-            response.content_type = media_type_essence(media_type or "application/json")
+            essence = media_type_essence(media_type or "application/json")
+            # a media range such as image/* is not a Content-Type: say only that it is bytes
+            response.content_type = essence if "*" not in essence else "application/octet-stream"
             if response.content_type.startswith("text/"):
                 response.charset = "utf-8"
         response.headers.update(self.headers(spec))

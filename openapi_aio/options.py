@@ -9,7 +9,7 @@ An :class:`App` has options; each API added to it may override some of them::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -97,7 +97,6 @@ class Options:
     swagger_ui: bool = True
     swagger_ui_path: str = "/ui"
     swagger_ui_options: Mapping[str, Any] = field(default_factory=dict)
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes``; ``None`` values mean "keep mine"."""
@@ -105,6 +104,3 @@ class Options:
         if unknown:
             raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
-
-
-OptionsFactory = Callable[[], Options]

@@ -18,7 +18,6 @@ from urllib.parse import unquote
 
 from multidict import MultiMapping
 
-from .errors import Violation
 from .spec.model import MISSING, ParameterSpec
 
 if TYPE_CHECKING:
@@ -440,10 +439,6 @@ def _json_value(raw: str) -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested deeper than Python recurses
         raise CastError("not valid JSON") from None
-
-
-def violation_for(reader: ParameterReader, message: str) -> Violation:
-    return Violation(reader.location, reader.name, message)
 
 
 # --- strict validation: which names a request may send ---

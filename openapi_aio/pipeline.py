@@ -14,7 +14,7 @@ A request to an API goes through::
 
 Each stage is a factory ``(operation, next) -> handler`` run once per operation at start-up; a
 stage with nothing to do for an operation returns ``next`` unchanged, so it costs nothing per
-request. Later stages (security, validation) take their place in ``STAGES``.
+request.
 """
 
 from __future__ import annotations

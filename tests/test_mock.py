@@ -271,3 +271,38 @@ async def test_mocked_problem_carries_its_own_status(serve):
     response = await client.get("/p", headers={"Prefer": "code=404"})
     assert response.status == 404
     assert (await response.json())["status"] == 404
+
+
+async def test_prefer_never_picks_an_informational_status(serve):
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/p": {"get": {"responses": {"200": {"description": "ok"}, "default": {"description": "any"}}}}},
+    }
+    client = await serve(spec, mock="all")
+    response = await client.get("/p", headers={"Prefer": "code=101"})
+    assert response.status == 200
+    assert "Preference-Applied" not in response.headers
+
+
+async def test_a_media_range_is_never_sent_as_content_type(serve):
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/img": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+                        }
+                    }
+                }
+            }
+        },
+    }
+    client = await serve(spec, mock="all")
+    response = await client.get("/img")
+    assert response.status == 200
+    assert response.content_type == "application/octet-stream"
