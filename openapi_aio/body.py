@@ -25,12 +25,13 @@ from .forms import (
     FormDecoder,
     Limits,
     MalformedForm,
-    is_form,
     is_multipart,
     read_multipart,
     too_large,
     urlencoded_fields,
 )
+from .media_types import essence as media_type_essence
+from .media_types import is_form, is_json
 from .options import Options
 from .parameters import sanitize
 from .spec.model import MISSING, BodySpec, MediaTypeSpec
@@ -41,16 +42,6 @@ if TYPE_CHECKING:
     from .validation import SchemaValidator
 
 __all__ = ["BodyReader", "is_json", "media_type_essence", "read_body"]
-
-
-def media_type_essence(value: str) -> str:
-    """``application/json; charset=utf-8`` -> ``application/json``."""
-    return value.split(";", 1)[0].strip().lower()
-
-
-def is_json(media_type: str) -> bool:
-    essence = media_type_essence(media_type)
-    return essence == "application/json" or essence.endswith("+json")
 
 
 # The body as parsed (MISSING when absent), the decoder of a form, violations.

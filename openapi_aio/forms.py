@@ -30,13 +30,13 @@ from aiohttp.streams import StreamReader
 from aiohttp.web_request import FileField
 
 from .errors import RequestEntityTooLarge, Violation
+from .media_types import MULTIPART, URLENCODED, is_form, is_json
 from .parameters import (
     _DELIMITERS,
     Caster,
     CastError,
     KnownNames,
     _identity,
-    _is_json,
     _types,
     argument_name,
     caster_for,
@@ -46,13 +46,7 @@ from .uploads import SPOOL_SIZE, UploadedFile, spooled_file
 
 __all__ = ["FormDecoder", "Limits", "MalformedForm", "is_form", "read_multipart", "urlencoded_fields"]
 
-MULTIPART = "multipart/form-data"
-URLENCODED = "application/x-www-form-urlencoded"
 _CHUNK = 64 * 1024
-
-
-def is_form(essence: str) -> bool:
-    return essence in (URLENCODED, MULTIPART) or essence.endswith(("+form-data", "+x-www-form-urlencoded"))
 
 
 def is_multipart(essence: str) -> bool:
@@ -125,7 +119,7 @@ def _part_kind(schema: Mapping[str, Any], part_type: str | None) -> tuple[bool |
     else by its schema (the defaults of OpenAPI 3: objects are JSON, binary strings are files)."""
     if part_type:
         first = part_type.split(",", 1)[0].split(";", 1)[0].strip().lower()
-        if _is_json(first):
+        if is_json(first):
             return False, True
         return not (first.startswith("text/") or first == URLENCODED), False
     if schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema):

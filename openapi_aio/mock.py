@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .body import is_json, media_type_essence
 from .errors import NotAcceptable
 from .examples import CannotGenerate, example_for
+from .media_types import essence as media_type_essence
+from .media_types import is_json
 from .responses import encode, negotiate
 from .spec.model import MISSING, MediaTypeSpec, ResponseSpec
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from multidict import MultiMapping
 
+from .media_types import is_json
 from .spec.model import MISSING, ParameterSpec
 
 if TYPE_CHECKING:
@@ -280,7 +281,7 @@ class ParameterReader:
     def _compile(self) -> Callable[[Any], Any]:
         spec = self.spec
         if spec.content_type is not None:  # e.g. a JSON document in a query parameter
-            return self._single(_json_value if _is_json(spec.content_type) else _identity)
+            return self._single(_json_value if is_json(spec.content_type) else _identity)
         if spec.location == "path":
             return self._path_reader()
         if spec.location == "query" and self._kind == "object":
@@ -426,12 +427,6 @@ class ParameterReader:
             return self._cast_object({unquote(key): unquote(item) for key, item in pairs.items()})
 
         return read
-
-
-def _is_json(media_type: str) -> bool:
-    """Like :func:`openapi_aio.body.is_json` (which imports this module)."""
-    essence = media_type.split(";", 1)[0].strip().lower()
-    return essence == "application/json" or essence.endswith("+json")
 
 
 def _json_value(raw: str) -> Any:

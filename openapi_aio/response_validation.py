@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
 
-from .body import is_json, media_type_essence
 from .errors import ResponseValidationError, Violation
+from .media_types import essence as media_type_essence
+from .media_types import is_json
 from .parameters import CastError, ParameterReader
 from .spec.files import escape
 from .spec.model import MISSING, ParameterSpec, ResponseSpec, SpecVersion

@@ -15,9 +15,10 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .body import is_json, media_type_essence
 from .errors import NotAcceptable
 from .keys import RESPONSE_MEDIA_TYPE
+from .media_types import essence as media_type_essence
+from .media_types import is_json
 from .serialization import dumps
 from .spec.model import OperationSpec
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import SpecError
+from ..media_types import MULTIPART, URLENCODED, is_form
 from .files import Ref, SpecFiles, pointer_join
 from .metaschema import check_schema
 from .model import (
@@ -30,13 +31,6 @@ from .schemas import SchemaBundler
 __all__ = ["detect_version", "normalize", "template_names"]
 
 _PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def is_form_media_type(media_type: str) -> bool:
-    """Form encodings, vendor variants included (``multipart/vnd.x+form-data;version=1``)."""
-    essence = media_type.split(";", 1)[0].strip().lower()
-    return essence in _FORM_TYPES or essence.endswith(("+form-data", "+x-www-form-urlencoded"))
 
 
 # Swagger 2 collectionFormat -> OpenAPI 3 (style, explode)
@@ -437,7 +431,7 @@ class _Walker:
             if parameter.get("required"):
                 required.append(parameter["name"])
         consumes = self.consumes(raw, at)
-        form_types = [mt for mt in consumes if is_form_media_type(mt)]
+        form_types = [mt for mt in consumes if is_form(mt)]
         if has_file and not form_types:
             self.errors.append(
                 at.error(
@@ -445,7 +439,7 @@ class _Walker:
                 )
             )
         if not form_types:
-            form_types = ["multipart/form-data" if has_file else _FORM_TYPES[0]]
+            form_types = [MULTIPART if has_file else URLENCODED]
         schema = {"type": "object", "properties": properties}
         if required:
             schema["required"] = required
@@ -459,7 +453,7 @@ class _Walker:
             return None
         content = self.content(body, where)
         name = body.get("x-body-name") or raw.get("x-body-name") or "body"
-        form = bool(content) and all(is_form_media_type(mt) for mt in content)
+        form = bool(content) and all(is_form(mt) for mt in content)
         return BodySpec(content, required=bool(body.get("required")), name=str(name), form=form)
 
     def content(self, owner: Mapping[str, Any], at: Ref) -> dict[str, MediaTypeSpec]:
