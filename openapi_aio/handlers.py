@@ -20,7 +20,7 @@ from aiohttp import web
 from .errors import ResolverError
 from .keys import TOKEN_INFO, USER
 
-__all__ = ["REQUEST_ARGUMENTS", "SECURITY_ARGUMENTS", "HandlerCall"]
+__all__ = ["REQUEST_ARGUMENTS", "SECURITY_ARGUMENTS", "HandlerCall", "in_executor"]
 
 log = logging.getLogger("openapi_aio")
 
@@ -105,9 +105,19 @@ class HandlerCall:
             kwargs["context_"] = {**self.context, "user": request.get(USER), "token_info": request.get(TOKEN_INFO)}
         if self.is_async:
             return self.function(**kwargs)  # type: ignore[no-any-return]
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()
-        return loop.run_in_executor(None, functools.partial(context.run, self.function, **kwargs))
+        return in_executor(self.function, **kwargs)
+
+
+async def in_executor(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a plain function in the default executor (never blocking the loop), with the caller's
+    context variables; a coroutine or other awaitable it returns is awaited too. Handlers and
+    security info functions share this."""
+    loop = asyncio.get_running_loop()
+    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+    result = await loop.run_in_executor(None, call)
+    while inspect.isawaitable(result):
+        result = await result
+    return result
 
 
 def _is_callable_object(function: Any) -> bool:

@@ -318,3 +318,16 @@ def test_two_apis_on_one_base_path_is_a_startup_error():
     openapi_aio.setup(app, spec, stub=True, base_path="/same")
     with pytest.raises(openapi_aio.SpecError, match="already served"):
         openapi_aio.setup(app, spec, stub=True, base_path="/same")
+
+
+async def test_a_plain_handler_returning_a_coroutine_is_awaited(serve):
+    async def later() -> dict:
+        return {"awaited": True}
+
+    def handler():  # e.g. a plain function wrapped by a decorator that returns a coroutine
+        return later()
+
+    client = await serve(
+        document({"/x": {"get": {"responses": {"200": {"description": "ok"}}}}}), resolver=lambda op: handler
+    )
+    assert await (await client.get("/x")).json() == {"awaited": True}

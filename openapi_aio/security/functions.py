@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from ..handlers import in_executor
 
 __all__ = ["InfoFunction"]
 
@@ -41,12 +40,9 @@ class InfoFunction:
 
     async def __call__(self, *arguments: Any, required_scopes: Sequence[str] | None = None) -> Any:
         kwargs = {"required_scopes": required_scopes} if self.accepts_scopes else {}
-        if self.is_async:
-            result = await self.function(*arguments, **kwargs)
-        else:
-            loop = asyncio.get_running_loop()
-            call = functools.partial(contextvars.copy_context().run, self.function, *arguments, **kwargs)
-            result = await loop.run_in_executor(None, call)
+        if not self.is_async:
+            return await in_executor(self.function, *arguments, **kwargs)
+        result = await self.function(*arguments, **kwargs)
         while inspect.isawaitable(result):
             result = await result
         return result
