@@ -29,18 +29,10 @@ from aiohttp.multipart import BodyPartReader, MultipartReader
 from aiohttp.streams import StreamReader
 from aiohttp.web_request import FileField
 
+from .casting import Caster, CastError, caster_for, identity, schema_types
 from .errors import RequestEntityTooLarge, Violation
 from .media_types import MULTIPART, URLENCODED, is_form, is_json
-from .parameters import (
-    _DELIMITERS,
-    Caster,
-    CastError,
-    KnownNames,
-    _identity,
-    _types,
-    argument_name,
-    caster_for,
-)
+from .parameters import DELIMITERS, KnownNames, argument_name
 from .spec.model import MediaTypeSpec
 from .uploads import SPOOL_SIZE, UploadedFile, spooled_file
 
@@ -82,7 +74,7 @@ def too_large(what: str, limit: int) -> RequestEntityTooLarge:
 
 @dataclass(frozen=True, slots=True)
 class _Field:
-    cast: Caster = _identity
+    cast: Caster = identity
     array: bool = False
     file: bool | None = False  # multipart: parts are uploads; None: those with a filename are
     json: bool = False  # multipart: parts are JSON documents
@@ -124,7 +116,7 @@ def _part_kind(schema: Mapping[str, Any], part_type: str | None) -> tuple[bool |
         return not (first.startswith("text/") or first == URLENCODED), False
     if schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema):
         return True, False
-    types = _types(schema)
+    types = schema_types(schema)
     if not types:
         return None, False  # any value: a part with a filename is a file
     return False, "object" in types
@@ -137,7 +129,7 @@ def _packed_delimiter(encoding: Any) -> str | None:
     style = encoding.get("style", "form")
     if encoding.get("explode", style == "form"):
         return None
-    return _DELIMITERS.get(style, ",")
+    return DELIMITERS.get(style, ",")
 
 
 def _known_fields(schema: Mapping[str, Any]) -> KnownNames | None:
@@ -173,7 +165,7 @@ class FormDecoder:
             sub = sub if isinstance(sub, Mapping) else {}
             part = encoding.get(name)
             part_type = part.get("contentType") if multipart and isinstance(part, Mapping) else None
-            if "array" in _types(sub):
+            if "array" in schema_types(sub):
                 items = sub.get("items")
                 items = items if isinstance(items, Mapping) else {}
                 file, is_json = _part_kind(items, part_type) if multipart else (False, False)

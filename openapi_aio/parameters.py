@@ -1,7 +1,8 @@
 """Read path, query, header and cookie parameters by their ``style``/``explode`` and cast them.
 
 Each parameter compiles once into a :class:`ParameterReader`; a request only calls them. Values are
-cast to the schema's type (integer, number, boolean, array, object); a value that does not cast is a
+cast to the schema's type by :mod:`openapi_aio.casting` (integer, number, boolean, array, object);
+a value that does not cast is a
 :class:`~openapi_aio.errors.Violation`, and the caller reports every violation of a request at once.
 Swagger 2 ``collectionFormat`` arrives here already mapped to styles (``tsv`` -> ``tabDelimited``).
 """
@@ -18,6 +19,7 @@ from urllib.parse import unquote
 
 from multidict import MultiMapping
 
+from .casting import CastError, caster_for, identity, nullable, object_caster, schema_types
 from .media_types import is_json
 from .spec.model import MISSING, ParameterSpec
 
@@ -25,10 +27,6 @@ if TYPE_CHECKING:
     from .validation import SchemaValidator
 
 __all__ = ["CastError", "KnownNames", "ParameterReader", "argument_name", "caster_for", "known_query_names", "sanitize"]
-
-
-class CastError(ValueError):
-    """A raw value that is not of the schema's type."""
 
 
 # --- argument names ---
@@ -51,122 +49,9 @@ def argument_name(name: str, pythonic: bool) -> str:
     return snake
 
 
-# --- casting ---
-
-Caster = Callable[[Any], Any]
-
-
-def _types(schema: Mapping[str, Any]) -> list[str]:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return [k for k in kind if k != "null"]
-    if kind:
-        return [kind]
-    for keyword_ in ("allOf", "oneOf", "anyOf"):  # a parameter schema composed of one type
-        for member in schema.get(keyword_) or ():
-            if isinstance(member, Mapping) and _types(member):
-                return _types(member)
-    if "properties" in schema:
-        return ["object"]
-    if "items" in schema:
-        return ["array"]
-    return []
-
-
-# Python's int() and float() also take "1_000", " 7 ", "nan", "Infinity" and non-ASCII digits ("١٢");
-# none of them is an integer or a number in a URL, so the text must look like one first.
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def _cast_integer(value: str) -> int:
-    if not isinstance(value, str) or not _INTEGER.fullmatch(value):
-        raise CastError("must be an integer")
-    return _int(value)
-
-
-def _cast_number(value: str) -> float | int:
-    """A float, or an int when the text is integral (exact, where a float would round)."""
-    if not isinstance(value, str) or not _NUMBER.fullmatch(value):
-        raise CastError("must be a number")
-    if _INTEGER.fullmatch(value):
-        return _int(value)
-    number = float(value)
-    if number in (float("inf"), float("-inf")):
-        raise CastError("must be a finite number")
-    return number
-
-
-def _int(digits: str) -> int:
-    try:
-        return int(digits)
-    except ValueError:  # longer than sys.get_int_max_str_digits()
-        raise CastError("has too many digits") from None
-
-
-_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
-
-
-def _cast_boolean(value: str) -> bool:
-    try:
-        return _BOOLEANS[value.lower()]
-    except (KeyError, AttributeError):
-        raise CastError("must be a boolean (true or false)") from None
-
-
-def caster_for(schema: Mapping[str, Any]) -> Caster:
-    """A function turning one raw string into the schema's primitive type."""
-    types = _types(schema)
-    nullable = _nullable(schema)
-    if not types or "string" in types:
-        return _identity
-    casters = [c for c in (_PRIMITIVES.get(t) for t in types) if c is not None]
-    if not casters:
-        return _identity
-
-    def cast(value: Any) -> Any:
-        if nullable and value in ("", "null"):
-            return None
-        error: CastError | None = None
-        for caster in casters:
-            try:
-                return caster(value)
-            except CastError as failed:
-                error = error or failed
-        raise error  # type: ignore[misc]
-
-    return cast
-
-
-def _nullable(schema: Mapping[str, Any]) -> bool:
-    kind = schema.get("type")
-    return bool(schema.get("nullable")) or kind == "null" or (isinstance(kind, list) and "null" in kind)
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-_PRIMITIVES: dict[str, Caster] = {"integer": _cast_integer, "number": _cast_number, "boolean": _cast_boolean}
-
-
-def object_caster(schema: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """Cast each property of a flat object by its own schema (for objects in query strings and forms)."""
-    properties = {
-        name: caster_for(sub) for name, sub in (schema.get("properties") or {}).items() if isinstance(sub, Mapping)
-    }
-    extra = schema.get("additionalProperties")
-    fallback = caster_for(extra) if isinstance(extra, Mapping) else _identity
-
-    def cast(values: Mapping[str, Any]) -> dict[str, Any]:
-        return {key: properties.get(key, fallback)(value) for key, value in values.items()}
-
-    return cast
-
-
 # --- splitting by style ---
 
-_DELIMITERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|", "tabDelimited": "\t"}
+DELIMITERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|", "tabDelimited": "\t"}
 # Query styles whose exploded arrays are repeated parameters (?id=1&id=2), as swagger-js sends them.
 _REPEATED = frozenset(("form", "spaceDelimited", "pipeDelimited", "tabDelimited"))
 
@@ -243,7 +128,7 @@ class ParameterReader:
         self.default = spec.default
         self.ignored = spec.location == "header" and spec.name.lower() in IGNORED_HEADERS
         schema = spec.schema
-        types = _types(schema)
+        types = schema_types(schema)
         self._kind = "array" if "array" in types else "object" if "object" in types else "primitive"
         items = schema.get("items")
         self._cast_item = (
@@ -272,7 +157,7 @@ class ParameterReader:
         ``allowEmptyValue`` lets the parameter be sent empty: an optional one is then as good as
         absent (its default applies), a required one is present without a value (``None``).
         """
-        if self._kind != "primitive" or self._cast_item is _identity or _nullable(self.spec.schema):
+        if self._kind != "primitive" or self._cast_item is identity or nullable(self.spec.schema):
             return _CONVERT
         if self.spec.allow_empty_value:
             return None if self.required and self.default is MISSING else MISSING
@@ -281,7 +166,7 @@ class ParameterReader:
     def _compile(self) -> Callable[[Any], Any]:
         spec = self.spec
         if spec.content_type is not None:  # e.g. a JSON document in a query parameter
-            return self._single(_json_value if is_json(spec.content_type) else _identity)
+            return self._single(_json_value if is_json(spec.content_type) else identity)
         if spec.location == "path":
             return self._path_reader()
         if spec.location == "query" and self._kind == "object":
@@ -326,7 +211,7 @@ class ParameterReader:
     def _converter(self) -> Callable[[str], Any]:
         if self._kind == "primitive":
             return self._cast_item
-        delimiter = _DELIMITERS.get(self.spec.style, ",")
+        delimiter = DELIMITERS.get(self.spec.style, ",")
         if self.location == "header":  # HTTP lists allow spaces around commas (RFC 9110 section 5.6.1)
 
             def split(raw: str) -> list[str]:
