@@ -56,6 +56,16 @@ def start(args: list[str], cwd: Path, port: int) -> subprocess.Popen[bytes]:
     return process
 
 
+def http_get(port: int, path: str) -> bytes:
+    """The whole raw answer to a GET, as a plain HTTP/1.1 client sees it."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=10)
@@ -146,11 +156,7 @@ def test_openapi_aio_console_script_serves(tmp_path):
     script = Path(sys.executable).parent / "openapi-aio"
     process = start([str(script), "run", str(spec), "--stub", "--port", str(port), "--base-path", "/x"], tmp_path, port)
     try:
-        with socket.create_connection(("127.0.0.1", port)) as sock:
-            sock.sendall(b"GET /x/a HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            answer = b""
-            while chunk := sock.recv(65536):
-                answer += chunk
+        answer = http_get(port, "/x/a")
         assert answer.startswith(b"HTTP/1.1 501")
         assert b"application/problem+json" in answer
     finally:
@@ -161,11 +167,7 @@ def test_example_app_serve_command():
     port = free_port()
     process = start([sys.executable, "example_app/main.py", "serve", "--port", str(port)], ROOT, port)
     try:
-        with socket.create_connection(("127.0.0.1", port)) as sock:
-            sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            answer = b""
-            while chunk := sock.recv(65536):
-                answer += chunk
+        answer = http_get(port, "/api/v1/health")
         assert answer.startswith(b"HTTP/1.1 200")
         assert b'"status":"ok"' in answer
     finally:

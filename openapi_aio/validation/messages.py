@@ -148,6 +148,9 @@ def _schema_at(root: Any, parts: Sequence[Any]) -> tuple[Mapping[str, Any], bool
     return node, sensitive or node.get("x-sensitive") is True
 
 
+_COMPARISONS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+
+
 def _message(kind: str, details: Mapping[str, Any], schema: Mapping[str, Any], sensitive: bool) -> str:
     limit = details.get("limit")
     if kind == "type":
@@ -158,14 +161,8 @@ def _message(kind: str, details: Mapping[str, Any], schema: Mapping[str, Any], s
         return "must be one of: " + ", ".join(_show(option) for option in details.get("options") or ())
     if kind == "const":
         return "is not the allowed value" if sensitive else f"must be {_show(details.get('expected_value'))}"
-    if kind == "minimum":
-        return f"must be >= {_show(limit)}"
-    if kind == "maximum":
-        return f"must be <= {_show(limit)}"
-    if kind == "exclusiveMinimum":
-        return f"must be > {_show(limit)}"
-    if kind == "exclusiveMaximum":
-        return f"must be < {_show(limit)}"
+    if kind in _COMPARISONS:
+        return f"must be {_COMPARISONS[kind]} {_show(limit)}"
     if kind == "multipleOf":
         return f"must be a multiple of {_show(details.get('multiple_of'))}"
     if kind in ("minLength", "maxLength"):
