@@ -33,7 +33,8 @@ setup(
     install_requires=[
         "aiohttp>=3.10",
         "asyncpg>=0.29",
-        "sqlalchemy>=2.0",
+        "sqlalchemy[asyncio]>=2.0",  # the async engine runs the embedded SQLite default and DDL
+        "aiosqlite>=0.20",  # the embedded default database: a new user needs no server
         "alembic>=1.13",
         "jsonschema>=4.18",  # checks documents against the official meta-schemas
         # Request/response validation: measured ~80x faster than jsonschema on a 12-property body

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -29,6 +29,10 @@ from .security import SecuritySchemes
 from .served_spec import ServedSpec
 from .spec import ApiSpec, load_spec
 from .spec.files import SpecFiles
+
+if TYPE_CHECKING:
+    from .db import Database
+    from .db.storage import Storage
 
 __all__ = ["Api"]
 
@@ -70,6 +74,13 @@ class Api:
             introspection_auth=options.introspection_auth,
             presence_only=bool(options.stub or options.mock),
         )
+        # The document's tables and database resources (x-table, x-resource), when it has any.
+        self.storage: Storage | None = None
+        if options.datastore or self.spec.stored_schemas or any(op.resource for op in self.spec.operations):
+            from .db.storage import Storage  # SQLAlchemy is imported only by services that use it
+
+            self.storage = Storage(self.spec, options, base_dir)
+            errors += self.storage.errors
         for spec in self.spec.operations:
             where = f"{self.spec.source}#{spec.pointer}"
             try:
@@ -85,6 +96,9 @@ class Api:
                 continue
             except ResolverError as error:
                 errors.append(SpecError(str(error), self.spec.source, spec.pointer))
+                continue
+            except SpecError as error:  # an x-resource the tables cannot serve
+                errors.append(error)
                 continue
             try:
                 operation.handle = pipeline.build(operation)
@@ -113,6 +127,9 @@ class Api:
         options = self.options
         if options.mock == "all":
             self._stub(operation, "mock")
+            return
+        if operation.spec.resource is not None and self.storage is not None:
+            self.storage.bind(operation)  # answered by the resource's CRUD view
             return
         try:
             function = resolver(operation.spec)
@@ -156,6 +173,8 @@ class Api:
                     self.spec.source,
                 )
         self._mount_documentation(app)
+        if self.storage is not None:
+            self.storage.mount(app)
         if self.base_path:
             app.router.add_route("*", self.base_path, self.handle, expect_handler=self._expect)
         app.router.add_route("*", self.base_path + "/{tail:.*}", self.handle, expect_handler=self._expect)
@@ -238,6 +257,11 @@ class Api:
                 )
                 raise web.HTTPPermanentRedirect(location)
         raise NotFound(detail=f"no operation at {request.path}")
+
+    @property
+    def database(self) -> Database | None:
+        """The database of this API's tables (``None`` without ``x-table`` or ``datastore``)."""
+        return self.storage.database if self.storage is not None else None
 
     def routes(self) -> list[tuple[str, str, Operation]]:
         """(method, full path, operation) for every operation, in document order."""

@@ -88,8 +88,10 @@ def stage(operation: Operation, call: Handler) -> Handler:
         if reader.location == "query":
             reader.reserve(query_names)
     options = operation.options
-    # strict_validation: the query names the operation declares (None: any name goes).
-    known_query = known_query_names(readers, _query_api_keys(operation)) if options.strict_validation else None
+    # strict_validation: the query names the operation declares (None: any name goes). Resource
+    # operations are always strict: a misspelt filter must not silently list every row.
+    strict = options.strict_validation or operation.spec.resource is not None
+    known_query = known_query_names(readers, _query_api_keys(operation)) if strict else None
     body = operation.body
     if not readers and body is None and known_query is None:
 

@@ -18,10 +18,14 @@ service must not start) and HTTP problems (a request cannot be served; the clien
         ├── MethodNotAllowed            405, carries the ``Allow`` header
         ├── NotAcceptable               406
         ├── RequestEntityTooLarge       413
+        ├── Conflict                    409, e.g. a unique value already taken
+        ├── PreconditionFailed          412, an If-Match that no longer matches
         ├── UnsupportedMediaType        415
+        ├── UnprocessableContent        422, well-formed input the database refuses
         ├── InternalServerError         500, never carries internals to the client
         │   └── ResponseValidationError the handler's response breaks the document
-        └── NotImplementedProblem       501, an operation with no handler yet
+        ├── NotImplementedProblem       501, an operation with no handler yet
+        └── ServiceUnavailable          503, e.g. the database is unreachable
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 
 __all__ = [
     "BadRequest",
+    "Conflict",
     "Forbidden",
     "InternalServerError",
     "InvalidSpecification",
@@ -41,14 +46,17 @@ __all__ = [
     "NotFound",
     "NotImplementedProblem",
     "OpenAPIError",
+    "PreconditionFailed",
     "ProblemException",
     "RequestEntityTooLarge",
     "RequestValidationError",
     "ResolverError",
     "ResponseValidationError",
+    "ServiceUnavailable",
     "SpecError",
     "StartupError",
     "Unauthorized",
+    "UnprocessableContent",
     "UnsupportedMediaType",
     "Violation",
 ]
@@ -215,8 +223,20 @@ class RequestEntityTooLarge(ProblemException):
     status = 413
 
 
+class Conflict(ProblemException):
+    status = 409
+
+
+class PreconditionFailed(ProblemException):
+    status = 412
+
+
 class UnsupportedMediaType(ProblemException):
     status = 415
+
+
+class UnprocessableContent(ProblemException):
+    status = 422
 
 
 class InternalServerError(ProblemException):
@@ -230,3 +250,9 @@ class ResponseValidationError(InternalServerError):
 
 class NotImplementedProblem(ProblemException):
     status = 501
+
+
+class ServiceUnavailable(ProblemException):
+    """503: a dependency (the database) is down; ``Retry-After`` tells clients when to try again."""
+
+    status = 503

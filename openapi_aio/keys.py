@@ -9,11 +9,14 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from .api import Api
+    from .db import Database
     from .operation import Operation
 
-__all__ = ["APIS", "ARGUMENTS", "OPERATION", "PATH_VALUES", "RESPONSE_MEDIA_TYPE", "TOKEN_INFO", "USER"]
+__all__ = ["APIS", "ARGUMENTS", "DATABASE", "OPERATION", "PATH_VALUES", "RESPONSE_MEDIA_TYPE", "TOKEN_INFO", "USER"]
 
 APIS: web.AppKey[list[Api]] = web.AppKey("openapi_aio.apis", list)
+# The database of the documents' tables (x-table), shared by every API of the application.
+DATABASE: web.AppKey[Database] = web.AppKey("openapi_aio.database", object)  # type: ignore[arg-type]
 OPERATION: web.RequestKey[Operation] = web.RequestKey("openapi_aio.operation", object)  # type: ignore[arg-type]
 ARGUMENTS: web.RequestKey[dict[str, Any]] = web.RequestKey("openapi_aio.arguments", dict)
 # Path parameter values as sent (percent-encoded); request.match_info holds them decoded.

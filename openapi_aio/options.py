@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from .problems import ExceptionHandler
     from .resolver import Resolver
     from .security.checkers import CheckerFactory
@@ -71,6 +73,14 @@ class Options:
     - ``swagger_ui_path``: where, below the base path, the UI is served.
     - ``swagger_ui_options``: added to the ``SwaggerUIBundle({...})`` configuration
       (``{"docExpansion": "none", "tryItOutEnabled": True}``).
+    - ``datastore``: the database of the document's tables (``x-table``): ``postgresql://...``
+      or ``sqlite:///path``; default the ``DATASTORE`` environment variable, else an SQLite file
+      ``data.sqlite`` beside the application (see ``docs/resources.md``).
+    - ``metadata``: the SQLAlchemy ``MetaData`` the tables join (your own tables may be there).
+    - ``create_tables``: create missing tables at start-up; default: on SQLite only (on
+      PostgreSQL, migrations own the schema).
+    - ``secret_key``: signs pagination cursors; default ``SECRET_KEY``, else one per process (set
+      it when several processes serve the API).
     """
 
     base_path: str | None = None
@@ -97,6 +107,10 @@ class Options:
     swagger_ui: bool = True
     swagger_ui_path: str = "/ui"
     swagger_ui_options: Mapping[str, Any] = field(default_factory=dict)
+    datastore: str | None = None
+    metadata: sa.MetaData | None = None
+    create_tables: bool | None = None
+    secret_key: str | None = None
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes``; ``None`` values mean "keep mine"."""

@@ -19,6 +19,7 @@ __all__ = [
     "ParameterSpec",
     "ResponseSpec",
     "SpecVersion",
+    "StoredSchemaSpec",
 ]
 
 SpecVersion = Literal["2.0", "3.0", "3.1"]
@@ -103,11 +104,22 @@ class OperationSpec:
     deprecated: bool = False
     pointer: str = ""  # JSON pointer of the operation in the root document
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # x-resource (from the operation or its path item): a database-backed CRUD operation
+    resource: Mapping[str, Any] | None = None
 
     @property
     def label(self) -> str:
         """How messages name this operation."""
         return self.operation_id or f"{self.method.upper()} {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSchemaSpec:
+    """A named schema with ``x-table``: it becomes a database table (see :mod:`openapi_aio.db`)."""
+
+    name: str
+    schema: Mapping[str, Any]  # self-contained, like every schema here
+    pointer: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +132,4 @@ class ApiSpec:
     document: Mapping[str, Any]  # the root document as written
     title: str = ""
     file_count: int = 1
+    stored_schemas: tuple[StoredSchemaSpec, ...] = ()

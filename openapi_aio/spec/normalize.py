@@ -25,6 +25,7 @@ from .model import (
     ParameterSpec,
     ResponseSpec,
     SpecVersion,
+    StoredSchemaSpec,
 )
 from .schemas import SchemaBundler
 
@@ -303,6 +304,7 @@ class _Walker:
             controller = None
         operation_id = raw.get("operationId")
         tags = raw.get("tags") or ()
+        resource = self.resource(raw.get("x-resource", item.get("x-resource")), at)
         return OperationSpec(
             path=template,
             method=method,
@@ -317,7 +319,38 @@ class _Walker:
             deprecated=bool(raw.get("deprecated")),
             pointer=pointer_join("/paths", template, method),
             raw=raw,
+            resource=resource,
         )
+
+    def resource(self, raw: Any, at: Ref) -> Mapping[str, Any] | None:
+        """``x-resource: Task`` or ``{schema: Task, ...}``; ``false`` on an operation opts out."""
+        if raw is None or raw is False:
+            return None
+        if isinstance(raw, str):
+            return {"schema": raw}
+        if isinstance(raw, Mapping) and isinstance(raw.get("schema"), str):
+            return raw
+        self.errors.append(at.error("'x-resource' must be a schema name or an object with a 'schema' name"))
+        return None
+
+    def stored_schemas(self) -> list[StoredSchemaSpec]:
+        """Named schemas with ``x-table`` (components/schemas, or definitions in 2.0), bundled."""
+        if self.version == "2.0":
+            container, pointer = self.root.get("definitions"), "/definitions"
+        else:
+            components = self.root.get("components")
+            container = components.get("schemas") if isinstance(components, Mapping) else None
+            pointer = "/components/schemas"
+        stored: list[StoredSchemaSpec] = []
+        if not isinstance(container, Mapping):
+            return stored
+        for name, raw in container.items():
+            at = Ref(self.files.root_uri, pointer).child(name)
+            if not isinstance(raw, Mapping) or "x-table" not in raw:
+                continue  # a table is declared where it is written, never through a $ref
+            bundled = self.bundle(raw, at)
+            stored.append(StoredSchemaSpec(str(name), bundled, at.pointer))
+        return stored
 
     def check_path_parameters(self, template: str, parameters: list[ParameterSpec], at: Ref) -> None:
         placeholders = set(template_names(template))
@@ -650,5 +683,6 @@ def normalize(files: SpecFiles, *, check_fragments: bool = True) -> tuple[ApiSpe
         document=files.root,
         title=str(info.get("title") or "") if isinstance(info, Mapping) else "",
         file_count=len(files),
+        stored_schemas=tuple(walker.stored_schemas()),
     )
     return spec, walker.errors

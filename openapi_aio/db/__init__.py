@@ -1,0 +1,22 @@
+"""Database-backed resources declared in the document (``x-table``, ``x-column``, ``x-resource``).
+
+- :mod:`.tables`: stored schemas -> SQLAlchemy tables;
+- :mod:`.resources`: ``x-resource`` operations -> what each parameter means, compiled at start-up;
+- :mod:`.views`: :class:`CrudView`, which answers them (subclass it to customise);
+- :mod:`.datastore`: :class:`Database`, PostgreSQL (asyncpg) or SQLite (aiosqlite);
+- :mod:`.pagination`: signed keyset cursors and ``Link`` headers.
+
+Handlers reach the database through ``request.app[DATABASE]``::
+
+    async def report(request):
+        db = request.app[DATABASE]
+        tasks = db.metadata.tables["tasks"]
+        async with db.transaction() as conn:
+            rows = await conn.fetch_all(sa.select(tasks).where(tasks.c.done.is_(False)))
+"""
+
+from .datastore import Connection, Database, default_datastore
+from .tables import ColumnModel, TableModel
+from .views import CrudView, merge_patch
+
+__all__ = ["ColumnModel", "Connection", "CrudView", "Database", "TableModel", "default_datastore", "merge_patch"]

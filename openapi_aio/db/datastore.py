@@ -1,0 +1,430 @@
+"""The database: PostgreSQL through an asyncpg pool, or an embedded SQLite file.
+
+Statements are SQLAlchemy Core objects everywhere. On PostgreSQL they are compiled once (cached
+by their SQLAlchemy cache key, or by a caller's own key) to ``$n`` SQL and run on asyncpg
+directly, which prepares and caches them per connection: one round trip, no ORM, no adaptation
+layer. On SQLite they go through SQLAlchemy's async engine (aiosqlite), where the speed of a
+development database matters less than its types.
+
+Database errors become HTTP problems here, once, for CRUD views and handlers alike: a unique
+violation is a 409 naming the column, a missing referenced row a 422, an unreachable database a 503
+(and the pool reconnects by itself when the server is back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from ..errors import Conflict, ServiceUnavailable, UnprocessableContent, Violation
+
+__all__ = ["Connection", "Database", "Prepared", "default_datastore"]
+
+log = logging.getLogger("openapi_aio.db")
+
+_PG_DIALECT = PGDialect_asyncpg(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
+_RETRY_AFTER = "1"
+
+
+def default_datastore(folder: str | Path | None = None) -> str:
+    """``DATASTORE`` from the environment, else an SQLite file in ``folder`` (or the current one)."""
+    configured = os.environ.get("DATASTORE")
+    if configured:
+        return configured
+    path = Path(folder or Path.cwd()) / "data.sqlite"
+    return f"sqlite:///{path}"
+
+
+class Prepared:
+    """A statement compiled for PostgreSQL: ``$n`` SQL and the bind names in order."""
+
+    __slots__ = ("defaults", "keys", "names", "sql", "statement")
+
+    def __init__(self, statement: sa.Executable, compiled: Any = None) -> None:
+        self.statement = statement
+        compiled = compiled or statement.compile(dialect=_PG_DIALECT)  # type: ignore[attr-defined]
+        self.sql = str(compiled)
+        self.names = tuple(compiled.positiontup or ())
+        self.defaults = {name: value for name, value in compiled.params.items() if value is not None}
+        self.keys: tuple[str, ...] = ()
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        defaults = self.defaults
+        return [values[name] if name in values else defaults.get(name) for name in self.names]
+
+
+class Connection:
+    """One pooled connection (inside or outside a transaction); rows come back as dicts.
+
+    ``statement`` is a SQLAlchemy Core statement, with values in it or as ``bindparam`` names
+    given in ``values``; a :class:`Prepared` (from :meth:`Database.prepare`) skips compiling.
+    """
+
+    __slots__ = ("_database", "_raw")
+
+    def __init__(self, database: Database, raw: asyncpg.Connection | AsyncConnection) -> None:
+        self._database = database
+        self._raw = raw
+
+    @property
+    def raw(self) -> asyncpg.Connection | AsyncConnection:
+        """The driver's connection: ``asyncpg.Connection`` or SQLAlchemy's ``AsyncConnection``."""
+        return self._raw
+
+    async def fetch_all(
+        self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        values = values or {}
+        with _translated():
+            if isinstance(self._raw, asyncpg.Connection):
+                prepared = self._database.prepare(statement)
+                return [dict(row) for row in await self._raw.fetch(prepared.sql, *prepared.arguments(values))]
+            result = await self._raw.execute(_statement(statement), values)
+            return [dict(row) for row in result.mappings()] if result.returns_rows else []
+
+    async def fetch_one(
+        self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        values = values or {}
+        with _translated():
+            if isinstance(self._raw, asyncpg.Connection):
+                prepared = self._database.prepare(statement)
+                row = await self._raw.fetchrow(prepared.sql, *prepared.arguments(values))
+                return None if row is None else dict(row)
+            result = await self._raw.execute(_statement(statement), values)
+            found = result.mappings().first() if result.returns_rows else None
+            return None if found is None else dict(found)
+
+    async def fetch_value(self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None) -> Any:
+        row = await self.fetch_one(statement, values)
+        return None if row is None else next(iter(row.values()))
+
+    async def execute(self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None) -> int:
+        """Run a statement; the number of rows it changed."""
+        values = values or {}
+        with _translated():
+            if isinstance(self._raw, asyncpg.Connection):
+                prepared = self._database.prepare(statement)
+                status = await self._raw.execute(prepared.sql, *prepared.arguments(values))
+                last = status.rsplit(" ", 1)[-1]
+                return int(last) if last.isdigit() else 0
+            result = await self._raw.execute(_statement(statement), values)
+            return max(result.rowcount, 0)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """A transaction (a savepoint inside another one)."""
+        with _translated():
+            if isinstance(self._raw, asyncpg.Connection):
+                async with self._raw.transaction():
+                    yield self
+            elif self._raw.in_transaction():
+                async with self._raw.begin_nested():
+                    yield self
+            else:
+                async with self._raw.begin():
+                    yield self
+
+
+def _statement(statement: sa.Executable | Prepared) -> sa.Executable:
+    return statement.statement if isinstance(statement, Prepared) else statement
+
+
+class Database:
+    """Where the generated tables live; one per application (``request.app[DATABASE]``).
+
+    - ``url``: ``postgresql://user@host/db`` (asyncpg) or ``sqlite:///path`` (aiosqlite);
+      default :func:`default_datastore`.
+    - ``metadata``: the tables; the document's stored schemas are added to it, and your own
+      SQLAlchemy tables may join them.
+    - pool sizes: ``DBPOOL_MIN_SIZE`` (2), ``DBPOOL_MAX_SIZE`` (10) and
+      ``DBPOOL_STATEMENT_CACHE_SIZE`` (100; 0 behind pgbouncer in transaction mode).
+    """
+
+    def __init__(self, url: str | None = None, metadata: sa.MetaData | None = None) -> None:
+        self.url = url or default_datastore()
+        self.metadata = metadata if metadata is not None else sa.MetaData()
+        scheme = self.url.split(":", 1)[0].lower()
+        if scheme.startswith(("postgresql", "postgres")):
+            self.dialect = "postgresql"
+        elif scheme.startswith("sqlite"):
+            self.dialect = "sqlite"
+        else:
+            raise ValueError(f"unsupported datastore {_safe(self.url)!r}: use postgresql://... or sqlite:///...")
+        self._pool: asyncpg.Pool | None = None
+        self._engine: AsyncEngine | None = None
+        self._prepared: dict[Any, Prepared] = {}
+        self._lock = asyncio.Lock()
+        self._failed_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"Database({_safe(self.url)!r})"
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.dialect == "postgresql"
+
+    # --- life cycle ---
+
+    async def open(self) -> None:
+        """Connect (at start-up); an unreachable server is logged and retried on use (503 until)."""
+        try:
+            await self._connect()
+        except ServiceUnavailable as problem:
+            log.error("database %s unreachable at start-up (%s); answering 503 until it is back", self, problem.detail)
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await engine.dispose()
+
+    async def _connect(self) -> None:
+        if self._pool is not None or self._engine is not None:
+            return
+        async with self._lock:
+            if self._pool is not None or self._engine is not None:
+                return
+            if self.dialect == "sqlite":
+                self._engine = _sqlite_engine(self.url)
+                return
+            if time.monotonic() - self._failed_at < 1.0:  # do not hammer a server that is down
+                raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER})
+            try:
+                self._pool = await asyncpg.create_pool(
+                    _asyncpg_dsn(self.url),
+                    min_size=int(os.environ.get("DBPOOL_MIN_SIZE", "2")),
+                    max_size=int(os.environ.get("DBPOOL_MAX_SIZE", "10")),
+                    statement_cache_size=int(os.environ.get("DBPOOL_STATEMENT_CACHE_SIZE", "100")),
+                    init=_init_connection,
+                    timeout=10,
+                )
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                self._failed_at = time.monotonic()
+                raise ServiceUnavailable(
+                    detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}
+                ) from error
+
+    # --- use ---
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection, returned to the pool afterwards."""
+        await self._connect()
+        with _translated():
+            if self._pool is not None:
+                async with self._pool.acquire() as raw:
+                    yield Connection(self, raw)
+            else:
+                assert self._engine is not None
+                async with self._engine.connect() as conn:
+                    yield Connection(self, conn)
+                    if conn.in_transaction():
+                        await conn.commit()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """A pooled connection in a transaction: committed on success, rolled back on error."""
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    async def fetch_all(
+        self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        if self._pool is not None:  # the fast path: no Connection object, the pool's own fetch
+            prepared = self.prepare(statement)
+            with _translated():
+                return [dict(row) for row in await self._pool.fetch(prepared.sql, *prepared.arguments(values or {}))]
+        async with self.connection() as conn:
+            return await conn.fetch_all(statement, values)
+
+    async def fetch_one(
+        self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        async with self.connection() as conn:
+            return await conn.fetch_one(statement, values)
+
+    async def execute(self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None) -> int:
+        async with self.connection() as conn:
+            return await conn.execute(statement, values)
+
+    def prepare(self, statement: sa.Executable | Prepared, key: Any = None) -> Prepared:
+        """``statement`` compiled for PostgreSQL once, cached by ``key``.
+
+        Without a key, SQLAlchemy's own cache key is used: it leaves literal values out, so a
+        statement built anew for each request compiles once and takes its values from this one.
+        """
+        if isinstance(statement, Prepared):
+            return statement
+        if key is not None:
+            prepared = self._prepared.get(key)
+            if prepared is None:
+                prepared = self._prepared[key] = Prepared(statement)
+            return prepared
+        cache_key = statement._generate_cache_key()  # type: ignore[attr-defined]  # SQLAlchemy's own
+        if cache_key is None:
+            return Prepared(statement)
+        cached = self._prepared.get(cache_key.key)
+        if cached is None:
+            cached = self._prepared[cache_key.key] = Prepared(statement)
+            cached.keys = tuple(param.key for param in cache_key.bindparams)
+            return cached
+        fresh = Prepared.__new__(Prepared)
+        fresh.statement, fresh.sql, fresh.names, fresh.keys = statement, cached.sql, cached.names, cached.keys
+        # bound parameters correspond by position between statements of one cache key
+        fresh.defaults = {
+            key: param.effective_value for key, param in zip(cached.keys, cache_key.bindparams, strict=False)
+        }
+        return fresh
+
+    async def create_all(self) -> None:
+        """Create the tables that do not exist yet (migrations are the production way)."""
+        async with self._ddl() as conn:
+            await conn.run_sync(self.metadata.create_all)
+
+    async def drop_all(self) -> None:
+        async with self._ddl() as conn:
+            await conn.run_sync(self.metadata.drop_all)
+
+    @contextlib.asynccontextmanager
+    async def _ddl(self) -> AsyncIterator[AsyncConnection]:
+        """DDL goes through SQLAlchemy (asyncpg dialect on PostgreSQL), on its own short engine."""
+        engine = self._engine if self._engine is not None else create_async_engine(_sqlalchemy_url(self.url))
+        try:
+            async with engine.begin() as conn:
+                yield conn
+        finally:
+            if engine is not self._engine:
+                await engine.dispose()
+
+
+# --- drivers ---
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def _sqlite_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(_sqlalchemy_url(url), connect_args={"timeout": 30})
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
+        cursor.execute("PRAGMA case_sensitive_like=ON")  # like PostgreSQL: like is, ilike is not
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
+        cursor.close()
+
+    return engine
+
+
+def _sqlalchemy_url(url: str) -> str:
+    scheme, rest = url.split(":", 1)
+    if scheme.lower().startswith("sqlite"):
+        return "sqlite+aiosqlite:" + rest
+    return "postgresql+asyncpg:" + rest
+
+
+def _asyncpg_dsn(url: str) -> str:
+    _scheme, rest = url.split(":", 1)
+    return "postgresql:" + rest
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+
+
+# --- errors ---
+
+_SQLITE_COLUMN = re.compile(r"constraint failed: (.+)$")
+_PG_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\)")
+
+
+@contextlib.contextmanager
+def _translated() -> Any:
+    """Database errors as HTTP problems (see the module docstring)."""
+    try:
+        yield
+    except asyncpg.IntegrityConstraintViolationError as error:
+        raise _integrity_problem(type(error).__name__, str(error.detail or error), _pg_columns(error)) from error
+    except (asyncpg.StringDataRightTruncationError, asyncpg.NumericValueOutOfRangeError) as error:
+        raise UnprocessableContent(detail=str(error)) from error
+    except (
+        TimeoutError,
+        OSError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.AdminShutdownError,
+        asyncpg.ConnectionDoesNotExistError,
+    ) as error:
+        log.warning("database unavailable: %r", error)
+        raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}) from error
+    except sa.exc.IntegrityError as error:
+        message = str(error.orig)
+        found = _SQLITE_COLUMN.search(message)
+        columns = [part.split(".")[-1] for part in found.group(1).split(", ")] if found else []
+        kind = message.split(" constraint", 1)[0].upper()
+        names = {"UNIQUE": "UniqueViolationError", "FOREIGN KEY": "ForeignKeyViolationError",
+                 "NOT NULL": "NotNullViolationError", "CHECK": "CheckViolationError"}  # fmt: skip
+        raise _integrity_problem(names.get(kind, kind), message, columns) from error
+    except sa.exc.OperationalError as error:
+        if isinstance(error.orig, sqlite3.OperationalError) and "locked" not in str(error.orig):
+            raise
+        log.warning("database unavailable: %s", error.orig)
+        raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}) from error
+
+
+def _pg_columns(error: asyncpg.PostgresError) -> list[str]:
+    column = getattr(error, "column_name", None)
+    if column:
+        return [column]
+    found = _PG_KEY.search(str(getattr(error, "detail", "") or ""))
+    return [name.strip() for name in found.group("columns").split(",")] if found else []
+
+
+def _integrity_problem(kind: str, message: str, columns: Sequence[str]) -> Exception:
+    problem = _problem_for(kind, message, columns)
+    setattr(problem, "constraint", kind)  # noqa: B010 - for views that know more (SQLite names no column)
+    setattr(problem, "columns", list(columns))  # noqa: B010
+    return problem
+
+
+def _problem_for(kind: str, message: str, columns: Sequence[str]) -> Conflict | UnprocessableContent:
+    named = ", ".join(columns) or "a column"
+    violations = [Violation("body", "/" + column, _MESSAGES.get(kind, "is not allowed")) for column in columns]
+    if kind == "UniqueViolationError":
+        return Conflict(detail=f"{named}: a row with this value already exists", violations=violations)
+    if kind == "ForeignKeyViolationError":
+        if "still referenced" in message:
+            return Conflict(detail="the row is still referenced by other rows", violations=violations)
+        return UnprocessableContent(detail=f"{named}: no such referenced row", violations=violations)
+    if kind == "NotNullViolationError":
+        return UnprocessableContent(detail=f"{named}: a value is required", violations=violations)
+    return UnprocessableContent(detail=f"the database refused the values ({kind})", violations=violations)
+
+
+_MESSAGES = {
+    "UniqueViolationError": "already exists",
+    "ForeignKeyViolationError": "refers to a row that does not exist",
+    "NotNullViolationError": "must not be null",
+    "CheckViolationError": "is not an allowed value",
+}

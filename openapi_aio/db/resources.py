@@ -1,0 +1,257 @@
+"""``x-resource`` operations compiled at start-up: what each query parameter means, which view
+method answers, where created rows are found.
+
+A path item with ``x-resource: Task`` is the collection (``/tasks``) or, when its last segment is
+a placeholder, the item (``/tasks/{id}``, the placeholder is the primary key) of the table of schema
+``Task``. Placeholders before it scope the resource (``/projects/{project_id}/tasks``): equality on
+the column of the same name, also set on created rows. Query parameters are read by name:
+
+- ``limit``, ``offset``, ``cursor``, ``order_by``, ``fields``, ``search``, ``count``: paging,
+  ordering, sparse fields, full-text search, the total count;
+- ``<column>`` and ``<column>__<op>`` (``ne gt ge lt le in isnull like ilike``): filters;
+- any other name: the view's ``filter_<name>(value)`` method, or a start-up error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SpecError
+from ..spec.files import pointer_join
+from ..spec.normalize import template_names
+from .tables import ColumnModel, TableModel
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ..operation import Operation
+    from .datastore import Database
+    from .pagination import CursorCodec
+    from .views import CrudView
+
+__all__ = ["OPERATORS", "Filter", "ResourceOperation", "compile_resource"]
+
+OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "isnull", "like", "ilike")
+RESERVED = ("limit", "offset", "cursor", "order_by", "fields", "search", "count")
+_X_RESOURCE_KEYS = frozenset({"schema", "view", "order_by", "limit", "max_limit", "search", "upsert"})
+
+# (is item path, method) -> (kind, the view method that answers)
+KINDS = {
+    (False, "get"): "get_list",
+    (False, "post"): "create",
+    (False, "delete"): "delete_list",
+    (True, "get"): "get_one",
+    (True, "patch"): "update_one",
+    (True, "put"): "replace_one",
+    (True, "delete"): "delete_one",
+}
+_PREFERRED_STATUS = {"create": 201, "delete_list": 204, "delete_one": 204}
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A query parameter that filters: ``column op value`` or the view's ``filter_<name>``."""
+
+    parameter: str
+    argument: str
+    column: ColumnModel | None
+    op: str = "eq"
+    custom: str | None = None  # the view method's name
+
+
+@dataclass(slots=True, eq=False)
+class ResourceOperation:
+    """Everything a :class:`CrudView` needs for one operation, decided at start-up."""
+
+    kind: str  # the view method: get_list, create, delete_list, get_one, update_one, ...
+    model: TableModel
+    view: type[CrudView]
+    label: str
+    status: int
+    filters: tuple[Filter, ...] = ()
+    parents: tuple[tuple[str, ColumnModel], ...] = ()  # (path parameter, column)
+    key: str | None = None  # the item path's placeholder (primary key)
+    roles: dict[str, str] = field(default_factory=dict)  # limit/offset/... -> argument name
+    body: str | None = None  # the body's argument name
+    default_order: tuple[tuple[str, bool], ...] = ()  # (column, descending)
+    sortable: frozenset[str] = frozenset()
+    default_limit: int = 25
+    max_limit: int = 100
+    search_columns: tuple[str, ...] = ()
+    upsert: tuple[str, ...] = ()  # conflict columns of an atomic upsert
+    item_path: str | None = None  # for Location: base path + item template
+    item_placeholders: tuple[str, ...] = ()
+    database: Database | None = None  # set when the API is mounted
+    cursors: CursorCodec | None = None
+    statements: dict[Any, Any] = field(default_factory=dict)  # shape -> statement, per operation
+    custom_scope: bool = False  # the view overrides scope(): statements depend on the request
+
+    def column(self, name: str) -> ColumnModel:
+        return self.model.columns[name]
+
+    @property
+    def table(self) -> sa.Table:
+        return self.model.table
+
+
+def compile_resource(
+    operation: Operation,
+    models: Mapping[str, TableModel],
+    view: type[CrudView],
+    item_paths: Mapping[str, str],
+    source: str,
+) -> ResourceOperation:
+    """The resource behaviour of ``operation``; a :class:`SpecError` for anything unclear."""
+    spec = operation.spec
+    resource = spec.resource or {}
+    where = pointer_join(spec.pointer)
+
+    def error(message: str) -> SpecError:
+        return SpecError(f"x-resource: {message}", source, where)
+
+    unknown = set(resource) - _X_RESOURCE_KEYS
+    if unknown:
+        raise error(f"unknown key(s) {', '.join(sorted(unknown))}")
+    schema_name = str(resource["schema"])
+    model = models.get(schema_name)
+    if model is None:
+        raise error(f"{schema_name!r} is not a schema with x-table (known: {', '.join(sorted(models)) or 'none'})")
+    segments = spec.path.rstrip("/").split("/")
+    last = re.fullmatch(r"\{([^{}]+)\}", segments[-1])
+    is_item = last is not None
+    kind = KINDS.get((is_item, spec.method))
+    if kind is None:
+        where_text = "an item path" if is_item else "a collection path"
+        raise error(
+            f"no CRUD behaviour for {spec.method.upper()} on {where_text}; bind it to a handler with x-resource: false"
+        )
+    placeholders = template_names(spec.path)
+    readers = {reader.name: reader for reader in operation.parameters}
+    key = last.group(1) if last else None
+    parents = []
+    for name in placeholders:
+        if name == key:
+            continue
+        if name not in model.columns:
+            raise error(f"path placeholder {{{name}}} is not a column of {model.table.name}")
+        parents.append((readers[name].argument, model.columns[name]))
+    declared = {status for status in spec.responses if status.startswith("2") or status == "2XX"}
+    status = _status(kind, declared)
+    result = ResourceOperation(
+        kind=kind,
+        model=model,
+        view=view,
+        label=spec.label,
+        status=status,
+        parents=tuple(parents),
+        key=readers[key].argument if key else None,
+        body=operation.body.name if operation.body is not None else None,
+    )
+    result.custom_scope = view.scope is not _base_view().scope
+    item_path = item_paths.get(schema_name)
+    if item_path is not None:
+        result.item_path = operation.base_path + item_path
+        result.item_placeholders = tuple(template_names(item_path))
+    result.sortable = frozenset(name for name, column in model.columns.items() if column.sortable)
+    _query_roles(result, operation, view, resource, error)
+    if kind in ("create", "update_one", "replace_one") and operation.body is None:
+        raise error(f"{spec.method.upper()} needs a requestBody (the row's values)")
+    upsert = resource.get("upsert")
+    if upsert is True:
+        result.upsert = (model.primary_key.name,)
+    elif (
+        isinstance(upsert, list) and upsert and all(isinstance(name, str) and name in model.columns for name in upsert)
+    ):
+        result.upsert = tuple(upsert)
+    elif upsert not in (None, False):
+        raise error("upsert must be true (on the primary key) or a list of columns with a unique constraint")
+    return result
+
+
+def _status(kind: str, declared: set[str]) -> int:
+    preferred = _PREFERRED_STATUS.get(kind, 200)
+    codes = sorted(int(code) for code in declared if code.isdigit())
+    if not codes or preferred in codes:
+        return preferred
+    return codes[0]
+
+
+def _query_roles(
+    result: ResourceOperation, operation: Operation, view: type[CrudView], resource: Mapping[str, Any], error: Any
+) -> None:
+    model = result.model
+    filters: list[Filter] = []
+    for reader in operation.parameters:
+        if reader.location != "query":
+            continue
+        name = reader.name
+        if name in RESERVED and name not in model.columns:
+            result.roles[name] = reader.argument
+            if name == "limit":
+                schema = reader.spec.schema
+                if isinstance(schema.get("maximum"), int):
+                    result.max_limit = schema["maximum"]
+                if isinstance(reader.default, int):
+                    result.default_limit = reader.default
+            if name == "order_by":
+                _check_order_enum(reader.spec.schema, result, error)
+            continue
+        column_name, _, op = name.partition("__")
+        custom = f"filter_{reader.argument}"
+        if hasattr(view, custom):
+            filters.append(Filter(name, reader.argument, None, custom=custom))
+            continue
+        op = op or "eq"
+        if column_name not in model.columns or op not in OPERATORS:
+            raise error(
+                f"query parameter {name!r} is neither a filter (<column> or <column>__<op> with op one of "
+                f"{', '.join(OPERATORS[1:])}) on {model.table.name}, nor one of {', '.join(RESERVED)}, "
+                f"nor a method {view.__name__}.{custom}"
+            )
+        column = model.columns[column_name]
+        if column.write_only:
+            raise error(f"query parameter {name!r} filters on writeOnly property {column_name!r}")
+        if column.is_json and op not in ("eq", "isnull"):
+            raise error(f"query parameter {name!r}: JSON column {column_name!r} can only be tested with isnull")
+        types = reader.spec.schema.get("type")
+        if op == "in" and types != "array":
+            raise error(f"query parameter {name!r} must be an array (e.g. style: form, explode: false)")
+        if op == "isnull" and types != "boolean":
+            raise error(f"query parameter {name!r} must be a boolean")
+        filters.append(Filter(name, reader.argument, column, op))
+    result.filters = tuple(filters)
+    if result.kind == "get_list":
+        order = resource.get("order_by") or [model.primary_key.name]
+        order = [order] if isinstance(order, str) else order
+        parsed = []
+        for item in order:
+            descending = str(item).startswith("-")
+            column_name = str(item).lstrip("+-")
+            if column_name not in result.sortable:
+                raise error(f"order_by {item!r} is not a sortable column of {model.table.name}")
+            parsed.append((column_name, descending))
+        result.default_order = tuple(parsed)
+        for key, attribute in (("limit", "default_limit"), ("max_limit", "max_limit")):
+            if isinstance(resource.get(key), int):
+                setattr(result, attribute, resource[key])
+        search = resource.get("search") or ()
+        if "search" in result.roles:
+            if not search or not all(isinstance(name, str) and name in model.columns for name in search):
+                raise error("a 'search' parameter needs x-resource search: [columns to search]")
+            result.search_columns = tuple(search)
+
+
+def _check_order_enum(schema: Mapping[str, Any], result: ResourceOperation, error: Any) -> None:
+    items = schema.get("items") if schema.get("type") == "array" else schema
+    for value in (items or {}).get("enum") or ():
+        if str(value).lstrip("+-") not in result.sortable:
+            raise error(f"order_by value {value!r} is not a sortable column of {result.model.table.name}")
+
+
+def _base_view() -> type[CrudView]:
+    from .views import CrudView
+
+    return CrudView

@@ -1,0 +1,121 @@
+"""The database side of one API: its tables, its database, and its ``x-resource`` operations.
+
+:class:`~openapi_aio.api.Api` makes one when the document has stored schemas or resources (or a
+``datastore`` is configured), so a service without a database imports none of this.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from ..errors import ResolverError, SpecError
+from ..keys import DATABASE
+from ..resolver import import_function
+from .datastore import Database, default_datastore
+from .pagination import CursorCodec
+from .resources import ResourceOperation, compile_resource
+from .tables import TableModel, _Errors, build_tables
+from .views import CrudView
+
+if TYPE_CHECKING:
+    from ..operation import Operation
+    from ..options import Options
+    from ..pipeline import Handler
+    from ..spec import ApiSpec
+
+__all__ = ["Storage"]
+
+log = logging.getLogger("openapi_aio.db")
+
+
+class Storage:
+    def __init__(self, spec: ApiSpec, options: Options, base_dir: str | Path | None) -> None:
+        self.spec = spec
+        self.options = options
+        self.metadata = options.metadata if options.metadata is not None else sa.MetaData()
+        self.errors: list[SpecError] = []
+        self.tables: dict[str, TableModel] = {}
+        try:
+            self.tables = build_tables(spec, self.metadata)
+        except _Errors as failed:
+            self.errors += failed.errors
+        self.database = Database(options.datastore or default_datastore(base_dir), self.metadata)
+        self.cursors = CursorCodec(options.secret_key)
+        self.resources: list[ResourceOperation] = []
+        # where each schema's items live, for the Location of created rows
+        self.item_paths: dict[str, str] = {}
+        for operation in spec.operations:
+            resource = operation.resource
+            if resource is not None and operation.method == "get" and operation.path.rstrip("/").endswith("}"):
+                self.item_paths.setdefault(str(resource.get("schema")), operation.path)
+
+    def bind(self, operation: Operation) -> None:
+        """Make ``operation`` answer with its resource's view (raises SpecError/ResolverError)."""
+        view = self._view(operation.spec.resource or {})
+        resource = compile_resource(operation, self.tables, view, self.item_paths, self.spec.source)
+        resource.database = self.database
+        resource.cursors = self.cursors
+        operation.fallback = _endpoint(operation, resource)
+        operation.bound_to = f"{view.__module__}.{view.__qualname__}.{resource.kind}"
+        self.resources.append(resource)
+
+    @staticmethod
+    def _view(resource: Any) -> type[CrudView]:
+        dotted = resource.get("view")
+        if dotted is None:
+            return CrudView
+        view = import_function(str(dotted))
+        if not (isinstance(view, type) and issubclass(view, CrudView)):
+            raise ResolverError(f"x-resource view {dotted!r} is not a subclass of openapi_aio.db.CrudView")
+        return view
+
+    def mount(self, app: web.Application) -> None:
+        """Share the application's database (one per application) and open it with the app."""
+        existing = app.get(DATABASE)
+        if existing is not None:
+            if existing.url != self.database.url:
+                raise SpecError(
+                    f"this API's datastore {self.database!r} differs from the application's {existing!r}",
+                    self.spec.source,
+                )
+            for table in self.metadata.sorted_tables:
+                if table.name not in existing.metadata.tables:
+                    table.to_metadata(existing.metadata)
+            for resource in self.resources:
+                resource.database = existing
+            self.database = existing
+            return
+        app[DATABASE] = self.database
+        database = self.database
+        create = self.options.create_tables
+        if create is None:
+            create = database.dialect == "sqlite"
+
+        async def open_database(app: web.Application) -> None:
+            await database.open()
+            if create:
+                await database.create_all()
+
+        async def close_database(app: web.Application) -> None:
+            await database.close()
+
+        app.on_startup.append(open_database)
+        app.on_cleanup.append(close_database)
+
+
+def _endpoint(operation: Operation, resource: ResourceOperation) -> Handler:
+    responder = operation.responder
+    view, method = resource.view, resource.kind
+
+    async def crud(request: web.Request) -> web.StreamResponse:
+        media_type = responder.media_type(request)  # a 406 before any database work
+        result = await getattr(view(request, resource), method)()
+        return responder.respond(request, result, media_type)
+
+    crud.__qualname__ = f"crud.{method}"
+    return crud
