@@ -28,7 +28,7 @@ setup(
     license="BSD-3-Clause",
     python_requires=">=3.11",
     packages=find_packages(include=["openapi_aio", "openapi_aio.*"]),
-    package_data={"openapi_aio": ["py.typed", "spec/metaschemas/*"]},
+    package_data={"openapi_aio": ["py.typed", "spec/metaschemas/*", "migration_template/*"]},
     include_package_data=True,
     install_requires=[
         "aiohttp>=3.10",

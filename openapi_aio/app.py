@@ -18,20 +18,30 @@ As a service, :class:`App` owns the application and gives it a click command lin
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 from aiohttp import web
 
 from .api import Api
+from .commands import build_cli, configure_logging
+from .errors import StartupError
+from .keys import DATABASE
 from .options import Options
 from .spec import ApiSpec
 
-__all__ = ["App", "setup"]
+if TYPE_CHECKING:
+    from .db import Database
+
+log = logging.getLogger("openapi_aio")
+
+__all__ = ["App", "configure_logging", "setup"]
 
 
 def setup(
@@ -61,6 +71,8 @@ class App:
     - ``options`` / keyword overrides: defaults for every API added (see :class:`Options`).
     - ``web_app``: the underlying ``aiohttp.web.Application``; add your own routes, middlewares,
       signals and ``cleanup_ctx`` to it.
+    - ``migrations_dir``: the alembic environment of ``python main.py db ...`` (relative to the
+      module's folder).
     - ``cli``: the click group behind :meth:`main`; add commands with ``@app.cli.command()``.
     """
 
@@ -69,6 +81,7 @@ class App:
         import_name: str | None = None,
         *,
         specification_dir: str | Path = "",
+        migrations_dir: str | Path = "migrations",
         options: Options | None = None,
         middlewares: Sequence[Any] = (),
         **option_overrides: Any,
@@ -79,7 +92,10 @@ class App:
         self.options = (options or Options()).replace(**option_overrides)
         self.web_app = web.Application(client_max_size=self.options.client_max_size, middlewares=list(middlewares))
         self.apis: list[Api] = []
-        self.cli = self._build_cli()
+        self.migrations_dir = self.root_path / migrations_dir
+        if import_name == "__main__":  # python main.py ...: a broken document is a message, not a traceback
+            _report_startup_errors_briefly()
+        self.cli = build_cli(self)
 
     def add_api(
         self,
@@ -100,36 +116,70 @@ class App:
         self.apis.append(api)
         return api
 
+    @property
+    def database(self) -> Database | None:
+        """The database of the documents' tables (``None`` when no document declares any)."""
+        return self.web_app.get(DATABASE)
+
     def run(self, host: str = "0.0.0.0", port: int = 8080, **kwargs: Any) -> None:  # noqa: S104
         """Serve until interrupted (``aiohttp.web.run_app``)."""
         web.run_app(self.web_app, host=host, port=port, **kwargs)
+
+    def serve(self, host: str = "0.0.0.0", port: int = 8080, *, workers: int = 1, access_log: bool = True) -> None:  # noqa: S104
+        """Serve until interrupted, in ``workers`` processes sharing the port (``SO_REUSEPORT``:
+        the kernel spreads connections over them)."""
+        options: dict[str, Any] = {"print": None} if workers > 1 else {}
+        if not access_log:
+            options["access_log"] = None
+        if workers == 1:
+            self.run(host=host, port=port, **options)
+            return
+        log.info("serving on http://%s:%s with %d worker processes", host, port, workers)
+        serve_forked(lambda: self.run(host=host, port=port, reuse_port=True, **options), workers)
 
     def main(self, argv: Sequence[str] | None = None) -> None:
         """Run the command line (``python main.py serve``)."""
         self.cli.main(args=argv, prog_name=Path(sys.argv[0]).name or "main.py")
 
-    def _build_cli(self) -> click.Group:
-        app = self
 
-        @click.group(help="Run and manage this openapi_aio service.")
-        @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
-        def cli(verbose: int) -> None:
-            configure_logging(verbose)
+def serve_forked(run: Callable[[], None], workers: int) -> None:
+    """Fork ``workers`` children running ``run``; stop them all on SIGINT/SIGTERM. The app is
+    compiled before the fork, so every worker shares the same document, tables and cursor key."""
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 0
+            try:
+                run()
+            except BaseException:  # noqa: BLE001
+                code = 1
+            os._exit(code)
+        children.append(pid)
 
-        @cli.command(help="Serve the API over HTTP.")
-        @click.option("--host", default="0.0.0.0", envvar="HOST", show_default=True, show_envvar=True)  # noqa: S104
-        @click.option("--port", default=8080, type=int, envvar="PORT", show_default=True, show_envvar=True)
-        def serve(host: str, port: int) -> None:
-            app.run(host=host, port=port)
+    def stop(signum: int, frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGINT)
 
-        return cli
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)
 
 
-def configure_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("openapi_aio").setLevel(min(level, logging.INFO))
-    logging.getLogger("aiohttp.access").setLevel(logging.INFO)
+def _report_startup_errors_briefly() -> None:
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, traceback: Any) -> None:
+        if isinstance(value, StartupError):
+            sys.stderr.write(f"Error: {value}\n")  # the interpreter still exits with status 1
+            return
+        previous(kind, value, traceback)
+
+    if getattr(previous, "__name__", "") != "hook":
+        sys.excepthook = hook
 
 
 def _root_path(import_name: str | None) -> Path:

@@ -29,7 +29,7 @@ from aiohttp import web
 from .spec.files import Ref, SpecFiles, escape
 from .spec.model import ApiSpec
 
-__all__ = ["INFO_FUNCTIONS", "ServedSpec", "served_location"]
+__all__ = ["INFO_FUNCTIONS", "ServedSpec", "bundled_document", "served_location"]
 
 # Extension keys naming Python callables in security schemes.
 INFO_FUNCTIONS = frozenset(
@@ -152,6 +152,15 @@ def _clean_scheme(scheme: Any) -> Any:
 
 
 # --- one file from many ------------------------------------------------------------------------
+
+
+def bundled_document(source: str | Path, *, base_dir: str | Path | None = None) -> Any:
+    """The document at ``source`` as one file (``spec bundle``): references to other files
+    inlined, as :class:`ServedSpec` serves it with ``serve_spec_bundled``."""
+    from .spec.normalize import detect_version
+
+    files = SpecFiles(source, base_dir=base_dir)
+    return _bundled(files, detect_version(files.root, Ref(files.root_uri)))
 
 
 def _bundled(files: SpecFiles, version: str) -> Any:
