@@ -1,4 +1,8 @@
-"""The example service: ``python example_app/main.py serve``."""
+"""The example service: ``python example_app/main.py serve``.
+
+Projects and tasks are stored in ``data.sqlite`` beside this file unless ``DATASTORE`` names
+another database (``postgresql://user@host/db``); the tables are created on first start.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ from tasks.errors import invalid_request
 from openapi_aio import App, RequestValidationError
 
 
-def create_app() -> App:
+def create_app(datastore: str | None = None) -> App:
     # Invalid requests are answered by the example's own hook (tasks/errors.py).
-    app = App(__name__, exception_handlers={RequestValidationError: invalid_request})
+    app = App(__name__, exception_handlers={RequestValidationError: invalid_request}, datastore=datastore)
     app.add_api("openapi.yaml")
     return app
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 import openapi_aio
+from openapi_aio.keys import DATABASE
 
 SPECS = Path(__file__).parent / "specs"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "specs"
@@ -37,3 +41,74 @@ def document(paths: Mapping[str, Any], version: str = "3.0.3", **extra: Any) -> 
     """A minimal document around ``paths`` (swagger 2.0 when ``version == "2.0"``)."""
     head: dict[str, Any] = {"swagger": "2.0"} if version == "2.0" else {"openapi": version}
     return {**head, "info": {"title": "test", "version": "1"}, "paths": dict(paths), **extra}
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+POSTGRES_URL = os.environ.get("DATASTORE") or "postgresql://postgres@127.0.0.1:5432/test"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@functools.cache
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used here (``None``: it can)."""
+    if not POSTGRES_URL.startswith("postgres"):
+        return f"DATASTORE={POSTGRES_URL!r} is not a PostgreSQL URL"
+    import asyncpg
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as error:  # noqa: BLE001 - any failure means "not here"
+        return f"PostgreSQL not reachable at {POSTGRES_URL} ({error!r}); set DATASTORE"
+    return None
+
+
+def require_postgres() -> str:
+    """The PostgreSQL URL, or skip (fail under CI=true, where it must run)."""
+    reason = postgres_unavailable()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def datastore(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using it runs twice: on an SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return require_postgres()
+
+
+async def reset_tables(database: openapi_aio.db.Database) -> None:
+    """Drop (with what depends on them, left by other tests) and recreate ``database``'s tables."""
+    import sqlalchemy as sa
+
+    async with database.transaction() as conn:
+        for table in reversed(database.metadata.sorted_tables):
+            await conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table.name}"' + (" CASCADE" if database.is_postgresql else "")))
+    await database.create_all()
+
+
+@pytest.fixture
+def serve_db(aiohttp_client: Any, datastore: str) -> MakeClient:
+    """``client = await serve_db(spec, **options)``: like ``serve``, on ``datastore`` with the
+    document's tables freshly created; ``client.app[DATABASE]`` is the database."""
+
+    async def make(spec: str | Path | Mapping[str, Any], **options: Any) -> TestClient:
+        app = web.Application()
+        if isinstance(spec, str | Path):
+            spec = SPECS / spec
+        options.setdefault("datastore", datastore)
+        options.setdefault("create_tables", False)
+        openapi_aio.setup(app, spec, **options)
+        client = await aiohttp_client(app)
+        await reset_tables(app[DATABASE])
+        return client
+
+    return make

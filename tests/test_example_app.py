@@ -1,4 +1,7 @@
-"""The example task tracker, driven over HTTP as a user of the service would."""
+"""The example task tracker, driven over HTTP as a user of the service would.
+
+Each test gets a fresh SQLite database in its temporary folder.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ AUTH = {"Authorization": "Bearer demo-token"}
 
 
 @pytest.fixture
-async def client(aiohttp_client, monkeypatch):
+async def client(aiohttp_client, monkeypatch, tmp_path):
     monkeypatch.syspath_prepend(str(EXAMPLE))
     spec = importlib.util.spec_from_file_location("example_main", EXAMPLE / "main.py")
     assert spec is not None
@@ -21,43 +24,130 @@ async def client(aiohttp_client, monkeypatch):
     main = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "example_main", main)  # App(__name__) finds its folder here
     spec.loader.exec_module(main)
-    # A fresh store per test: the handlers keep tasks in module state.
-    sys.modules.pop("tasks.api", None)
-    return await aiohttp_client(main.create_app().web_app)
+    app = main.create_app(datastore=f"sqlite:///{tmp_path}/example.sqlite")
+    return await aiohttp_client(app.web_app)
+
+
+async def new_project(client, name="docs"):
+    response = await client.post("/api/v1/projects", json={"name": name}, headers=AUTH)
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def new_task(client, project, **values):
+    response = await client.post(f"/api/v1/projects/{project['id']}/tasks", json=values, headers=AUTH)
+    assert response.status == 201, await response.text()
+    return await response.json()
 
 
 async def test_task_lifecycle(client):
-    created = await client.post("/api/v1/tasks", json={"title": "write docs", "tags": ["docs"]}, headers=AUTH)
+    project = await new_project(client)
+    created = await client.post(
+        f"/api/v1/projects/{project['id']}/tasks", json={"title": "write docs", "tags": ["docs"]}, headers=AUTH
+    )
     assert created.status == 201
     task = await created.json()
     assert created.headers["Location"] == f"/api/v1/tasks/{task['id']}"
+    assert created.headers["ETag"] == '"1"'
     assert task["title"] == "write docs"
+    assert task["project_id"] == project["id"]
     assert task["done"] is False
-    assert task["owner"] == "ada"
+    assert task["priority"] == "normal"
+    assert task["owner"] == "ada"  # TaskView.before_create, from the token
+    assert task["url"] == f"/api/v1/tasks/{task['id']}"  # TaskView.serialize
 
-    listed = await client.get("/api/v1/tasks", params={"tag": "docs", "done": "false"})
+    listed = await client.get("/api/v1/tasks", params={"project_id": project["id"], "done": "false"})
     assert [t["id"] for t in await listed.json()] == [task["id"]]
     assert await (await client.get("/api/v1/tasks", params={"done": "true"})).json() == []
+    nested = await client.get(f"/api/v1/projects/{project['id']}/tasks")
+    assert [t["id"] for t in await nested.json()] == [task["id"]]
 
     assert (await (await client.get(f"/api/v1/tasks/{task['id']}")).json())["title"] == "write docs"
     assert (await client.delete(f"/api/v1/tasks/{task['id']}")).status == 401
     assert (await client.delete(f"/api/v1/tasks/{task['id']}", headers=AUTH)).status == 204
     missing = await client.get(f"/api/v1/tasks/{task['id']}")
     assert missing.status == 404
-    assert (await missing.json())["detail"] == f"task {task['id']} does not exist"
+    assert (await missing.json())["detail"] == f"no Task with id {task['id']}"
+
+
+async def test_merge_patch_and_versions(client):
+    task = await new_task(client, await new_project(client), title="review", tags=["a"])
+    url = f"/api/v1/tasks/{task['id']}"
+    patch = {**AUTH, "Content-Type": "application/merge-patch+json"}
+    changed = await client.patch(url, data='{"done": true, "due": "2030-01-31"}', headers={**patch, "If-Match": '"1"'})
+    assert changed.status == 200, await changed.text()
+    assert changed.headers["ETag"] == '"2"'
+    body = await changed.json()
+    assert (body["done"], body["due"], body["title"], body["tags"]) == (True, "2030-01-31", "review", ["a"])
+    stale = await client.patch(url, json={"title": "x"}, headers={**AUTH, "If-Match": '"1"'})
+    assert stale.status == 412
+    assert (await client.get(url, headers={"If-None-Match": '"2"'})).status == 304
+    cleared = await client.patch(url, json={"due": None}, headers=AUTH)
+    assert (await cleared.json())["due"] is None
+
+
+async def test_filters_order_and_pages(client):
+    project = await new_project(client)
+    for title, priority, due in [("a", "low", "2020-01-01"), ("b", "high", None), ("c", "high", "2999-01-01")]:
+        await new_task(client, project, title=title, priority=priority, due=due)
+
+    def titles(tasks):
+        return [t["title"] for t in tasks]
+
+    high = await client.get("/api/v1/tasks", params={"priority__in": "high,normal", "order_by": "-title"})
+    assert titles(await high.json()) == ["c", "b"]
+    assert titles(await (await client.get("/api/v1/tasks", params={"overdue": "true"})).json()) == ["a"]
+    assert titles(await (await client.get("/api/v1/tasks", params={"due__lt": "2500-01-01"})).json()) == ["a"]
+    assert titles(await (await client.get("/api/v1/tasks", params={"search": "B"})).json()) == ["b"]
+
+    first = await client.get("/api/v1/tasks", params={"limit": "2", "count": "true", "fields": "id,title"})
+    assert first.headers["X-Total-Count"] == "3"
+    assert await first.json() == [{"id": 1, "title": "a"}, {"id": 2, "title": "b"}]
+    next_page = first.links["next"]["url"].path_qs  # a cursor: /tasks declares one
+    assert "cursor=" in next_page
+    assert titles(await (await client.get(next_page)).json()) == ["c"]
+
+    unknown = await client.get("/api/v1/tasks", params={"colour": "red"})
+    assert unknown.status == 400
+    bad_order = await client.get("/api/v1/tasks", params={"order_by": "owner"})
+    assert bad_order.status == 400
+
+
+async def test_database_constraints_are_problems(client):
+    project = await new_project(client, "same")
+    again = await client.post("/api/v1/projects", json={"name": "same"}, headers=AUTH)
+    assert again.status == 409
+    assert again.content_type == "application/problem+json"
+    nowhere = await client.post("/api/v1/projects/999/tasks", json={"title": "lost"}, headers=AUTH)
+    assert nowhere.status == 422
+    await new_task(client, project, title="goes with its project")
+    assert (await client.delete(f"/api/v1/projects/{project['id']}", headers=AUTH)).status == 204
+    assert await (await client.get("/api/v1/tasks")).json() == []  # on_delete: cascade
+
+
+async def test_handler_next_to_resources(client):
+    project = await new_project(client)
+    await new_task(client, project, title="open")
+    await new_task(client, project, title="closed", done=True)
+    stats = await client.get("/api/v1/stats")
+    assert await stats.json() == {"projects": 1, "open": 1, "done": 1}
+    assert (await (await client.get("/api/v1/health")).json())["status"] == "ok"
 
 
 async def test_bad_input_is_a_problem(client):
     response = await client.get("/api/v1/tasks/abc")
     assert response.status == 400
     assert (await response.json())["errors"] == [{"in": "path", "name": "taskId", "message": "must be an integer"}]
-    wrong_type = await client.post("/api/v1/tasks", data="title=x", headers={**AUTH, "Content-Type": "text/plain"})
+    wrong_type = await client.post(
+        "/api/v1/projects/1/tasks", data="title=x", headers={**AUTH, "Content-Type": "text/plain"}
+    )
     assert wrong_type.status == 415
 
 
 async def test_validated_body_and_custom_error_hook(client):
+    project = await new_project(client)
     response = await client.post(
-        "/api/v1/tasks",
+        f"/api/v1/projects/{project['id']}/tasks",
         json={"id": 7, "title": "", "priority": "urgent", "tags": ["Bad Tag"], "colour": "red"},
         headers=AUTH,
     )
@@ -65,7 +155,7 @@ async def test_validated_body_and_custom_error_hook(client):
     assert response.content_type == "application/problem+json"
     problem = await response.json()
     # The hook keeps RFC 9457's members and the violations, and adds its own two.
-    assert problem["instance"] == "/api/v1/tasks"
+    assert problem["instance"] == f"/api/v1/projects/{project['id']}/tasks"
     assert problem["fields"] == {
         "id": ["is read-only and cannot be sent"],
         "title": ["must be at least 1 character long"],
@@ -78,13 +168,14 @@ async def test_validated_body_and_custom_error_hook(client):
 
 
 async def test_writes_are_secured(client, monkeypatch):
-    anonymous = await client.post("/api/v1/tasks", json={"title": "x"})
+    anonymous = await client.post("/api/v1/projects", json={"name": "x"})
     assert anonymous.status == 401
     assert anonymous.headers["WWW-Authenticate"] == 'Bearer realm="api"'
-    wrong = await client.post("/api/v1/tasks", json={"title": "x"}, headers={"Authorization": "Bearer nope"})
+    wrong = await client.post("/api/v1/projects", json={"name": "x"}, headers={"Authorization": "Bearer nope"})
     assert wrong.status == 401
     assert "nope" not in await wrong.text()
     monkeypatch.setenv("TASKS_TOKENS", "reader-token=bob:tasks:read")
-    reader = await client.post("/api/v1/tasks", json={"title": "x"}, headers={"Authorization": "Bearer reader-token"})
+    reader = await client.post("/api/v1/projects", json={"name": "x"}, headers={"Authorization": "Bearer reader-token"})
     assert reader.status == 403
-    assert (await client.get("/api/v1/tasks")).status == 200  # reads are public
+    assert (await client.get("/api/v1/projects")).status == 200  # reads are public
+    assert (await client.get("/api/v1/tasks")).status == 200

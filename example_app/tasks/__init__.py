@@ -1,1 +1,1 @@
-"""Handlers of the example task tracker."""
+"""Handlers, security and the CRUD view of the example task tracker."""

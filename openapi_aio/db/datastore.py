@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from ..errors import Conflict, ServiceUnavailable, UnprocessableContent, Violation
+from ..errors import Conflict, ServiceUnavailable, StartupError, UnprocessableContent, Violation
 
 __all__ = ["Connection", "Database", "Prepared", "default_datastore"]
 
@@ -57,6 +57,8 @@ class Prepared:
     def __init__(self, statement: sa.Executable, compiled: Any = None) -> None:
         self.statement = statement
         compiled = compiled or statement.compile(dialect=_PG_DIALECT)  # type: ignore[attr-defined]
+        if _expanding(compiled):  # IN with a list of values: one $n per value
+            compiled = statement.compile(dialect=_PG_DIALECT, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
         self.sql = str(compiled)
         self.names = tuple(compiled.positiontup or ())
         self.defaults = {name: value for name, value in compiled.params.items() if value is not None}
@@ -140,6 +142,10 @@ class Connection:
                     yield self
 
 
+def _expanding(compiled: Any) -> bool:
+    return bool(compiled.post_compile_params or compiled.literal_execute_params)
+
+
 def _statement(statement: sa.Executable | Prepared) -> sa.Executable:
     return statement.statement if isinstance(statement, Prepared) else statement
 
@@ -181,11 +187,21 @@ class Database:
     # --- life cycle ---
 
     async def open(self) -> None:
-        """Connect (at start-up); an unreachable server is logged and retried on use (503 until)."""
+        """Connect (at start-up); an unreachable server is logged and retried on use (503 until).
+        An SQLite file that cannot be opened (e.g. its folder does not exist) is a StartupError."""
         try:
             await self._connect()
         except ServiceUnavailable as problem:
             log.error("database %s unreachable at start-up (%s); answering 503 until it is back", self, problem.detail)
+        if self._engine is not None:
+            try:
+                async with self._engine.connect():
+                    pass
+            except sa.exc.OperationalError as error:
+                await self.close()
+                raise StartupError(
+                    f"cannot open the SQLite datastore {self.url!r}: {error.orig} (does its folder exist?)"
+                ) from error
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -260,6 +276,10 @@ class Database:
         async with self.connection() as conn:
             return await conn.fetch_one(statement, values)
 
+    async def fetch_value(self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None) -> Any:
+        async with self.connection() as conn:
+            return await conn.fetch_value(statement, values)
+
     async def execute(self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None) -> int:
         async with self.connection() as conn:
             return await conn.execute(statement, values)
@@ -282,8 +302,13 @@ class Database:
             return Prepared(statement)
         cached = self._prepared.get(cache_key.key)
         if cached is None:
-            cached = self._prepared[cache_key.key] = Prepared(statement)
-            cached.keys = tuple(param.key for param in cache_key.bindparams)
+            compiled = statement.compile(dialect=_PG_DIALECT)  # type: ignore[attr-defined]
+            if _expanding(compiled):  # its SQL depends on how many values an IN list has: not cached
+                return Prepared(statement, compiled)
+            cached = self._prepared[cache_key.key] = Prepared(statement, compiled)
+            # the compiled names ("owner_1"), not the keys, which differ for anonymous parameters
+            names = {param.key: name for param, name in compiled.bind_names.items()}
+            cached.keys = tuple(names.get(param.key, param.key) for param in cache_key.bindparams)
             return cached
         fresh = Prepared.__new__(Prepared)
         fresh.statement, fresh.sql, fresh.names, fresh.keys = statement, cached.sql, cached.names, cached.keys
@@ -366,7 +391,7 @@ def _translated() -> Any:
         yield
     except asyncpg.IntegrityConstraintViolationError as error:
         raise _integrity_problem(type(error).__name__, str(error.detail or error), _pg_columns(error)) from error
-    except (asyncpg.StringDataRightTruncationError, asyncpg.NumericValueOutOfRangeError) as error:
+    except (asyncpg.DataError, OverflowError) as error:  # a value its column cannot hold (too long, out of range)
         raise UnprocessableContent(detail=str(error)) from error
     except (
         TimeoutError,
@@ -387,7 +412,10 @@ def _translated() -> Any:
                  "NOT NULL": "NotNullViolationError", "CHECK": "CheckViolationError"}  # fmt: skip
         raise _integrity_problem(names.get(kind, kind), message, columns) from error
     except sa.exc.OperationalError as error:
-        if isinstance(error.orig, sqlite3.OperationalError) and "locked" not in str(error.orig):
+        # "unable to open": the file's folder is gone (a removed directory, an unmounted volume)
+        if isinstance(error.orig, sqlite3.OperationalError) and not any(
+            reason in str(error.orig) for reason in ("locked", "unable to open")
+        ):
             raise
         log.warning("database unavailable: %s", error.orig)
         raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}) from error

@@ -44,6 +44,7 @@ class Storage:
             self.tables = build_tables(spec, self.metadata)
         except _Errors as failed:
             self.errors += failed.errors
+            self.tables = failed.models
         self.database = Database(options.datastore or default_datastore(base_dir), self.metadata)
         self.cursors = CursorCodec(options.secret_key)
         self.resources: list[ResourceOperation] = []
@@ -56,6 +57,13 @@ class Storage:
 
     def bind(self, operation: Operation) -> None:
         """Make ``operation`` answer with its resource's view (raises SpecError/ResolverError)."""
+        schema = str((operation.spec.resource or {}).get("schema"))
+        if schema not in self.tables and any(stored.name == schema for stored in self.spec.stored_schemas):
+            raise SpecError(
+                f"x-resource: schema {schema!r} cannot be served until the mistakes in its x-table are fixed",
+                self.spec.source,
+                operation.spec.pointer,
+            )
         view = self._view(operation.spec.resource or {})
         resource = compile_resource(operation, self.tables, view, self.item_paths, self.spec.source)
         resource.database = self.database

@@ -136,13 +136,14 @@ def build_tables(spec: ApiSpec, metadata: sa.MetaData) -> dict[str, TableModel]:
         except SpecError as error:
             errors.append(error)
     if errors:
-        raise _Errors(errors)
+        raise _Errors(errors, models)
     return models
 
 
 class _Errors(Exception):
-    def __init__(self, errors: list[SpecError]) -> None:
+    def __init__(self, errors: list[SpecError], models: dict[str, TableModel]) -> None:
         self.errors = errors
+        self.models = models  # the schemas without mistakes, so their resources are checked too
         super().__init__("; ".join(str(error) for error in errors))
 
 

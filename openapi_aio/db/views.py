@@ -114,23 +114,27 @@ class CrudView:
         offset = args.get(op.roles.get("offset", ""), 0)
         cursor_text = args.get(op.roles.get("cursor", ""))
         direction = None
+        nulls: tuple[bool, ...] = ()  # which cursor values are null: they change the statement
         if cursor_text is not None:
             if offset:
                 raise _query_error("cursor", "cursor and offset cannot be used together")
             direction, cursor_values = self._read_cursor(cursor_text, order)
+            nulls = tuple(value is None for value in cursor_values)
             for index, value in enumerate(cursor_values):
-                values[f"k{index}"] = value
+                if value is not None:
+                    values[f"k{index}"] = value
         fields = self._fields()
         search = args.get(op.roles.get("search", ""))
         if search:
+            _check_text("search", search)
             words = search.split()
             for index, word in enumerate(words):
                 values[f"s{index}"] = f"%{_escape_like(word)}%" if not self.db.is_postgresql else word
             shape += (("search", len(words)),)
         values["limit"] = limit + 1  # one more tells whether a next page exists
         values["offset"] = offset
-        key = ("list", shape, tuple(order), direction)
-        statement = self._statement(key, lambda: self._list_statement(conditions, order, direction, search))
+        key = ("list", shape, tuple(order), direction, nulls)
+        statement = self._statement(key, lambda: self._list_statement(conditions, order, direction, search, nulls))
         rows = await self.db.fetch_all(statement, values)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -240,12 +244,14 @@ class CrudView:
             values[column.name] = self.arguments[argument]
         async with self.db.transaction() as conn:
             created = False
-            if op.upsert and not partial and "If-Match" not in self.request.headers:
+            if op.upsert and not partial:
                 exists = await conn.fetch_one(
                     sa.select(self.table.c[self.model.primary_key.name]).where(*self._item_conditions()),
                     self._item_values(),
                 )
                 created = exists is None
+                if created and "If-Match" in self.request.headers:  # RFC 9110: no row matches, not even *
+                    raise PreconditionFailed(detail="If-Match: there is no current row to match")
                 if created:
                     values[self.model.primary_key.name] = self._key_value()
                     row = await self._insert(conn, self._with_generated(values), upsert=True)
@@ -259,12 +265,14 @@ class CrudView:
             if partial and any(
                 self.model.columns[name].is_json and isinstance(v, Mapping) for name, v in values.items()
             ):
-                current = await conn.fetch_one(
-                    sa.select(*self._json_columns()).where(*self._item_conditions()).with_for_update()
-                    if self.db.is_postgresql
-                    else sa.select(*self._json_columns()).where(*self._item_conditions()),
-                    self._item_values(),
-                )
+                read = sa.select(*self._json_columns()).where(*self._item_conditions())
+                if self.db.is_postgresql:
+                    read = read.with_for_update()
+                else:  # no FOR UPDATE: a first (empty) write takes the write lock, so no merge is lost
+                    key = self.table.c[self.model.primary_key.name]
+                    lock = sa.update(self.table).where(*self._item_conditions()).values({key: key})
+                    await conn.execute(lock, self._item_values())
+                current = await conn.fetch_one(read, self._item_values())
                 if current is None:
                     raise self._not_found()
                 for name, value in list(values.items()):
@@ -298,7 +306,10 @@ class CrudView:
                 sa.update(self.table).where(*conditions).values(assignments).returning(*self._readable_columns())
             )
         key = ("update", tuple(sorted(assignments)), "version" in bound)
-        row = await conn.fetch_one(self._statement(key, lambda: statement), bound)
+        try:
+            row = await conn.fetch_one(self._statement(key, lambda: statement), bound)
+        except UnprocessableContent as problem:
+            raise await self._name_reference(conn, problem, values) from problem
         if row is None:
             raise await self._missing_or_changed(conn, bound)
         return row
@@ -318,7 +329,14 @@ class CrudView:
             )
             if conflict:
                 excluded = statement.excluded
-                update: dict[str, Any] = {name: excluded[name] for name in bound if name not in conflict}
+                # the existing row keeps its key and what the server generated for it (created...)
+                kept = {self.model.primary_key.name, *conflict}
+                columns = self.model.columns
+                update: dict[str, Any] = {
+                    name: excluded[name]
+                    for name in bound
+                    if name not in kept and (not columns[name].read_only or columns[name].regenerate is not None)
+                }
                 if self.model.version is not None:
                     update[self.model.version.name] = self.table.c[self.model.version.name] + 1
                 if update:
@@ -387,6 +405,7 @@ class CrudView:
         column = self.table.c[column_model.name]
         name = f"f{index}"
         op = item.op
+        _check_text(item.parameter, value)
         if op == "isnull":
             return (column.is_(None) if value else column.is_not(None)), bool(value)
         if op == "in":
@@ -397,9 +416,14 @@ class CrudView:
             values[name] = converted
             return column.in_(sa.bindparam(name, expanding=True)), None
         if op in ("like", "ilike"):
-            values[name] = str(value).replace("*", "%")
+            # a backslash escapes the next character on both databases (PostgreSQL's default,
+            # SQLite has none); a pattern ending with a lone one is an error on PostgreSQL
+            pattern = str(value).replace("*", "%")
+            if (len(pattern) - len(pattern.rstrip("\\"))) % 2:
+                raise _query_error(item.parameter, "ends with an escaping backslash (write \\\\ for a backslash)")
+            values[name] = pattern
             bind = sa.bindparam(name, type_=sa.String())
-            return (column.like(bind) if op == "like" else column.ilike(bind)), None
+            return (column.like(bind, escape="\\") if op == "like" else column.ilike(bind, escape="\\")), None
         values[name] = column_model.to_db(value)
         bind = sa.bindparam(name, type_=column.type)
         comparisons = {"eq": column.__eq__, "ne": column.__ne__, "gt": column.__gt__, "ge": column.__ge__,
@@ -407,18 +431,22 @@ class CrudView:
         return comparisons[op](bind), None
 
     def _list_statement(
-        self, conditions: list[Any], order: list[tuple[str, bool]], direction: str | None, search: Any
-    ) -> Any:
+        self, conditions: list[Any], order: list[tuple[str, bool]], direction: str | None, search: Any,
+        nulls: tuple[bool, ...] = (),
+    ) -> Any:  # fmt: skip
         columns = [self.table.c[name] for name, _ in order]
         statement = sa.select(*self._readable_columns()).where(*conditions)
         if search:
             statement = statement.where(*self._search_conditions(len(search.split())))
         reverse = direction == "before"
         if direction is not None:
-            statement = statement.where(_keyset(columns, [desc for _, desc in order], reverse))
+            statement = statement.where(_keyset(columns, [desc for _, desc in order], reverse, nulls))
         ordering = []
         for column, (_, descending) in zip(columns, order, strict=True):
-            ordering.append(column.desc() if descending != reverse else column.asc())
+            if not column.nullable:
+                ordering.append(column.desc() if descending != reverse else column.asc())
+            else:  # nulls after every value on both databases (SQLite puts them first)
+                ordering.append(column.desc().nulls_first() if descending != reverse else column.asc().nulls_last())
         return statement.order_by(*ordering).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
 
     def _count_statement(self, conditions: list[Any], search: Any) -> Any:
@@ -450,7 +478,7 @@ class CrudView:
     def _order(self) -> list[tuple[str, bool]]:
         op = self.operation
         raw = self.arguments.get(op.roles.get("order_by", ""))
-        if raw is None:
+        if not raw:  # absent or empty (order_by=)
             order = list(op.default_order)
         else:
             items = raw.split(",") if isinstance(raw, str) else raw
@@ -497,9 +525,7 @@ class CrudView:
             raise _query_error("cursor", "not a cursor this service made")
         converted = []
         for (name, _), value in zip(order, raw_values, strict=True):
-            if value is None:
-                raise _query_error("cursor", f"cannot page by cursor past a null {name}; use offset")
-            converted.append(self.model.columns[name].to_db(value))
+            converted.append(None if value is None else self.model.columns[name].to_db(value))
         return direction, converted
 
     def _writable(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -556,11 +582,16 @@ class CrudView:
             return []
         version = self.model.version
         tags = [tag.strip() for tag in header.split(",")]
-        numbers = [tag[1:-1] for tag in tags if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit()]
+        texts = [tag[1:-1] for tag in tags if len(tag) > 2 and tag.startswith('"') and tag.endswith('"')]
+        numbers = [int(text) for text in texts if text.isascii() and text.isdigit()]  # not "²"
+        numbers = [number for number in numbers if number < 2**31]  # larger ones are none of ours
         if version is None or not numbers:
             raise PreconditionFailed(detail="If-Match does not match the current version")
-        values["version"] = int(numbers[0])
-        return [self.table.c[version.name] == sa.bindparam("version", type_=sa.Integer())]
+        values["version"] = numbers  # any of the listed versions
+        column = self.table.c[version.name]
+        if self.db.is_postgresql:
+            return [column == sa.any_(sa.bindparam("version", type_=postgresql.ARRAY(sa.Integer())))]
+        return [column.in_(sa.bindparam("version", expanding=True))]
 
     # --- answers ------------------------------------------------------------------------------
 
@@ -619,14 +650,16 @@ class CrudView:
             if rows and has_next:
                 links["next"] = {"cursor": op.cursors.encode("after", text, [_jsonable(rows[-1][n]) for n in names])}
             return links
-        limit_arg = "limit"
-        links["first"] = {"offset": None, limit_arg: str(limit)}
+        if "offset" not in op.roles:  # links only with parameters the operation declares
+            return links
+        size = {"limit": str(limit)} if "limit" in op.roles else {}
+        links["first"] = {"offset": None, **size}
         if offset > 0:
-            links["prev"] = {"offset": str(max(0, offset - limit)) or None, limit_arg: str(limit)}
+            links["prev"] = {"offset": str(offset - limit) if offset > limit else None, **size}
         if more:
-            links["next"] = {"offset": str(offset + limit), limit_arg: str(limit)}
+            links["next"] = {"offset": str(offset + limit), **size}
         if total is not None and total > 0:
-            links["last"] = {"offset": str(((total - 1) // limit) * limit), limit_arg: str(limit)}
+            links["last"] = {"offset": str(((total - 1) // limit) * limit), **size}
         return links
 
     def _not_found(self) -> NotFound:
@@ -662,19 +695,26 @@ class CrudView:
         return problem
 
 
-def _keyset(columns: list[Any], descending: list[bool], reverse: bool) -> Any:
-    """Rows strictly after the cursor's (before, when ``reverse``) in the order: one row-value
-    comparison when every column sorts the same way (an index serves it), else the expansion
+def _keyset(columns: list[Any], descending: list[bool], reverse: bool, nulls: tuple[bool, ...] = ()) -> Any:
+    """Rows strictly after the cursor's (before, when ``reverse``) in the order, nulls sorting
+    after every value (``nulls``: which cursor values are null): one row-value comparison when
+    every column sorts the same way and none can be null (an index serves it), else the expansion
     ``a > x OR (a = x AND (b < y OR (b = y AND ...)))``."""
     binds = [sa.bindparam(f"k{index}", type_=column.type) for index, column in enumerate(columns)]
     forward = [desc == reverse for desc in descending]  # True: later rows have greater values
-    if all(forward) or not any(forward):
+    nulls = nulls or (False,) * len(columns)
+    if (all(forward) or not any(forward)) and not any(column.nullable for column in columns):
         left, right = sa.tuple_(*columns), sa.tuple_(*binds)
         return left > right if forward[0] else left < right
     condition = None
-    for column, bind, up in reversed(list(zip(columns, binds, forward, strict=True))):
-        step = column > bind if up else column < bind
-        condition = step if condition is None else sa.or_(step, sa.and_(column == bind, condition))
+    for column, bind, up, null in reversed(list(zip(columns, binds, forward, nulls, strict=True))):
+        if null:  # null is the greatest value, equal to itself
+            step, same = (sa.false() if up else column.is_not(None)), column.is_(None)
+        else:
+            step, same = (column > bind if up else column < bind), column == bind
+            if up and column.nullable:
+                step = sa.or_(step, column.is_(None))
+        condition = step if condition is None else sa.or_(step, sa.and_(same, condition))
     return condition
 
 
@@ -705,6 +745,13 @@ def _quote(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text, safe="")
+
+
+def _check_text(name: str, value: Any) -> None:
+    """A NUL character in a query value: a 400 on both databases (PostgreSQL's text cannot hold one)."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and "\x00" in item:
+            raise _query_error(name, "must not contain a NUL character")
 
 
 def _query_error(name: str, message: str) -> RequestValidationError:

@@ -1,0 +1,1 @@
+"""Views, handlers and documents for tests/test_resources_views.py."""
