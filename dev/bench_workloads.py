@@ -37,6 +37,13 @@ class Workload:
     path: str
     body: dict | None = None
     random_offset: bool = False  # W3: offset = random 0..980, 20 rows
+    # Only these peers serve it (None: every peer); its ratio is taken against raw aiohttp's
+    # run of ``baseline`` (the hand-written handler doing the same work) in the same round.
+    peers: tuple[str, ...] | None = None
+    baseline: str | None = None
+
+    def serves(self, peer: str) -> bool:
+        return self.peers is None or peer in self.peers
 
 
 WORKLOADS = [
@@ -45,7 +52,22 @@ WORKLOADS = [
     Workload("W3", "GET /db/pets (20 rows)", "GET", "/db/pets?limit=20&offset=", random_offset=True),
     Workload("W4", "POST /db/pets (insert)", "POST", "/db/pets", NEW_ROW),
     Workload("W5", "POST /pets (invalid, 400)", "POST", "/pets", INVALID_PET),
+    # openapi_aio's x-resource (benchapp/crud.yaml, no handler code) over the same table, against
+    # the hand-written asyncpg handlers of raw aiohttp (W3, W4)
+    Workload(
+        "W6",
+        "GET /crud/pets (x-resource, 20 rows)",
+        "GET",
+        "/crud/pets?limit=20&offset=",
+        random_offset=True,
+        peers=("openapi_aio",),
+        baseline="W3",
+    ),
+    Workload(
+        "W7", "POST /crud/pets (x-resource)", "POST", "/crud/pets", NEW_ROW, peers=("openapi_aio",), baseline="W4"
+    ),
 ]
+CRUD_PEERS = ("openapi_aio",)
 
 LUA_DONE = """
 done = function(summary, latency, requests)
@@ -126,6 +148,28 @@ def check_peer(peer: str, port: int) -> dict[str, str]:
     )
     s, ct, b = call(port, "POST", "/pets", INVALID_PET)
     expect("W5", s in _bad_status(peer) and "json" in ct, (s, ct, b))
+    if peer in CRUD_PEERS:
+        s, ct, b = call(port, "GET", "/crud/pets?limit=20&offset=100")
+        expect(
+            "W6",
+            s == 200
+            and "json" in ct
+            and isinstance(b, list)
+            and len(b) == 20
+            and all(isinstance(r, dict) and set(r) == ROW_KEYS for r in b)
+            and b[0]["id"] == 101,
+            (s, b),
+        )
+        s, ct, b = call(port, "POST", "/crud/pets", NEW_ROW)
+        expect(
+            "W7",
+            s == 201
+            and "json" in ct
+            and isinstance(b, dict)
+            and isinstance(b.get("id"), int)
+            and b == {**NEW_ROW, "id": b["id"]},
+            (s, b),
+        )
 
     # Validation must really happen: each of these is a client error for every peer.
     negatives: list[tuple[str, str, dict | None, dict | None]] = [
@@ -141,6 +185,14 @@ def check_peer(peer: str, port: int) -> dict[str, str]:
         ("POST", "/db/pets", NEW_ROW, {"age": -1}),
         ("GET", "/db/pets?limit=1000", None, None),
     ]
+    if peer in CRUD_PEERS:
+        negatives += [
+            ("POST", "/crud/pets", NEW_ROW, {"age": -1}),
+            ("POST", "/crud/pets", NEW_ROW, {"species": "lion"}),
+            ("POST", "/crud/pets", NEW_ROW, {"id": 5}),
+            ("GET", "/crud/pets?limit=1000", None, None),
+            ("GET", "/crud/pets?offset=-1", None, None),
+        ]
     missed = []
     for method, path, base, change in negatives:
         s, _, b = call(port, method, path, None if base is None else {**base, **(change or {})})

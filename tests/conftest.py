@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,19 @@ def postgres_unavailable() -> str | None:
         connection = await asyncpg.connect(POSTGRES_URL, timeout=5)
         await connection.close()
 
-    try:
-        asyncio.run(probe())
-    except Exception as error:  # noqa: BLE001 - any failure means "not here"
-        return f"PostgreSQL not reachable at {POSTGRES_URL} ({error!r}); set DATASTORE"
+    failures: list[BaseException] = []
+
+    def run() -> None:  # in a thread of its own: callers may already be inside an event loop
+        try:
+            asyncio.run(probe())
+        except Exception as error:  # any failure means "not here"
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        return f"PostgreSQL not reachable at {POSTGRES_URL} ({failures[0]!r}); set DATASTORE"
     return None
 
 
@@ -91,7 +101,8 @@ async def reset_tables(database: openapi_aio.db.Database) -> None:
 
     async with database.transaction() as conn:
         for table in reversed(database.metadata.sorted_tables):
-            await conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table.name}"' + (" CASCADE" if database.is_postgresql else "")))
+            cascade = " CASCADE" if database.is_postgresql else ""
+            await conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table.name}"{cascade}'))
     await database.create_all()
 
 

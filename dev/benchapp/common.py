@@ -7,6 +7,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "openapi.yaml"
+CRUD_SPEC = HERE / "crud.yaml"  # openapi_aio only: x-resource over bench_pets (W6, W7)
 HOST = "127.0.0.1"
 
 
