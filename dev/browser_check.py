@@ -211,7 +211,8 @@ async def main() -> int:
     port = free_port()
     server = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything else runs
         [sys.executable, str(ROOT / "example_app" / "main.py"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # a database of its own, not example_app/data.sqlite
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "DATASTORE": f"sqlite:///{tempfile.mkdtemp()}/browser.sqlite"},
     )
     try:
         base = f"http://127.0.0.1:{port}/api/v1"

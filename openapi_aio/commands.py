@@ -300,9 +300,9 @@ def _database(app: App) -> Database:
 async def _create_database(database: Database) -> str:
     import asyncpg
 
-    from .db.datastore import _asyncpg_dsn
+    from .db.datastore import asyncpg_dsn
 
-    dsn = _asyncpg_dsn(database.url)
+    dsn = asyncpg_dsn(database.url)
     name = _database_name(dsn)
     connection = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/postgres")
     try:
@@ -317,9 +317,9 @@ async def _create_database(database: Database) -> str:
 async def _drop_database(database: Database) -> str:
     import asyncpg
 
-    from .db.datastore import _asyncpg_dsn
+    from .db.datastore import asyncpg_dsn
 
-    dsn = _asyncpg_dsn(database.url)
+    dsn = asyncpg_dsn(database.url)
     name = _database_name(dsn)
     connection = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/postgres")
     try:

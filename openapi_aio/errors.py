@@ -238,6 +238,10 @@ class UnsupportedMediaType(ProblemException):
 class UnprocessableContent(ProblemException):
     status = 422
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("title", "Unprocessable Content")  # RFC 9110's name (Python 3.11: "Entity")
+        super().__init__(*args, **kwargs)
+
 
 class InternalServerError(ProblemException):
     status = 500

@@ -19,7 +19,7 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from .db.datastore import _sqlalchemy_url as sqlalchemy_url
+from .db.datastore import sqlalchemy_url
 
 if TYPE_CHECKING:
     from .db import Database

@@ -49,8 +49,8 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
     raise AssertionError(f"nothing listened on port {port} within {timeout}s")
 
 
-def start(args: list[str], cwd: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def start(args: list[str], cwd: Path, port: int, **env_vars: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_vars}
     process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     wait_for_port(port, process)
     return process
@@ -163,9 +163,10 @@ def test_openapi_aio_console_script_serves(tmp_path):
         stop(process)
 
 
-def test_example_app_serve_command():
+def test_example_app_serve_command(tmp_path):
     port = free_port()
-    process = start([sys.executable, "example_app/main.py", "serve", "--port", str(port)], ROOT, port)
+    command = [sys.executable, "example_app/main.py", "serve", "--port", str(port)]
+    process = start(command, ROOT, port, DATASTORE=f"sqlite:///{tmp_path / 'example.sqlite'}")
     try:
         answer = http_get(port, "/api/v1/health")
         assert answer.startswith(b"HTTP/1.1 200")

@@ -246,7 +246,6 @@ async def test_order_by_refused(serve_db: Any, order_by: str) -> None:
     await table_intact(client, 6)
 
 
-@pytest.mark.xfail(reason="needs lead fix: writeOnly columns are sortable (ordering leaks them)", strict=True)
 async def test_order_by_write_only_column_refused(serve_db: Any) -> None:
     client = await seeded(serve_db)
     await assert_problem(await client.get("/pets", params={"order_by": "secret"}), "order_by")
@@ -270,15 +269,7 @@ async def test_empty_order_by_is_the_default_order(serve_db: Any) -> None:
     assert await get_ids(client, order_by="") == [3, 5, 1, 2, 6, 4]
 
 
-async def test_json_column_isnull(serve_db: Any, datastore: str, request: pytest.FixtureRequest) -> None:
-    if datastore.startswith("sqlite"):
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="needs lead fix: JSON columns store None as JSON 'null' on SQLite, SQL NULL on PostgreSQL "
-                "(tables.py: sa.JSON(none_as_null=True))",
-                strict=True,
-            )
-        )
+async def test_json_column_isnull(serve_db: Any) -> None:
     client = await seeded(serve_db)
     assert sorted(await get_ids(client, tags__isnull="true")) == [4]
     assert sorted(await get_ids(client, tags__isnull="false")) == [1, 2, 3, 5, 6]

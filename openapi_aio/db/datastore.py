@@ -21,6 +21,7 @@ import os
 import re
 import sqlite3
 import time
+import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from ..errors import Conflict, ServiceUnavailable, StartupError, UnprocessableContent, Violation
 
-__all__ = ["Connection", "Database", "Prepared", "default_datastore"]
+__all__ = ["Connection", "Database", "Prepared", "asyncpg_dsn", "default_datastore", "sqlalchemy_url"]
 
 log = logging.getLogger("openapi_aio.db")
 
@@ -157,8 +158,9 @@ class Database:
       default :func:`default_datastore`.
     - ``metadata``: the tables; the document's stored schemas are added to it, and your own
       SQLAlchemy tables may join them.
-    - pool sizes: ``DBPOOL_MIN_SIZE`` (2), ``DBPOOL_MAX_SIZE`` (10) and
-      ``DBPOOL_STATEMENT_CACHE_SIZE`` (100; 0 behind pgbouncer in transaction mode).
+    - pool sizes: ``DBPOOL_MIN_SIZE`` (2), ``DBPOOL_MAX_SIZE`` (10),
+      ``DBPOOL_STATEMENT_CACHE_SIZE`` (100; 0 behind pgbouncer in transaction mode) and
+      ``DBPOOL_COMMAND_TIMEOUT`` (30 seconds; a slower query is a 503).
     """
 
     def __init__(self, url: str | None = None, metadata: sa.MetaData | None = None) -> None:
@@ -175,6 +177,8 @@ class Database:
         self._engine: AsyncEngine | None = None
         self._prepared: dict[Any, Prepared] = {}
         self._lock = asyncio.Lock()
+        # connections handed to code that may change session state: asyncpg resets them
+        self._needs_reset: weakref.WeakSet[asyncpg.Connection] = weakref.WeakSet()
         self._failed_at = 0.0
 
     def __repr__(self) -> str:
@@ -224,11 +228,15 @@ class Database:
                 raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER})
             try:
                 self._pool = await asyncpg.create_pool(
-                    _asyncpg_dsn(self.url),
+                    asyncpg_dsn(self.url),
                     min_size=int(os.environ.get("DBPOOL_MIN_SIZE", "2")),
                     max_size=int(os.environ.get("DBPOOL_MAX_SIZE", "10")),
                     statement_cache_size=int(os.environ.get("DBPOOL_STATEMENT_CACHE_SIZE", "100")),
+                    # a query that takes longer (a network that drops packets, a lock held for
+                    # ever) ends as a 503 instead of holding the request and its connection
+                    command_timeout=float(os.environ.get("DBPOOL_COMMAND_TIMEOUT", "30")),
                     init=_init_connection,
+                    reset=self._reset,
                     timeout=10,
                 )
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
@@ -237,15 +245,29 @@ class Database:
                     detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}
                 ) from error
 
+    async def _reset(self, connection: asyncpg.Connection) -> None:
+        """On release (after asyncpg rolled back any open transaction): the full reset only for
+        connections that went to code which may have changed session state."""
+        if connection in self._needs_reset:
+            self._needs_reset.discard(connection)
+            await connection.reset()
+
     # --- use ---
 
     @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[Connection]:
-        """A pooled connection, returned to the pool afterwards."""
+    async def connection(self, *, reset: bool = True) -> AsyncIterator[Connection]:
+        """A pooled connection, returned to the pool afterwards.
+
+        ``reset=False`` promises that the connection leaves no session state behind (no ``SET``,
+        ``LISTEN``, advisory lock or open cursor): it then goes back to the pool without asyncpg's
+        reset, one round trip less (CRUD views do this; their statements change no state).
+        """
         await self._connect()
         with _translated():
             if self._pool is not None:
                 async with self._pool.acquire() as raw:
+                    if reset:
+                        self._needs_reset.add(raw._con)
                     yield Connection(self, raw)
             else:
                 assert self._engine is not None
@@ -255,9 +277,10 @@ class Database:
                         await conn.commit()
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        """A pooled connection in a transaction: committed on success, rolled back on error."""
-        async with self.connection() as conn, conn.transaction():
+    async def transaction(self, *, reset: bool = True) -> AsyncIterator[Connection]:
+        """A pooled connection in a transaction: committed on success, rolled back on error
+        (``reset``: see :meth:`connection`)."""
+        async with self.connection(reset=reset) as conn, conn.transaction():
             yield conn
 
     async def fetch_all(
@@ -273,6 +296,11 @@ class Database:
     async def fetch_one(
         self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
     ) -> dict[str, Any] | None:
+        if self._pool is not None:  # one statement, atomic by itself: the pool's own fetchrow
+            prepared = self.prepare(statement)
+            with _translated():
+                row = await self._pool.fetchrow(prepared.sql, *prepared.arguments(values or {}))
+            return None if row is None else dict(row)
         async with self.connection() as conn:
             return await conn.fetch_one(statement, values)
 
@@ -330,7 +358,7 @@ class Database:
     @contextlib.asynccontextmanager
     async def _ddl(self) -> AsyncIterator[AsyncConnection]:
         """DDL goes through SQLAlchemy (asyncpg dialect on PostgreSQL), on its own short engine."""
-        engine = self._engine if self._engine is not None else create_async_engine(_sqlalchemy_url(self.url))
+        engine = self._engine if self._engine is not None else create_async_engine(sqlalchemy_url(self.url))
         try:
             async with engine.begin() as conn:
                 yield conn
@@ -348,7 +376,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 def _sqlite_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(_sqlalchemy_url(url), connect_args={"timeout": 30})
+    engine = create_async_engine(sqlalchemy_url(url), connect_args={"timeout": 30})
 
     @sa.event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, record: Any) -> None:
@@ -361,14 +389,14 @@ def _sqlite_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def _sqlalchemy_url(url: str) -> str:
+def sqlalchemy_url(url: str) -> str:
     scheme, rest = url.split(":", 1)
     if scheme.lower().startswith("sqlite"):
         return "sqlite+aiosqlite:" + rest
     return "postgresql+asyncpg:" + rest
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
     _scheme, rest = url.split(":", 1)
     return "postgresql:" + rest
 

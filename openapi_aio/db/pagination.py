@@ -16,6 +16,7 @@ import os
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote, unquote_plus
 
 from yarl import URL
 
@@ -55,10 +56,18 @@ class CursorCodec:
 def link_header(url: URL, links: Mapping[str, Mapping[str, str | None]]) -> str:
     """``</tasks?offset=20>; rel="next", ...``: ``url`` with each link's query changes applied
     (``None`` removes a parameter); relative references, so proxies need no configuration."""
+    # The request's own query segments are kept as sent (already encoded): only the changed
+    # parameters are encoded here, which is several times cheaper than rebuilding URLs.
+    path = url.raw_path
+    segments = [
+        (unquote_plus(segment.split("=", 1)[0]), segment) for segment in url.raw_query_string.split("&") if segment
+    ]
     parts = []
     for rel, changes in links.items():
-        query = [(key, value) for key, value in url.query.items() if key not in changes]
-        query += [(key, value) for key, value in changes.items() if value is not None]
-        target = url.with_query(query)
+        kept = [segment for key, segment in segments if key not in changes]
+        kept += [
+            f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in changes.items() if value is not None
+        ]
+        target = f"{path}?{'&'.join(kept)}" if kept else path
         parts.append(f'<{target}>; rel="{rel}"')
     return ", ".join(parts)

@@ -88,6 +88,10 @@ class ResourceOperation:
     cursors: CursorCodec | None = None
     statements: dict[Any, Any] = field(default_factory=dict)  # shape -> statement, per operation
     custom_scope: bool = False  # the view overrides scope(): statements depend on the request
+    dynamic: bool = False  # custom scope or filters: statements are built per request
+    after_write_hook: bool = False  # the view overrides after_write: every write is a transaction
+    plain_rows: bool = False  # rows as fetched are the answer (no conversion, no serialize)
+    full_default_order: list[tuple[str, bool]] | None = None  # the default order with the key
 
     def column(self, name: str) -> ColumnModel:
         return self.model.columns[name]
@@ -157,6 +161,12 @@ def compile_resource(
         result.item_placeholders = tuple(template_names(item_path))
     result.sortable = frozenset(name for name, column in model.columns.items() if column.sortable)
     _query_roles(result, operation, view, resource, error)
+    base = _base_view()
+    result.dynamic = result.custom_scope or any(item.custom for item in result.filters)
+    result.after_write_hook = view.after_write is not base.after_write
+    result.plain_rows = view.serialize is base.serialize and all(
+        model.columns[name].to_api is None for name in model.readable
+    )
     if kind in ("create", "update_one", "replace_one") and operation.body is None:
         raise error(f"{spec.method.upper()} needs a requestBody (the row's values)")
     upsert = resource.get("upsert")
@@ -215,7 +225,10 @@ def _query_roles(
         if column.write_only:
             raise error(f"query parameter {name!r} filters on writeOnly property {column_name!r}")
         if column.is_json and op not in ("eq", "isnull"):
-            raise error(f"query parameter {name!r}: JSON column {column_name!r} can only be tested with isnull")
+            raise error(
+                f"query parameter {name!r}: JSON column {column_name!r} can only be tested "
+                "with eq (the whole value) or isnull"
+            )
         types = reader.spec.schema.get("type")
         if op == "in" and types != "array":
             raise error(f"query parameter {name!r} must be an array (e.g. style: form, explode: false)")

@@ -28,7 +28,17 @@ if TYPE_CHECKING:
     from ..pipeline import Handler
     from ..spec import ApiSpec
 
-__all__ = ["Storage"]
+__all__ = ["NAMING", "Storage"]
+
+# Every constraint and index gets a name: migrations can alter and drop them (SQLite's batch mode
+# needs names), and two databases built from one document agree on them.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 log = logging.getLogger("openapi_aio.db")
 
@@ -37,7 +47,7 @@ class Storage:
     def __init__(self, spec: ApiSpec, options: Options, base_dir: str | Path | None) -> None:
         self.spec = spec
         self.options = options
-        self.metadata = options.metadata if options.metadata is not None else sa.MetaData()
+        self.metadata = options.metadata if options.metadata is not None else sa.MetaData(naming_convention=NAMING)
         self.errors: list[SpecError] = []
         self.tables: dict[str, TableModel] = {}
         try:
@@ -107,7 +117,10 @@ class Storage:
         async def open_database(app: web.Application) -> None:
             await database.open()
             if create:
-                await database.create_all()
+                try:
+                    await database.create_all()
+                except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+                    log.error("cannot create the tables of %s (%s); answering 503 until it is back", database, error)
 
         async def close_database(app: web.Application) -> None:
             await database.close()

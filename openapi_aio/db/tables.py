@@ -94,7 +94,8 @@ class ColumnModel:
 
     @property
     def sortable(self) -> bool:
-        return not self.is_json
+        """JSON has no order; a writeOnly value must not leak through the order of rows."""
+        return not self.is_json and not self.write_only
 
 
 @dataclass(slots=True, eq=False)
@@ -366,7 +367,9 @@ def _column_type(
             return column_type, _to_decimal, str, False
         max_length = schema.get("maxLength")
         return (sa.String(max_length) if isinstance(max_length, int) else sa.Text()), _identity, None, False
-    return sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), _identity, None, True
+    # none_as_null: a missing value is SQL NULL on both databases (not JSON 'null' on SQLite)
+    column_type = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+    return column_type, _identity, None, True
 
 
 def _to_datetime(value: Any) -> Any:

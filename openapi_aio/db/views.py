@@ -25,7 +25,8 @@ values are always bound parameters, never SQL text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -46,6 +47,7 @@ from ..keys import ARGUMENTS, TOKEN_INFO, USER
 from ..responses import NoContent
 from ..spec.model import MISSING
 from .pagination import link_header
+from .tables import _now
 
 if TYPE_CHECKING:
     from .datastore import Connection, Database
@@ -134,7 +136,7 @@ class CrudView:
         values["limit"] = limit + 1  # one more tells whether a next page exists
         values["offset"] = offset
         key = ("list", shape, tuple(order), direction, nulls)
-        statement = self._statement(key, lambda: self._list_statement(conditions, order, direction, search, nulls))
+        statement = self._statement(key, lambda: self._list_statement(conditions(), order, direction, search, nulls))
         rows = await self.db.fetch_all(statement, values)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -144,31 +146,31 @@ class CrudView:
         total = None
         if self._count_asked():
             count_key = ("count", shape)
-            count = self._statement(count_key, lambda: self._count_statement(conditions, search))
+            count = self._statement(count_key, lambda: self._count_statement(conditions(), search))
             total = (await self.db.fetch_all(count, values))[0]["count"]
             headers["X-Total-Count"] = str(total)
             headers["Preference-Applied"] = "count=exact"
         links = self._links(rows, order, limit, offset, direction, more, total)
         if links:
             headers["Link"] = link_header(self.request.rel_url, links)
-        body = [self._output(row, fields) for row in rows]
-        return body, 200, headers
+        if op.plain_rows and fields is None:  # the rows are already what the client gets
+            return rows, 200, headers
+        return [self._output(row, fields) for row in rows], 200, headers
 
     async def create(self) -> Any:
         op = self.operation
         body = self.arguments[op.body]  # type: ignore[index]
         many = isinstance(body, list)
         created = []
-        async with self.db.transaction() as conn:
-            for item in body if many else [body]:
-                if not isinstance(item, Mapping):
-                    raise UnprocessableContent(detail="each row must be a JSON object")
-                values = await self.before_create(self._writable(item))
-                for argument, column in op.parents:
-                    values[column.name] = self.arguments[argument]
-                row = await self._insert(conn, self._with_generated(values))
-                await self.after_write("create", row)
-                created.append(row)
+        if not many and not op.after_write_hook:  # one INSERT ... RETURNING is atomic by itself
+            if not isinstance(body, Mapping):
+                raise UnprocessableContent(detail="each row must be a JSON object")
+            values = await self.before_create(self._writable(body))
+            for argument, column in op.parents:
+                values[column.name] = self.arguments[argument]
+            created.append(await self._insert(self.db, self._with_generated(values)))
+        else:
+            await self._create_in_transaction(body if many else [body], created)
         headers = {}
         if not many:
             location = self._location(created[0])
@@ -178,13 +180,26 @@ class CrudView:
         output = [self._output(row) for row in created]
         return (output if many else output[0]), op.status, headers
 
+    async def _create_in_transaction(self, body: list[Any], created: list[dict[str, Any]]) -> None:
+        op = self.operation
+        async with self.db.transaction(reset=False) as conn:
+            for item in body:
+                if not isinstance(item, Mapping):
+                    raise UnprocessableContent(detail="each row must be a JSON object")
+                values = await self.before_create(self._writable(item))
+                for argument, column in op.parents:
+                    values[column.name] = self.arguments[argument]
+                row = await self._insert(conn, self._with_generated(values))
+                await self.after_write("create", row)
+                created.append(row)
+
     async def delete_list(self) -> Any:
         values: dict[str, Any] = {}
         conditions, shape = self._conditions(values)
         if not shape and not self.operation.parents:
             raise BadRequest(detail="deleting every row is refused: give at least one filter")
-        statement = self._statement(("delete_list", shape), lambda: sa.delete(self.table).where(*conditions))
-        async with self.db.transaction() as conn:
+        statement = self._statement(("delete_list", shape), lambda: sa.delete(self.table).where(*conditions()))
+        async with self.db.transaction(reset=False) as conn:
             count = await self._write(conn, "delete", statement, values)
         return NoContent, self.operation.status, {"X-Total-Count": str(count)}
 
@@ -217,7 +232,7 @@ class CrudView:
             ("delete_one", "version" in values),
             lambda: sa.delete(self.table).where(*conditions).returning(*self._readable_columns()),
         )
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(reset=False) as conn:
             try:
                 row = await conn.fetch_one(statement, values)
             except UnprocessableContent as problem:
@@ -242,7 +257,7 @@ class CrudView:
         values = await self.before_update(values)
         for argument, column in op.parents:
             values[column.name] = self.arguments[argument]
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(reset=False) as conn:
             created = False
             if op.upsert and not partial:
                 exists = await conn.fetch_one(
@@ -314,7 +329,9 @@ class CrudView:
             raise await self._missing_or_changed(conn, bound)
         return row
 
-    async def _insert(self, conn: Connection, values: dict[str, Any], *, upsert: bool = False) -> dict[str, Any]:
+    async def _insert(
+        self, conn: Connection | Database, values: dict[str, Any], *, upsert: bool = False
+    ) -> dict[str, Any]:
         bound = {
             name: (self.model.columns[name].to_db(value) if value is not None else None)
             for name, value in values.items()
@@ -365,7 +382,7 @@ class CrudView:
         """The statement of this shape, built once; per request when ``scope`` is overridden
         (its conditions may carry the request's values)."""
         op = self.operation
-        if op.custom_scope or any(f.custom for f in op.filters):
+        if op.dynamic:
             return build()
         statement = op.statements.get(key)
         if statement is None:
@@ -375,46 +392,55 @@ class CrudView:
             op.statements[key] = statement
         return statement
 
-    def _conditions(self, values: dict[str, Any]) -> tuple[list[Any], tuple[Any, ...]]:
-        """The WHERE conditions of a collection request and the shape they give the statement."""
+    def _conditions(self, values: dict[str, Any]) -> tuple[Callable[[], list[Any]], tuple[Any, ...]]:
+        """The values of a collection request's WHERE conditions, the shape they give the
+        statement, and how to build the conditions (only when no statement of that shape exists)."""
         op, args = self.operation, self.arguments
-        conditions: list[Any] = []
+        builders: list[Callable[[], Any]] = []
         shape: list[Any] = []
         for index, (argument, column) in enumerate(op.parents):
             values[f"p{index}"] = column.to_db(args[argument])
-            conditions.append(
-                self.table.c[column.name] == sa.bindparam(f"p{index}", type_=self.table.c[column.name].type)
-            )
         for index, item in enumerate(op.filters):
             if item.argument not in args:
                 continue
             value = args[item.argument]
             if item.custom is not None:
-                conditions.append(getattr(self, item.custom)(value))
+                builders.append(functools.partial(getattr(self, item.custom), value))
                 shape.append((index, "custom"))
                 continue
-            condition, extra = self._filter(item, index, value, values)
-            conditions.append(condition)
+            builder, extra = self._filter(item, index, value, values)
+            builders.append(builder)
             shape.append((index, extra))
-        conditions.extend(self.scope())
+
+        def conditions() -> list[Any]:
+            table = self.table
+            built = [
+                table.c[column.name] == sa.bindparam(f"p{index}", type_=table.c[column.name].type)
+                for index, (_, column) in enumerate(op.parents)
+            ]
+            return built + [build() for build in builders] + self.scope()
+
         return conditions, tuple(shape)
 
-    def _filter(self, item: Filter, index: int, value: Any, values: dict[str, Any]) -> tuple[Any, Any]:
+    def _filter(self, item: Filter, index: int, value: Any, values: dict[str, Any]) -> tuple[Callable[[], Any], Any]:
+        """Bind the filter's value now; the returned function builds its condition (only needed
+        when no statement of this shape is cached yet)."""
         column_model = item.column
         assert column_model is not None
-        column = self.table.c[column_model.name]
         name = f"f{index}"
         op = item.op
         _check_text(item.parameter, value)
+
+        def column() -> Any:
+            return self.table.c[column_model.name]
+
         if op == "isnull":
-            return (column.is_(None) if value else column.is_not(None)), bool(value)
+            return (lambda: column().is_(None) if value else column().is_not(None)), bool(value)
         if op == "in":
-            converted = [column_model.to_db(v) for v in value]
+            values[name] = [column_model.to_db(v) for v in value]
             if self.db.is_postgresql:
-                values[name] = converted
-                return column == sa.any_(sa.bindparam(name)), None
-            values[name] = converted
-            return column.in_(sa.bindparam(name, expanding=True)), None
+                return (lambda: column() == sa.any_(sa.bindparam(name))), None
+            return (lambda: column().in_(sa.bindparam(name, expanding=True))), None
         if op in ("like", "ilike"):
             # a backslash escapes the next character on both databases (PostgreSQL's default,
             # SQLite has none); a pattern ending with a lone one is an error on PostgreSQL
@@ -422,13 +448,22 @@ class CrudView:
             if (len(pattern) - len(pattern.rstrip("\\"))) % 2:
                 raise _query_error(item.parameter, "ends with an escaping backslash (write \\\\ for a backslash)")
             values[name] = pattern
-            bind = sa.bindparam(name, type_=sa.String())
-            return (column.like(bind, escape="\\") if op == "like" else column.ilike(bind, escape="\\")), None
+
+            def like() -> Any:
+                bind = sa.bindparam(name, type_=sa.String())
+                if op == "like":
+                    return column().like(bind, escape="\\")
+                return column().ilike(bind, escape="\\")
+
+            return like, None
         values[name] = column_model.to_db(value)
-        bind = sa.bindparam(name, type_=column.type)
-        comparisons = {"eq": column.__eq__, "ne": column.__ne__, "gt": column.__gt__, "ge": column.__ge__,
-                       "lt": column.__lt__, "le": column.__le__}  # fmt: skip
-        return comparisons[op](bind), None
+
+        def compare() -> Any:
+            target = column()
+            bind = sa.bindparam(name, type_=target.type)
+            return getattr(target, _COMPARISONS[op])(bind)
+
+        return compare, None
 
     def _list_statement(
         self, conditions: list[Any], order: list[tuple[str, bool]], direction: str | None, search: Any,
@@ -479,7 +514,9 @@ class CrudView:
         op = self.operation
         raw = self.arguments.get(op.roles.get("order_by", ""))
         if not raw:  # absent or empty (order_by=)
-            order = list(op.default_order)
+            if op.full_default_order is None:
+                op.full_default_order = self._with_key(list(op.default_order))
+            return op.full_default_order
         else:
             items = raw.split(",") if isinstance(raw, str) else raw
             order = []
@@ -489,6 +526,9 @@ class CrudView:
                 if name not in op.sortable:
                     raise _query_error("order_by", f"cannot order by {name!r}: one of {', '.join(sorted(op.sortable))}")
                 order.append((name, item.startswith("-")))
+        return self._with_key(order)
+
+    def _with_key(self, order: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
         key = self.model.primary_key.name
         if key not in [name for name, _ in order]:
             order.append((key, order[-1][1] if order else False))  # the key breaks ties
@@ -548,10 +588,14 @@ class CrudView:
         return values
 
     def _with_generated(self, values: dict[str, Any]) -> dict[str, Any]:
+        now = None  # one instant for every "now" column of a row (created == updated on insert)
         for name, column in self.model.columns.items():
             if name in values:
                 continue
-            if column.generate is not None:
+            if column.generate is _now:
+                now = now or _now()
+                values[name] = now
+            elif column.generate is not None:
                 values[name] = column.generate()
             elif column.default is not MISSING:
                 values[name] = column.default
@@ -673,7 +717,7 @@ class CrudView:
         return PreconditionFailed(detail="If-Match does not match the current version; fetch the row again")
 
     async def _name_reference(
-        self, conn: Connection, problem: UnprocessableContent, values: Mapping[str, Any]
+        self, conn: Connection | Database, problem: UnprocessableContent, values: Mapping[str, Any]
     ) -> ProblemException:
         """SQLite does not say which foreign key failed: find the value that refers to nothing."""
         if getattr(problem, "constraint", "") != "ForeignKeyViolationError" or getattr(problem, "columns", None):
@@ -716,6 +760,9 @@ def _keyset(columns: list[Any], descending: list[bool], reverse: bool, nulls: tu
                 step = sa.or_(step, column.is_(None))
         condition = step if condition is None else sa.or_(step, sa.and_(same, condition))
     return condition
+
+
+_COMPARISONS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
 
 
 def _order_text(order: list[tuple[str, bool]]) -> list[str]:
