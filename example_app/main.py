@@ -1,7 +1,8 @@
 """The example service: ``python example_app/main.py serve``.
 
 Projects and tasks are stored in ``data.sqlite`` beside this file unless ``DATASTORE`` names
-another database (``postgresql://user@host/db``); the tables are created on first start.
+another database (``postgresql://user@host/db``). On SQLite the tables are made on first start
+by the migrations in ../migrations; on PostgreSQL run ``python example_app/main.py db upgrade``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from openapi_aio import App, RequestValidationError
 
 def create_app(datastore: str | None = None) -> App:
     # Invalid requests are answered by the example's own hook (tasks/errors.py).
-    app = App(__name__, exception_handlers={RequestValidationError: invalid_request}, datastore=datastore)
+    app = App(
+        __name__,
+        # the tables' migrations: the repository's top-level migrations/ folder
+        migrations_dir="../migrations",
+        exception_handlers={RequestValidationError: invalid_request},
+        datastore=datastore,
+    )
     app.add_api("openapi.yaml")
     return app
 

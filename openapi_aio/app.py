@@ -92,7 +92,7 @@ class App:
         self.options = (options or Options()).replace(**option_overrides)
         self.web_app = web.Application(client_max_size=self.options.client_max_size, middlewares=list(middlewares))
         self.apis: list[Api] = []
-        self.migrations_dir = self.root_path / migrations_dir
+        self.migrations_dir = (self.root_path / migrations_dir).resolve()
         if import_name == "__main__":  # python main.py ...: a broken document is a message, not a traceback
             _report_startup_errors_briefly()
         self.cli = build_cli(self)
@@ -109,7 +109,7 @@ class App:
             self.web_app,
             specification,
             base_path=base_path,
-            options=self.options,
+            options=self.options.replace(migrations_dir=self.migrations_dir),
             base_dir=self.specification_dir,
             **option_overrides,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -78,7 +79,9 @@ class Options:
       ``data.sqlite`` beside the application (see ``docs/resources.md``).
     - ``metadata``: the SQLAlchemy ``MetaData`` the tables join (your own tables may be there).
     - ``create_tables``: create missing tables at start-up; default: on SQLite only (on
-      PostgreSQL, migrations own the schema).
+      PostgreSQL, migrations own the schema). With a migrations environment (``migrations_dir``),
+      "create" means upgrading to the newest revision.
+    - ``migrations_dir``: the alembic environment of the tables (:class:`App` sets its own).
     - ``secret_key``: signs pagination cursors; default ``SECRET_KEY``, else one per process (set
       it when several processes serve the API).
     """
@@ -110,6 +113,7 @@ class Options:
     datastore: str | None = None
     metadata: sa.MetaData | None = None
     create_tables: bool | None = None
+    migrations_dir: str | Path | None = None
     secret_key: str | None = None
 
     def replace(self, **changes: Any) -> Options:

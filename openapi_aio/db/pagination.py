@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -53,21 +54,29 @@ class CursorCodec:
         return direction, order, values
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z")
+
+
+def _encode(text: str) -> str:
+    """Percent-encode a query key or value (numbers and names, the usual case, need nothing)."""
+    return text if _UNRESERVED.match(text) else quote(text, safe="")
+
+
 def link_header(url: URL, links: Mapping[str, Mapping[str, str | None]]) -> str:
     """``</tasks?offset=20>; rel="next", ...``: ``url`` with each link's query changes applied
     (``None`` removes a parameter); relative references, so proxies need no configuration."""
     # The request's own query segments are kept as sent (already encoded): only the changed
     # parameters are encoded here, which is several times cheaper than rebuilding URLs.
     path = url.raw_path
-    segments = [
-        (unquote_plus(segment.split("=", 1)[0]), segment) for segment in url.raw_query_string.split("&") if segment
-    ]
+    segments = []
+    for segment in url.raw_query_string.split("&"):
+        if segment:
+            key = segment.split("=", 1)[0]
+            segments.append((key if _UNRESERVED.match(key) else unquote_plus(key), segment))
     parts = []
     for rel, changes in links.items():
         kept = [segment for key, segment in segments if key not in changes]
-        kept += [
-            f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in changes.items() if value is not None
-        ]
+        kept += [f"{_encode(key)}={_encode(value)}" for key, value in changes.items() if value is not None]
         target = f"{path}?{'&'.join(kept)}" if kept else path
         parts.append(f'<{target}>; rel="{rel}"')
     return ", ".join(parts)

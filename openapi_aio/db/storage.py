@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,13 +115,22 @@ class Storage:
         if create is None:
             create = database.dialect == "sqlite"
 
+        migrations = self.options.migrations_dir
+        migrate = migrations is not None and (Path(migrations) / "env.py").is_file()
+
         async def open_database(app: web.Application) -> None:
             await database.open()
-            if create:
-                try:
+            if not create:
+                return
+            try:
+                if migrate:  # the service's own migrations make its tables (and record it)
+                    from ..migrations import Migrations
+
+                    await asyncio.to_thread(Migrations(database, migrations).upgrade)  # type: ignore[arg-type]
+                else:
                     await database.create_all()
-                except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
-                    log.error("cannot create the tables of %s (%s); answering 503 until it is back", database, error)
+            except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+                log.error("cannot create the tables of %s (%s); answering 503 until it is back", database, error)
 
         async def close_database(app: web.Application) -> None:
             await database.close()
