@@ -19,10 +19,13 @@ As a service, :class:`App` owns the application and gives it a click command lin
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +45,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("openapi_aio")
 
 __all__ = ["App", "configure_logging", "setup"]
+
+_BIND_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
 
 def setup(
@@ -131,20 +136,33 @@ class App:
         options: dict[str, Any] = {"print": None} if workers > 1 else {}
         if not access_log:
             options["access_log"] = None
+        if workers > 1:
+            options["reuse_port"] = True
+
+        def run() -> None:
+            try:
+                self.run(host=host, port=port, **options)
+            except OSError as error:  # the port is taken, the host unknown: not a traceback
+                if not isinstance(error, socket.gaierror) and error.errno not in _BIND_ERRORS:
+                    raise
+                raise StartupError(f"cannot serve on {host}:{port}: {error.strerror or error}") from error
+
         if workers == 1:
-            self.run(host=host, port=port, **options)
+            run()
             return
         log.info("serving on http://%s:%s with %d worker processes", host, port, workers)
-        serve_forked(lambda: self.run(host=host, port=port, reuse_port=True, **options), workers)
+        if serve_forked(run, workers):
+            raise SystemExit(1)  # each failed worker has said why
 
     def main(self, argv: Sequence[str] | None = None) -> None:
         """Run the command line (``python main.py serve``)."""
         self.cli.main(args=argv, prog_name=Path(sys.argv[0]).name or "main.py")
 
 
-def serve_forked(run: Callable[[], None], workers: int) -> None:
+def serve_forked(run: Callable[[], None], workers: int) -> int:
     """Fork ``workers`` children running ``run``; stop them all on SIGINT/SIGTERM. The app is
-    compiled before the fork, so every worker shares the same document, tables and cursor key."""
+    compiled before the fork, so every worker shares the same document, tables and cursor key.
+    Returns how many workers failed."""
     children: list[int] = []
     for _ in range(workers):
         pid = os.fork()
@@ -152,8 +170,15 @@ def serve_forked(run: Callable[[], None], workers: int) -> None:
             code = 0
             try:
                 run()
-            except BaseException:  # noqa: BLE001
+            except KeyboardInterrupt:  # stopped before the server's own handlers were in place
+                pass
+            except StartupError as error:
+                sys.stderr.write(f"Error: {error}\n")
                 code = 1
+            except BaseException:  # noqa: BLE001 - a worker must never return into the parent's code
+                traceback.print_exc()
+                code = 1
+            sys.stderr.flush()
             os._exit(code)
         children.append(pid)
 
@@ -164,9 +189,11 @@ def serve_forked(run: Callable[[], None], workers: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    failed = 0
     for child in children:
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(child, 0)
+            failed += os.waitpid(child, 0)[1] != 0
+    return failed
 
 
 def _report_startup_errors_briefly() -> None:

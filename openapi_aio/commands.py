@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,6 +26,7 @@ import yaml
 from .errors import ProblemException, StartupError
 
 if TYPE_CHECKING:
+    from .api import Api
     from .app import App
     from .db import Database
 
@@ -125,27 +126,28 @@ def build_cli(app: App) -> click.Group:
         pass
 
     @spec.command(help="Check the documents (or FILE); located messages and exit status 1 when invalid.")
-    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
     @clean_failures
-    def validate(file: Path | None) -> None:
+    def validate(file: str | None) -> None:
         from .spec import load_spec
 
-        sources = [file] if file is not None else [api.spec.source for api in app.apis]
+        sources = [file] if file is not None else [_document_of(api) for api in app.apis]
+        if not sources:
+            raise click.ClickException("no document: give FILE")
         for source in sources:
-            load_spec(source, base_dir=app.specification_dir)
-            click.echo(f"{source}: valid")
+            click.echo(f"{load_spec(source, base_dir=app.specification_dir).source}: valid")
 
     @spec.command(help="Print a document as one file, every $ref to another file inlined.")
-    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
     @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
     @clean_failures
-    def bundle(file: Path | None, fmt: str) -> None:
+    def bundle(file: str | None, fmt: str) -> None:
         from .served_spec import bundled_document
 
-        source: Any = file if file is not None else (app.apis[0].spec.source if app.apis else None)
+        source = file if file is not None else (_document_of(app.apis[0]) if app.apis else None)
         if source is None:
             raise click.ClickException("no document: give FILE")
-        document = bundled_document(source, base_dir=app.specification_dir)
+        document = source if isinstance(source, Mapping) else bundled_document(source, base_dir=app.specification_dir)
         if fmt == "json":
             click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         else:
@@ -153,6 +155,13 @@ def build_cli(app: App) -> click.Group:
 
     cli.add_command(_db_commands(app))
     return cli
+
+
+def _document_of(api: Api) -> str | Mapping[str, Any]:
+    """Where ``api``'s document can be read again: its file (the name in messages is relative to
+    the current directory, not to ``specification_dir``), or the document given as a dict."""
+    source = api.spec.source
+    return api.spec.document if source == "<document>" else str(Path(source).resolve())
 
 
 # --- db --------------------------------------------------------------------------------------
@@ -184,9 +193,11 @@ def _db_commands(app: App) -> click.Group:
     @click.option("-m", "--message", required=True)
     @click.option("--autogenerate", is_flag=True, help="Compare the document's tables with the database.")
     @click.option("--rev-id", default=None, help="The revision's id (default: random).")
+    @click.option("--head", default="head", show_default=True, help="The revision to build on (base: a new branch).")
+    @click.option("--splice", is_flag=True, help="Allow --head to be a revision that is not a head.")
     @clean_failures
-    def revision(message: str, autogenerate: bool, rev_id: str | None) -> None:
-        ready().revision(message, autogenerate=autogenerate, rev_id=rev_id)
+    def revision(message: str, autogenerate: bool, rev_id: str | None, head: str, splice: bool) -> None:
+        ready().revision(message, autogenerate=autogenerate, rev_id=rev_id, head=head, splice=splice)
 
     @db.command(help="Upgrade to REVISION (default: head).")
     @click.argument("revision", default="head")
@@ -195,7 +206,8 @@ def _db_commands(app: App) -> click.Group:
     def upgrade(revision: str, sql: bool) -> None:
         ready().upgrade(revision, sql=sql)
 
-    @db.command(help="Downgrade to REVISION (e.g. -1, base).")
+    # ignore_unknown_options: a relative REVISION such as -1 is an argument, not an option
+    @db.command(help="Downgrade to REVISION (e.g. -1, base).", context_settings={"ignore_unknown_options": True})
     @click.argument("revision")
     @click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
     @clean_failures
@@ -251,6 +263,9 @@ def _db_commands(app: App) -> click.Group:
         database = _database(app)
         if database.dialect == "sqlite":
             path = _sqlite_path(database.url)
+            if path.exists():
+                click.echo(f"database {path} exists")
+                return
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
             click.echo(f"created {path}")
@@ -394,6 +409,7 @@ def _snapshot(files: list[Path]) -> dict[Path, float]:
 def run_with_reload(files: list[Path], interval: float = 0.5) -> int:
     """Run this same command line in a child process; restart it whenever ``files`` change."""
     env = {**os.environ, _RELOADED: "1"}
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the server too, not only the watcher
     while True:
         child = subprocess.Popen([sys.executable, *sys.argv], env=env)  # noqa: S603 - our own command line
         before = _snapshot(files)
@@ -411,6 +427,10 @@ def run_with_reload(files: list[Path], interval: float = 0.5) -> int:
             _stop(child)
             return 0
         _stop(child)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -38,7 +39,9 @@ class Migrations:
         self.stdout = stdout
 
     def config(self) -> Config:
-        config = Config(stdout=self.stdout) if self.stdout is not None else Config()
+        # alembic's default stdout is bound when alembic is imported: look it up now instead
+        # (output redirected since, e.g. by click's test runner, must still get it)
+        config = Config(stdout=self.stdout or sys.stdout)
         config.set_main_option("script_location", str(self.directory))
         config.set_main_option("sqlalchemy.url", sqlalchemy_url(self.database.url).replace("%", "%%"))
         config.attributes["metadata"] = self.database.metadata
@@ -57,8 +60,18 @@ class Migrations:
         for name in ("env.py", "script.py.mako", "README"):
             shutil.copyfile(TEMPLATE / name, self.directory / name)
 
-    def revision(self, message: str, *, autogenerate: bool = False, rev_id: str | None = None) -> Any:
-        return command.revision(self.config(), message=message, autogenerate=autogenerate, rev_id=rev_id)
+    def revision(
+        self,
+        message: str,
+        *,
+        autogenerate: bool = False,
+        rev_id: str | None = None,
+        head: str = "head",
+        splice: bool = False,
+    ) -> Any:
+        return command.revision(
+            self.config(), message=message, autogenerate=autogenerate, rev_id=rev_id, head=head, splice=splice
+        )
 
     def upgrade(self, revision: str = "head", *, sql: bool = False) -> None:
         command.upgrade(self.config(), revision, sql=sql)

@@ -3,6 +3,8 @@
 - :mod:`.tables`: stored schemas -> SQLAlchemy tables;
 - :mod:`.resources`: ``x-resource`` operations -> what each parameter means, compiled at start-up;
 - :mod:`.views`: :class:`CrudView`, which answers them (subclass it to customise);
+- :mod:`.query`: what a request asks for (page, order, fields, count, cursor, ``If-Match``);
+- :mod:`.statements`: the SQL of the views, built once per shape, every value bound;
 - :mod:`.datastore`: :class:`Database`, PostgreSQL (asyncpg) or SQLite (aiosqlite);
 - :mod:`.pagination`: signed keyset cursors and ``Link`` headers.
 

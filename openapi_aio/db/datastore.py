@@ -419,6 +419,12 @@ def _translated() -> Any:
         yield
     except asyncpg.IntegrityConstraintViolationError as error:
         raise _integrity_problem(type(error).__name__, str(error.detail or error), _pg_columns(error)) from error
+    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as error:
+        # transient by nature: the client may simply try again
+        log.warning("database conflict between transactions: %s", error)
+        raise ServiceUnavailable(
+            detail="the write collided with another; try again", headers={"Retry-After": _RETRY_AFTER}
+        ) from error
     except (asyncpg.DataError, OverflowError) as error:  # a value its column cannot hold (too long, out of range)
         raise UnprocessableContent(detail=str(error)) from error
     except (

@@ -178,6 +178,8 @@ def compile_resource(
         result.upsert = tuple(upsert)
     elif upsert not in (None, False):
         raise error("upsert must be true (on the primary key) or a list of columns with a unique constraint")
+    if kind == "replace_one" and result.upsert:
+        result.upsert = (model.primary_key.name,)  # PUT names its row by the path: the key decides
     return result
 
 

@@ -1,0 +1,340 @@
+"""The SQL of the CRUD views: each statement built once per shape, every value a bound parameter.
+
+A statement's *shape* is what changes its SQL text: which filters a request uses (not their
+values), the order, a cursor's direction and which of its values are null, how many words are
+searched, which columns an update writes. A view names the shape as a cache key; :func:`cached`
+builds the statement on the first request of that shape (compiled once, on PostgreSQL) and later
+requests only bind values. The ``bind_*`` and ``*_values`` functions put a request's values under
+the parameter names the builders use (``key``, ``version``, ``p0`` parents, ``f0`` filters, ``k0``
+cursor, ``s0`` search words, ``v_<column>`` updates), so names are decided in this module alone.
+
+Security: SQL text never comes from a request. Columns are the table's own objects, picked by
+names the model checked; values, LIKE patterns included, are always bound.
+
+A view with its own ``scope`` or ``filter_<name>`` methods is *dynamic*: their conditions may hold
+the request's values, so its statements are built per request (PostgreSQL then compiles each
+once per SQLAlchemy cache key, which leaves values out).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .datastore import Prepared
+from .query import Order, check_text, query_error
+
+if TYPE_CHECKING:
+    from .resources import Filter
+    from .views import CrudView
+
+__all__ = [
+    "bind_assignments",
+    "bind_cursor",
+    "bind_search",
+    "cached",
+    "collection_conditions",
+    "count_statement",
+    "escape_like",
+    "insert_statement",
+    "item_conditions",
+    "item_values",
+    "keyset",
+    "list_statement",
+    "update_statement",
+]
+
+_COMPARISONS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
+
+
+def cached(view: CrudView, key: Any, build: Callable[[], Any]) -> Any:
+    """The statement of shape ``key`` for the view's operation, built (and compiled) only the
+    first time; per request when the view is dynamic (see the module docstring)."""
+    op = view.operation
+    if op.dynamic:
+        return build()
+    statement = op.statements.get(key)
+    if statement is None:
+        statement = build()
+        if view.db.is_postgresql:  # compiled to $n SQL once; the operation's cache keeps it
+            statement = Prepared(statement)
+        op.statements[key] = statement
+    return statement
+
+
+def readable_columns(view: CrudView) -> list[Any]:
+    return [view.table.c[name] for name in view.model.readable]
+
+
+# --- collections ------------------------------------------------------------------------------
+
+
+def collection_conditions(view: CrudView, values: dict[str, Any]) -> tuple[Callable[[], list[Any]], tuple[Any, ...]]:
+    """Bind the values of a collection request's WHERE conditions; the shape they give the
+    statement, and how to build the conditions (called only when no statement of that shape exists)."""
+    op, args = view.operation, view.arguments
+    builders: list[Callable[[], Any]] = []
+    shape: list[Any] = []
+    for index, (argument, column) in enumerate(op.parents):
+        values[f"p{index}"] = column.to_db(args[argument])
+    for index, item in enumerate(op.filters):
+        if item.argument not in args:
+            continue
+        value = args[item.argument]
+        if item.custom is not None:
+            builders.append(functools.partial(getattr(view, item.custom), value))
+            shape.append((index, "custom"))
+            continue
+        builder, extra = _filter(view, item, index, value, values)
+        builders.append(builder)
+        shape.append((index, extra))
+
+    def conditions() -> list[Any]:
+        return _parent_conditions(view) + [build() for build in builders] + view.scope()
+
+    return conditions, tuple(shape)
+
+
+def _parent_conditions(view: CrudView) -> list[Any]:
+    table = view.table
+    return [
+        table.c[column.name] == sa.bindparam(f"p{index}", type_=table.c[column.name].type)
+        for index, (_, column) in enumerate(view.operation.parents)
+    ]
+
+
+def _filter(
+    view: CrudView, item: Filter, index: int, value: Any, values: dict[str, Any]
+) -> tuple[Callable[[], Any], Any]:
+    """Bind the filter's value now; the returned function builds its condition (only needed
+    when no statement of this shape is cached yet), the second value is its part of the shape."""
+    column_model = item.column
+    assert column_model is not None
+    name = f"f{index}"
+    op = item.op
+    check_text(item.parameter, value)
+
+    def column() -> Any:
+        return view.table.c[column_model.name]
+
+    if op == "isnull":  # true and false are two statements: IS NULL, IS NOT NULL
+        return (lambda: column().is_(None) if value else column().is_not(None)), bool(value)
+    if op == "in":
+        values[name] = [column_model.to_db(v) for v in value]
+        if view.db.is_postgresql:  # one array parameter: one statement for any number of values
+            return (lambda: column() == sa.any_(sa.bindparam(name))), None
+        return (lambda: column().in_(sa.bindparam(name, expanding=True))), None
+    if op in ("like", "ilike"):
+        # a backslash escapes the next character on both databases (PostgreSQL's default,
+        # SQLite has none); a pattern ending with a lone one is an error on PostgreSQL
+        pattern = str(value).replace("*", "%")
+        if (len(pattern) - len(pattern.rstrip("\\"))) % 2:
+            raise query_error(item.parameter, "ends with an escaping backslash (write \\\\ for a backslash)")
+        values[name] = pattern
+
+        def like() -> Any:
+            bind = sa.bindparam(name, type_=sa.String())
+            if op == "like":
+                return column().like(bind, escape="\\")
+            return column().ilike(bind, escape="\\")
+
+        return like, None
+    values[name] = column_model.to_db(value)
+
+    def compare() -> Any:
+        target = column()
+        bind = sa.bindparam(name, type_=target.type)
+        return getattr(target, _COMPARISONS[op])(bind)
+
+    return compare, None
+
+
+def bind_cursor(cursor_values: list[Any], values: dict[str, Any]) -> tuple[bool, ...]:
+    """Bind a cursor's sort values; which of them are null (that changes the statement)."""
+    for index, value in enumerate(cursor_values):
+        if value is not None:
+            values[f"k{index}"] = value
+    return tuple(value is None for value in cursor_values)
+
+
+def bind_search(view: CrudView, words: list[str], values: dict[str, Any]) -> None:
+    """Bind the searched words: PostgreSQL's ``plainto_tsquery`` takes them as they are, SQLite
+    matches each as a substring (a LIKE pattern, its own ``%`` and ``_`` escaped)."""
+    postgres = view.db.is_postgresql
+    for index, word in enumerate(words):
+        values[f"s{index}"] = word if postgres else f"%{escape_like(word)}%"
+
+
+def list_statement(
+    view: CrudView, conditions: list[Any], order: Order, direction: str | None, words: int, nulls: tuple[bool, ...]
+) -> Any:
+    """One page: filtered, searched, after (or before) the cursor, ordered, ``limit``/``offset`` bound."""
+    columns = [view.table.c[name] for name, _ in order]
+    statement = sa.select(*readable_columns(view)).where(*conditions, *_search_conditions(view, words))
+    reverse = direction == "before"  # read backwards from the cursor; the view puts the rows back
+    if direction is not None:
+        statement = statement.where(keyset(columns, [desc for _, desc in order], reverse, nulls))
+    ordering = []
+    for column, (_, descending) in zip(columns, order, strict=True):
+        if not column.nullable:
+            ordering.append(column.desc() if descending != reverse else column.asc())
+        else:  # nulls after every value on both databases (SQLite puts them first)
+            ordering.append(column.desc().nulls_first() if descending != reverse else column.asc().nulls_last())
+    return statement.order_by(*ordering).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+
+
+def count_statement(view: CrudView, conditions: list[Any], words: int) -> Any:
+    """How many rows the list's conditions match (``X-Total-Count``)."""
+    statement = sa.select(sa.func.count().label("count")).select_from(view.table)
+    return statement.where(*conditions, *_search_conditions(view, words))
+
+
+def _search_conditions(view: CrudView, words: int) -> list[Any]:
+    """Every word found: PostgreSQL full text ('simple' configuration), SQLite a case-insensitive
+    substring of some search column."""
+    columns = [view.table.c[name] for name in view.operation.search_columns]
+    if view.db.is_postgresql:
+        document = sa.func.to_tsvector("simple", sa.func.concat_ws(" ", *columns))
+        return [
+            document.op("@@")(sa.func.plainto_tsquery("simple", sa.bindparam(f"s{index}"))) for index in range(words)
+        ]
+    return [
+        sa.or_(
+            *(sa.func.lower(column).like(sa.func.lower(sa.bindparam(f"s{index}")), escape="\\") for column in columns)
+        )
+        for index in range(words)
+    ]
+
+
+def keyset(columns: list[Any], descending: list[bool], reverse: bool, nulls: tuple[bool, ...] = ()) -> Any:
+    """Rows strictly after the cursor's (before, when ``reverse``) in the order, nulls sorting
+    after every value (``nulls``: which cursor values are null): one row-value comparison when
+    every column sorts the same way and none can be null (an index serves it), else the expansion
+    ``a > x OR (a = x AND (b < y OR (b = y AND ...)))``."""
+    binds = [sa.bindparam(f"k{index}", type_=column.type) for index, column in enumerate(columns)]
+    forward = [desc == reverse for desc in descending]  # True: later rows have greater values
+    nulls = nulls or (False,) * len(columns)
+    if (all(forward) or not any(forward)) and not any(column.nullable for column in columns):
+        left, right = sa.tuple_(*columns), sa.tuple_(*binds)
+        return left > right if forward[0] else left < right
+    condition = None
+    for column, bind, up, null in reversed(list(zip(columns, binds, forward, nulls, strict=True))):
+        if null:  # null is the greatest value, equal to itself
+            step, same = (sa.false() if up else column.is_not(None)), column.is_(None)
+        else:
+            step, same = (column > bind if up else column < bind), column == bind
+            if up and column.nullable:
+                step = sa.or_(step, column.is_(None))
+        condition = step if condition is None else sa.or_(step, sa.and_(same, condition))
+    return condition
+
+
+def escape_like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- items ------------------------------------------------------------------------------------
+
+
+def item_values(view: CrudView, versions: list[int] | None = None) -> dict[str, Any]:
+    """Bind the item's key, its parents and the versions ``If-Match`` accepts (if any)."""
+    op, args = view.operation, view.arguments
+    values = {"key": view.model.primary_key.to_db(args[op.key])}  # type: ignore[index]
+    for index, (argument, column) in enumerate(op.parents):
+        values[f"p{index}"] = column.to_db(args[argument])
+    if versions is not None:
+        values["version"] = versions  # any of the listed versions
+    return values
+
+
+def item_conditions(view: CrudView, versioned: bool = False) -> list[Any]:
+    """The row of the URL: its key, its parents, the view's scope and maybe its version."""
+    key = view.table.c[view.model.primary_key.name]
+    conditions = [key == sa.bindparam("key", type_=key.type), *_parent_conditions(view), *view.scope()]
+    if versioned:
+        assert view.model.version is not None  # If-Match without a version column is a 412 earlier
+        column = view.table.c[view.model.version.name]
+        if view.db.is_postgresql:
+            conditions.append(column == sa.any_(sa.bindparam("version", type_=postgresql.ARRAY(sa.Integer()))))
+        else:
+            conditions.append(column.in_(sa.bindparam("version", expanding=True)))
+    return conditions
+
+
+def bind_assignments(view: CrudView, values: Mapping[str, Any], bound: dict[str, Any]) -> tuple[str, ...]:
+    """Bind the values an update writes, and what ``on_update`` regenerates; the columns, sorted."""
+    columns = view.model.columns
+    for name, value in values.items():
+        bound[f"v_{name}"] = columns[name].to_db(value) if value is not None else None
+    names = list(values)
+    for name, column in columns.items():
+        if column.regenerate is not None and name not in values:
+            bound[f"v_{name}"] = column.regenerate()
+            names.append(name)
+    return tuple(sorted(names))
+
+
+def update_statement(view: CrudView, names: tuple[str, ...], versioned: bool) -> Any:
+    """UPDATE ... RETURNING the row (a plain SELECT when nothing is written); the version column,
+    if any, counts the write."""
+    table, version = view.table, view.model.version
+    assignments: dict[str, Any] = {name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names}
+    if version is not None:
+        assignments[version.name] = table.c[version.name] + 1
+    conditions = item_conditions(view, versioned)
+    if not assignments:
+        return sa.select(*readable_columns(view)).where(*conditions)
+    return sa.update(table).where(*conditions).values(assignments).returning(*readable_columns(view))
+
+
+def insert_statement(view: CrudView, names: tuple[str, ...], conflict: tuple[str, ...]) -> Any:
+    """INSERT ... RETURNING the row; with ``conflict`` columns an atomic upsert that updates the
+    existing row only when the request could have updated it (same parents, within the scope)."""
+    table, model = view.table, view.model
+    dialect_insert = postgresql.insert if view.db.is_postgresql else sqlite.insert
+    statement = dialect_insert(table).values({name: sa.bindparam(name, type_=table.c[name].type) for name in names})
+    if conflict:
+        excluded = statement.excluded
+        # the existing row keeps its key and what the server generated for it (created...)
+        kept = {model.primary_key.name, *conflict}
+        columns = model.columns
+        update: dict[str, Any] = {
+            name: excluded[name]
+            for name in names
+            if name not in kept and (not columns[name].read_only or columns[name].regenerate is not None)
+        }
+        if model.version is not None:
+            update[model.version.name] = table.c[model.version.name] + 1
+        if update:
+            # security: without this, a key outside the scope (another user's, another parent's
+            # row) would let the request overwrite that row; it is a conflict instead
+            reach = [table.c[column.name] == excluded[column.name] for _, column in view.operation.parents]
+            reach += view.scope()
+            where = sa.and_(*reach) if reach else None
+            statement = statement.on_conflict_do_update(index_elements=list(conflict), set_=update, where=where)
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+    return statement.returning(*readable_columns(view))
+
+
+def exists_statement(view: CrudView) -> Any:
+    """The item's key if its row exists (within the scope)."""
+    return sa.select(view.table.c[view.model.primary_key.name]).where(*item_conditions(view))
+
+
+def json_read_statement(view: CrudView) -> Any:
+    """The item's JSON columns, for a merge patch; locked on PostgreSQL until the transaction ends."""
+    statement = sa.select(*(view.table.c[name] for name, column in view.model.columns.items() if column.is_json))
+    statement = statement.where(*item_conditions(view))
+    return statement.with_for_update() if view.db.is_postgresql else statement
+
+
+def write_lock_statement(view: CrudView) -> Any:
+    """SQLite has no FOR UPDATE: a first (empty) write takes the write lock, so no merge is lost."""
+    key = view.table.c[view.model.primary_key.name]
+    return sa.update(view.table).where(*item_conditions(view)).values({key: key})

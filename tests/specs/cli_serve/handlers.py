@@ -1,0 +1,5 @@
+import os
+
+
+async def pid() -> dict:
+    return {"pid": os.getpid()}

@@ -1,0 +1,304 @@
+"""``python main.py serve | routes | spec ...``: the service's command line, run as users run it, in
+real processes on real ports. The service is tests/specs/cli_serve/, copied into each test's
+folder (``--reload`` tests change its files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SPECS
+
+SERVICE = SPECS / "cli_serve"
+ACCESS_LINE = '"GET /api/pid HTTP/1.1" 200'
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Path:
+    """A fresh copy of the service (its SQLite file lands there too)."""
+    folder = tmp_path / "service"
+    shutil.copytree(SERVICE, folder)
+    return folder
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Servers started by a test; whatever is still running at the end is killed."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def eventually(condition: Callable[[], object], timeout: float = 15, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(0.05)
+
+
+def start(
+    service: Path, processes: list[subprocess.Popen[bytes]], *args: str, port: int, **env_vars: str
+) -> subprocess.Popen[bytes]:
+    """``python main.py serve ARGS`` in ``service``, once something listens on ``port``; its output
+    goes to output.txt beside the service (see :func:`output`)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_vars}
+    with (service.parent / "output.txt").open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "main.py", "serve", *args], cwd=service, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    processes.append(process)
+
+    def up() -> bool:
+        assert process.poll() is None, f"the server exited with {process.returncode}:\n{output(service)}"
+        return listening(port)
+
+    eventually(up, what=f"a server on port {port}")
+    return process
+
+
+def output(service: Path) -> str:
+    return (service.parent / "output.txt").read_text()
+
+
+def http_get(port: int, path: str) -> tuple[int, bytes]:
+    """Status and body of a GET on a connection of its own."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def answering_pid(port: int) -> int:
+    status, body = http_get(port, "/api/pid")
+    assert status == 200, body
+    return int(json.loads(body)["pid"])
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def command(service: Path, *args: str, cwd: Path | None = None, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    """``python main.py ARGS`` to the end (from ``cwd``, default the service's folder)."""
+    script = service / "main.py" if cwd is not None else Path("main.py")
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd or service,
+        env={**os.environ, **env_vars},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+# --- serve ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_workers_share_the_port_and_stop_together(service, processes, stop_signal):
+    port = free_port()
+    parent = start(service, processes, "--workers", "2", "--port", str(port), port=port)
+    pids: set[int] = set()
+
+    def both_answered() -> bool:  # the kernel spreads new connections over the listening workers
+        pids.add(answering_pid(port))
+        return len(pids) == 2
+
+    eventually(both_answered, what="answers from two worker processes")
+    assert parent.pid not in pids
+
+    parent.send_signal(stop_signal)
+    assert parent.wait(10) == 0
+    for pid in pids:  # no orphan keeps serving
+        eventually(lambda pid=pid: gone(pid), timeout=5, what=f"worker {pid} stopped")
+    assert not listening(port)
+    assert "Traceback" not in output(service)
+
+
+def test_reload_serves_changed_code_and_survives_a_broken_document(service, processes):
+    port = free_port()
+    watcher = start(service, processes, "--reload", "--port", str(port), port=port)
+    first = answering_pid(port)
+
+    handlers = service / "handlers.py"
+    handlers.write_text(handlers.read_text().replace('{"pid": os.getpid()}', '{"pid": os.getpid(), "v": 2}'))
+
+    def changed() -> bool:
+        try:
+            return b'"v":2' in http_get(port, "/api/pid")[1]
+        except OSError:  # between two servers
+            return False
+
+    eventually(changed, timeout=10, what="the changed handler answering")
+    assert gone(first)
+
+    document = service / "openapi.yaml"
+    valid = document.read_text()
+    document.write_text(valid.replace("responses:", "answers:", 1))
+    eventually(lambda: "Error: openapi.yaml" in output(service), timeout=10, what="the broken document reported")
+    assert not listening(port)
+    time.sleep(1)
+    assert watcher.poll() is None  # waiting for a fix
+
+    document.write_text(valid)
+    eventually(lambda: listening(port), timeout=10, what="serving again once the document is fixed")
+    server = answering_pid(port)
+
+    watcher.send_signal(signal.SIGTERM)  # stops the server it watches too
+    assert watcher.wait(10) == 0
+    eventually(lambda: gone(server), timeout=5, what="the reloaded server stopped")
+    assert "Traceback" not in output(service)
+
+
+def test_host_and_port_from_the_environment_and_access_log_by_default(service, processes):
+    port = free_port()
+    server = start(service, processes, port=port, HOST="127.0.0.1", PORT=str(port))
+    assert http_get(port, "/api/pid")[0] == 200
+    server.terminate()
+    server.wait(10)
+    log = output(service)
+    assert f"Running on http://127.0.0.1:{port}" in log
+    assert ACCESS_LINE in log
+
+
+def test_no_access_log(service, processes):
+    port = free_port()
+    server = start(service, processes, "--no-access-log", "--port", str(port), port=port)
+    assert http_get(port, "/api/pid")[0] == 200
+    server.terminate()
+    server.wait(10)
+    log = output(service)
+    assert f"Running on http://0.0.0.0:{port}" in log
+    assert ACCESS_LINE not in log
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_taken_port_is_one_line_and_exit_status_1(service, workers):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = command(service, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", workers)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"Error: cannot serve on 127.0.0.1:{port}: " in result.stderr
+    assert "address already in use" in result.stderr
+
+
+# --- routes, spec ----------------------------------------------------------------------------------
+
+
+def test_routes_name_what_answers_each_operation(service):
+    result = command(service, "routes")
+    assert result.returncode == 0, result.stderr
+    assert [line.split() for line in result.stdout.splitlines()] == [
+        ["GET", "/api/pid", "handlers.pid"],
+        ["GET", "/api/pets", "openapi_aio.db.views.CrudView.get_list"],
+        ["POST", "/api/pets", "openapi_aio.db.views.CrudView.create"],
+        ["GET", "/api/later", "stub"],
+    ]
+    mocked = command(service, "routes", MOCK="1")
+    assert mocked.stdout.splitlines()[-1].split() == ["GET", "/api/later", "mock"]
+
+
+def test_spec_validate_a_valid_document(service, tmp_path):
+    result = command(service, "spec", "validate")
+    assert (result.returncode, result.stdout) == (0, "openapi.yaml: valid\n")
+    elsewhere = command(service, "spec", "validate", cwd=tmp_path)  # names are relative to the current folder
+    assert (elsewhere.returncode, elsewhere.stdout) == (0, "service/openapi.yaml: valid\n")
+    split = command(service, "spec", "validate", "service/split/openapi.yaml", cwd=tmp_path)
+    assert (split.returncode, split.stdout) == (0, "service/split/openapi.yaml: valid\n")
+
+
+def test_spec_validate_an_invalid_file_locates_every_error(service, tmp_path):
+    result = command(service, "spec", "validate", "service/invalid.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Error: service/invalid.yaml: invalid OpenAPI document")
+    assert (
+        "  - service/invalid.yaml#/paths/~1pets~1{id}/get: path placeholder {id} has no 'in: path' parameter" in lines
+    )
+    assert (
+        "  - service/invalid.yaml#/paths/~1owners/get/parameters/0: unknown parameter location in: 'nowhere'" in lines
+    )
+
+
+def test_spec_validate_a_missing_file(service):
+    result = command(service, "spec", "validate", "nowhere.yaml")
+    assert result.returncode == 2  # click's usage error
+    assert "'nowhere.yaml' does not exist" in result.stderr
+
+
+PET = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": {"type": "string", "maxLength": 40}, "tag": {"type": "string", "enum": ["dog", "cat"]}},
+}
+
+
+def refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "$ref"] + [r for v in node.values() for r in refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in refs(v)]
+    return []
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_spec_bundle_inlines_the_other_files(service, tmp_path, fmt):
+    result = command(service, "spec", "bundle", "service/split/openapi.yaml", "--format", fmt, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    document = yaml.safe_load(result.stdout) if fmt == "yaml" else json.loads(result.stdout)
+    assert refs(document) == []
+    schema = document["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"type": "array", "items": PET}
+
+
+def test_spec_bundle_of_the_service_document(service, tmp_path):
+    result = command(service, "spec", "bundle", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout) == yaml.safe_load((service / "openapi.yaml").read_text())
+
+
+# --- the service's own commands --------------------------------------------------------------------
+
+
+def test_own_commands_beside_the_built_in_ones(service):
+    result = command(service, "hello", "ada")
+    assert (result.returncode, result.stdout) == (0, "hello ada from 1 API\n")
+    listed = command(service, "--help").stdout
+    for name in ("db", "hello", "routes", "serve", "spec"):
+        assert f"\n  {name} " in listed
