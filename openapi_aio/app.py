@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .api import Api
-from .commands import build_cli, configure_logging
+from .commands import build_cli, configure_logging, startup_message
 from .errors import StartupError
 from .keys import DATABASE
 from .options import Options
@@ -201,7 +201,7 @@ def _report_startup_errors_briefly() -> None:
 
     def hook(kind: type[BaseException], value: BaseException, traceback: Any) -> None:
         if isinstance(value, StartupError):
-            sys.stderr.write(f"Error: {value}\n")  # the interpreter still exits with status 1
+            sys.stderr.write(f"Error: {startup_message(value)}\n")  # the interpreter still exits with 1
             return
         previous(kind, value, traceback)
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 import yaml
 
-from .errors import ProblemException, StartupError
+from .errors import InvalidSpecification, ProblemException, StartupError
 
 if TYPE_CHECKING:
     from .api import Api
@@ -54,9 +54,10 @@ def clean_failures(function: F) -> F:
         except click.ClickException:
             raise
         except StartupError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(startup_message(error)) from None
         except ProblemException as problem:  # e.g. 503: the database is unreachable
-            raise click.ClickException(problem.detail or problem.title) from None
+            cause = f": {problem.__cause__}" if problem.__cause__ is not None else ""
+            raise click.ClickException(f"{problem.detail or problem.title}{cause}") from None
         except Exception as error:
             message = _expected_failure(error)
             if message is None:
@@ -64,6 +65,13 @@ def clean_failures(function: F) -> F:
             raise click.ClickException(message) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def startup_message(error: StartupError) -> str:
+    """A document with one mistake in one line (``file#pointer: message``); several, listed."""
+    if isinstance(error, InvalidSpecification) and len(error.errors) == 1:
+        return str(error.errors[0])
+    return str(error)
 
 
 def _expected_failure(error: Exception) -> str | None:

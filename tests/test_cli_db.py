@@ -434,9 +434,9 @@ def test_invalid_document_as_a_real_command(tmp_path: Path) -> None:
     done = run_python(main, "db", "upgrade", cwd=tmp_path, datastore=f"sqlite:///{tmp_path / 'x.sqlite'}")
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
-    assert done.stderr.startswith("Error: broken.yaml: invalid OpenAPI document (1 error):")
-    assert "broken.yaml#/paths/~1notes/get/responses/200/description: 12 is not of type 'string'" in done.stderr
-    assert done.stderr.count("Error: ") == 1
+    # one mistake, one line: where it is and what is wrong
+    assert done.stderr.startswith("Error: broken.yaml#/paths/~1notes/get/responses/200/description: 12 is not of")
+    assert done.stderr.count("\n") == 1
     assert done.stdout == ""
     assert not (tmp_path / "x.sqlite").exists()
 
