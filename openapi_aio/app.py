@@ -18,6 +18,7 @@ As a service, :class:`App` owns the application and gives it a click command lin
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import logging
@@ -151,8 +152,24 @@ class App:
             run()
             return
         log.info("serving on http://%s:%s with %d worker processes", host, port, workers)
+        self._prepare_database()
         if serve_forked(run, workers):
             raise SystemExit(1)  # each failed worker has said why
+
+    def _prepare_database(self) -> None:
+        """Make the tables once, before the workers start (they would race to create them), and
+        close it again: each worker opens its own connections after the fork."""
+        storage = next((api.storage for api in self.apis if api.storage is not None), None)
+        if storage is None:
+            return
+
+        async def prepare() -> None:
+            try:
+                await storage.prepare()
+            finally:
+                await storage.database.close()
+
+        asyncio.run(prepare())
 
     def main(self, argv: Sequence[str] | None = None) -> None:
         """Run the command line (``python main.py serve``)."""

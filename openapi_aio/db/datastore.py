@@ -202,6 +202,9 @@ class Database:
                 async with self._engine.connect():
                     pass
             except sa.exc.OperationalError as error:
+                if "locked" in str(error.orig):  # another process holds it: not a reason to stop
+                    log.warning("database %s is busy at start-up: %s", self, error.orig)
+                    return
                 await self.close()
                 raise StartupError(
                     f"cannot open the SQLite datastore {self.url!r}: {error.orig} (does its folder exist?)"

@@ -111,32 +111,36 @@ class Storage:
             return
         app[DATABASE] = self.database
         database = self.database
-        create = self.options.create_tables
-        if create is None:
-            create = database.dialect == "sqlite"
-
-        migrations = self.options.migrations_dir
-        migrate = migrations is not None and (Path(migrations) / "env.py").is_file()
 
         async def open_database(app: web.Application) -> None:
-            await database.open()
-            if not create:
-                return
-            try:
-                if migrate:  # the service's own migrations make its tables (and record it)
-                    from ..migrations import Migrations
-
-                    await asyncio.to_thread(Migrations(database, migrations).upgrade)  # type: ignore[arg-type]
-                else:
-                    await database.create_all()
-            except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
-                log.error("cannot create the tables of %s (%s); answering 503 until it is back", database, error)
+            await self.prepare()
 
         async def close_database(app: web.Application) -> None:
             await database.close()
 
         app.on_startup.append(open_database)
         app.on_cleanup.append(close_database)
+
+    async def prepare(self) -> None:
+        """Open the database and, with ``create_tables`` (default: on SQLite), make the tables:
+        through the app's migrations when it has them (upgrade to head), else ``create_all``."""
+        database = self.database
+        await database.open()
+        create = self.options.create_tables
+        if create is None:
+            create = database.dialect == "sqlite"
+        if not create:
+            return
+        migrations = self.options.migrations_dir
+        try:
+            if migrations is not None and (Path(migrations) / "env.py").is_file():
+                from ..migrations import Migrations
+
+                await asyncio.to_thread(Migrations(database, migrations).upgrade)
+            else:
+                await database.create_all()
+        except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            log.error("cannot create the tables of %s (%s); answering 503 until it is back", database, error)
 
 
 def _endpoint(operation: Operation, resource: ResourceOperation) -> Handler:
