@@ -16,6 +16,7 @@ TESTS = [
     "hypothesis-jsonschema>=0.23",
     "PyJWT[crypto]>=2.8",
     "swagger-ui-bundle>=1.1",
+    "redis>=5",
 ]
 DEV = [*TESTS, "ruff>=0.6", "mypy>=1.10", "types-PyYAML"]
 
@@ -49,6 +50,8 @@ setup(
         "oidc": ["PyJWT[crypto]>=2.8"],
         # Swagger UI's files (swagger-ui 4.15.5), served from the package: the docs UI works offline
         "ui": ["swagger-ui-bundle>=1.1"],
+        # the Redis broker: websocket messages reach every process of a service through Redis pub/sub
+        "redis": ["redis>=5"],
         "tests": TESTS,
         "dev": DEV,
     },

@@ -131,6 +131,12 @@ class Api:
         if operation.spec.resource is not None and self.storage is not None:
             self.storage.bind(operation)  # answered by the resource's CRUD view
             return
+        if operation.spec.websocket is not None:
+            from .ws.endpoint import WebSocketEndpoint
+
+            operation.fallback = WebSocketEndpoint.compile(operation, self.spec.source).handler()
+            operation.bound_to = "websocket"
+            return
         try:
             function = resolver(operation.spec)
         except Exception as error:
@@ -175,6 +181,11 @@ class Api:
         self._mount_documentation(app)
         if self.storage is not None:
             self.storage.mount(app)
+        if any(op.websocket is not None or (op.resource or {}).get("events") for op in self.spec.operations):
+            from .ws.hub import mount_hub
+
+            database = self.database
+            mount_hub(app, self.options.broker, database.url if database is not None else None)
         if self.base_path:
             app.router.add_route("*", self.base_path, self.handle, expect_handler=self._expect)
         app.router.add_route("*", self.base_path + "/{tail:.*}", self.handle, expect_handler=self._expect)

@@ -82,6 +82,9 @@ class Options:
       PostgreSQL, migrations own the schema). With a migrations environment (``migrations_dir``),
       "create" means upgrading to the newest revision.
     - ``migrations_dir``: the alembic environment of the tables (:class:`App` sets its own).
+    - ``broker``: how websocket messages reach every process: ``memory`` (one process, the
+      default), ``redis`` (``REDIS_URL``) or a ``redis://`` URL, ``postgresql`` (the datastore's
+      LISTEN/NOTIFY) or a ``postgresql://`` URL; default the ``BROKER`` environment variable.
     - ``secret_key``: signs pagination cursors; default ``SECRET_KEY``, else one per process (set
       it when several processes serve the API).
     """
@@ -114,6 +117,7 @@ class Options:
     metadata: sa.MetaData | None = None
     create_tables: bool | None = None
     migrations_dir: str | Path | None = None
+    broker: str | None = None
     secret_key: str | None = None
 
     def replace(self, **changes: Any) -> Options:

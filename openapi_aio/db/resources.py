@@ -36,7 +36,7 @@ __all__ = ["OPERATORS", "Filter", "ResourceOperation", "compile_resource"]
 
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "isnull", "like", "ilike")
 RESERVED = ("limit", "offset", "cursor", "order_by", "fields", "search", "count")
-_X_RESOURCE_KEYS = frozenset({"schema", "view", "order_by", "limit", "max_limit", "search", "upsert"})
+_X_RESOURCE_KEYS = frozenset({"schema", "view", "order_by", "limit", "max_limit", "search", "upsert", "events"})
 
 # (is item path, method) -> (kind, the view method that answers)
 KINDS = {
@@ -82,6 +82,7 @@ class ResourceOperation:
     max_limit: int = 100
     search_columns: tuple[str, ...] = ()
     upsert: tuple[str, ...] = ()  # conflict columns of an atomic upsert
+    events: str | None = None  # the websocket channel told of created/updated/deleted rows
     item_path: str | None = None  # for Location: base path + item template
     item_placeholders: tuple[str, ...] = ()
     database: Database | None = None  # set when the API is mounted
@@ -178,6 +179,10 @@ def compile_resource(
         result.upsert = tuple(upsert)
     elif upsert not in (None, False):
         raise error("upsert must be true (on the primary key) or a list of columns with a unique constraint")
+    events = resource.get("events")
+    if events is not None and not isinstance(events, str):
+        raise error("events must be the name of a websocket channel")
+    result.events = events
     if kind == "replace_one" and result.upsert:
         result.upsert = (model.primary_key.name,)  # PUT names its row by the path: the key decides
     return result

@@ -26,6 +26,7 @@ is read in :mod:`.query`, and the SQL is built (once per shape, values always bo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -45,6 +46,7 @@ from ..errors import (
 from ..keys import ARGUMENTS, TOKEN_INFO, USER
 from ..responses import NoContent
 from ..spec.model import MISSING
+from ..ws.hub import HUB
 from . import query, statements
 from .pagination import link_header
 from .tables import _now
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
     from .datastore import Connection, Database
     from .resources import ResourceOperation
     from .tables import TableModel
+
+log = logging.getLogger("openapi_aio.db")
 
 __all__ = ["CrudView", "merge_patch"]
 
@@ -172,6 +176,7 @@ class CrudView:
             self._location(created[0], headers)
             self._etag(created[0], headers)
         output = [self._output(row) for row in created]
+        await self._announce("created", output)
         return (output if many else output[0]), op.status, headers
 
     async def delete_list(self) -> Any:
@@ -209,11 +214,15 @@ class CrudView:
 
     async def update_one(self) -> Any:
         """PATCH on the item: a JSON merge patch."""
-        return await self._update("update_one", partial=True)
+        body, status, headers = await self._update("update_one", partial=True)
+        await self._announce("updated", [body])
+        return body, status, headers
 
     async def replace_one(self) -> Any:
         """PUT on the item: the whole row (with ``upsert``, created when missing)."""
-        return await self._update("replace_one", partial=False)
+        body, status, headers = await self._update("replace_one", partial=False)
+        await self._announce("created" if status == 201 else "updated", [body])
+        return body, status, headers
 
     async def delete_one(self) -> Any:
         """DELETE on the item (``If-Match`` checked)."""
@@ -233,9 +242,23 @@ class CrudView:
             if row is None:
                 raise await self._missing_or_changed(conn, values)
             await self.after_write("delete_one", row)
+        await self._announce("deleted", [self._output(row)])
         return NoContent, self.operation.status, {}
 
     # --- writing ------------------------------------------------------------------------------
+
+    async def _announce(self, event: str, rows: list[Any]) -> None:
+        """``x-resource: {events: channel}``: tell websocket subscribers in every process, after
+        the write is committed. The write stands even when the broker is down (logged)."""
+        channel = self.operation.events
+        if channel is None:
+            return
+        hub = self.request.app[HUB]
+        for row in rows:
+            try:
+                await hub.publish(channel, event, row)
+            except ProblemException as problem:
+                log.warning("%s %s not announced on %r: %s", self.model.schema_name, event, channel, problem.detail)
 
     async def _new_row(self, body: Any) -> dict[str, Any]:
         """A row to insert: the body's columns through ``before_create``, the parents of the

@@ -106,6 +106,9 @@ class OperationSpec:
     raw: Mapping[str, Any] = field(default_factory=dict)
     # x-resource (from the operation or its path item): a database-backed CRUD operation
     resource: Mapping[str, Any] | None = None
+    # x-websocket: the operation upgrades to a websocket (RPC methods and channels); its schemas
+    # (rpc payload/response, channel messages) are bundled like every other schema
+    websocket: Mapping[str, Any] | None = None
 
     @property
     def label(self) -> str:

@@ -305,6 +305,7 @@ class _Walker:
         operation_id = raw.get("operationId")
         tags = raw.get("tags") or ()
         resource = self.resource(raw.get("x-resource", item.get("x-resource")), at)
+        websocket = self.websocket(raw.get("x-websocket"), method, at.child("x-websocket"))
         return OperationSpec(
             path=template,
             method=method,
@@ -320,6 +321,7 @@ class _Walker:
             pointer=pointer_join("/paths", template, method),
             raw=raw,
             resource=resource,
+            websocket=websocket,
         )
 
     def resource(self, raw: Any, at: Ref) -> Mapping[str, Any] | None:
@@ -332,6 +334,31 @@ class _Walker:
             return raw
         self.errors.append(at.error("'x-resource' must be a schema name or an object with a 'schema' name"))
         return None
+
+    def websocket(self, raw: Any, method: str, at: Ref) -> Mapping[str, Any] | None:
+        """``x-websocket`` with its schemas bundled (see :mod:`openapi_aio.ws.endpoint`)."""
+        if raw is None or raw is False:
+            return None
+        if method != "get" or not isinstance(raw, Mapping):
+            self.errors.append(at.error("'x-websocket' belongs on a GET operation and must be an object"))
+            return None
+        websocket = dict(raw)
+        for section, keys in (("rpc", ("payload", "response")), ("channels", ("message",))):
+            entries = raw.get(section) or {}
+            if not isinstance(entries, Mapping):
+                self.errors.append(at.child(section).error(f"'{section}' must be an object (name -> definition)"))
+                continue
+            bundled: dict[str, Any] = {}
+            for name, entry in entries.items():
+                if not isinstance(entry, Mapping):
+                    self.errors.append(at.child(section, name).error("must be an object"))
+                    continue
+                bundled[name] = {
+                    **entry,
+                    **{key: self.bundle(entry[key], at.child(section, name, key)) for key in keys if key in entry},
+                }
+            websocket[section] = bundled
+        return websocket
 
     def stored_schemas(self) -> list[StoredSchemaSpec]:
         """Named schemas with ``x-table`` (components/schemas, or definitions in 2.0), bundled."""

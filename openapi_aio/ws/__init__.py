@@ -1,0 +1,11 @@
+"""Websocket RPC and publish/subscribe declared in the document (``x-websocket``).
+
+- :mod:`.endpoint`: the websocket operation: RPC methods, channels, the connection loop;
+- :mod:`.hub`: this process's subscriptions and :func:`publish`, the one call server code uses;
+- :mod:`.brokers`: how messages reach every process (memory, PostgreSQL LISTEN/NOTIFY, Redis);
+- :mod:`.client`: a small asyncio client for the protocol.
+"""
+
+from .hub import HUB, Hub, publish
+
+__all__ = ["HUB", "Hub", "publish"]

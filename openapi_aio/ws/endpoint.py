@@ -1,0 +1,381 @@
+"""A websocket endpoint declared in the document: RPC methods and pub/sub channels.
+
+The endpoint is an ordinary GET operation with ``x-websocket``, so the handshake goes through the
+same pipeline as any request (security first: a bad token is a 401 before any upgrade)::
+
+    /live:
+      get:
+        security: [{bearer: []}]
+        x-websocket:
+          rpc:
+            add:                                   # {"id": 1, "method": "add", "payload": {...}}
+              operationId: calc.add                # bound like an operation's handler
+              payload: {type: object, required: [a, b], properties: {a: {type: number}, ...}}
+              response: {type: number}
+          channels:
+            tasks:                                 # {"channel": "tasks", "event": ..., "data": ...}
+              events: [created, updated, deleted]  # what may be published (default: anything)
+              subscribe: {scopes: [tasks:read]}    # who may subscribe (default: anyone connected)
+              publish: false                       # clients may not publish (the default)
+          authorize: auth.may                      # optional: async (user, token_info, channel, action) -> bool
+          queue: 256                               # outgoing messages buffered per client
+          max_message_size: 65536
+          heartbeat: 30
+        responses: {"101": {description: switched to the websocket protocol}}
+
+Frames follow aio-openapi's protocol, so its clients keep working: requests
+``{"id", "method", "payload"}``, answers ``{"id", "method", "response"}`` or ``{"id", "method",
+"error"}`` where the error is the same problem object HTTP answers carry. A bad frame, an
+unknown method, an invalid payload or a failing method is an error answer; the socket stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from ..errors import (
+    BadRequest,
+    Forbidden,
+    InternalServerError,
+    NotFound,
+    ProblemException,
+    RequestValidationError,
+    SpecError,
+)
+from ..handlers import HandlerCall
+from ..keys import TOKEN_INFO, USER
+from ..resolver import import_function
+from ..serialization import json_default
+from ..validation import SchemaValidator
+from .hub import HUB, Hub
+
+if TYPE_CHECKING:
+    from ..operation import Operation
+    from ..pipeline import Handler
+
+__all__ = ["Connection", "WebSocketEndpoint"]
+
+log = logging.getLogger("openapi_aio.ws")
+
+_KEYS = frozenset({"rpc", "channels", "authorize", "queue", "max_message_size", "heartbeat", "idle_timeout"})
+SLOW_CONSUMER = 4008  # close code: the client did not read its messages fast enough
+
+
+@dataclass(slots=True)
+class Method:
+    name: str
+    call: HandlerCall
+    payload: SchemaValidator | None = None
+    response: SchemaValidator | None = None
+
+
+@dataclass(slots=True)
+class Channel:
+    name: str
+    events: frozenset[str] | None = None
+    message: SchemaValidator | None = None
+    subscribe: bool | frozenset[str] = True  # True: anyone connected; scopes: those scopes
+    publish: bool | frozenset[str] = False
+
+
+@dataclass(slots=True, eq=False)
+class WebSocketEndpoint:
+    """Everything one websocket operation needs, compiled at start-up."""
+
+    label: str
+    methods: dict[str, Method] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    authorize: Callable[..., Any] | None = None
+    queue: int = 256
+    max_message_size: int = 64 * 1024
+    heartbeat: float | None = 30.0
+    idle_timeout: float | None = None
+
+    @classmethod
+    def compile(cls, operation: Operation, source: str) -> WebSocketEndpoint:
+        spec = operation.spec
+        declared = spec.websocket or {}
+        where = f"{spec.pointer}/x-websocket"
+
+        def error(message: str, *tokens: str) -> SpecError:
+            return SpecError(f"x-websocket: {message}", source, "/".join([where, *tokens]))
+
+        unknown = set(declared) - _KEYS
+        if unknown:
+            raise error(f"unknown key(s) {', '.join(sorted(unknown))}")
+        endpoint = cls(label=spec.label)
+        for key in ("queue", "max_message_size"):
+            if key in declared:
+                if not isinstance(declared[key], int) or declared[key] < 1:
+                    raise error(f"{key} must be a positive integer", key)
+                setattr(endpoint, key, declared[key])
+        for key in ("heartbeat", "idle_timeout"):
+            if key in declared:
+                setattr(endpoint, key, float(declared[key]) if declared[key] else None)
+        secured = any(spec.security or ())
+        always = ("user", "token_info") if secured else ()
+
+        def validator(schema: Any, *tokens: str) -> SchemaValidator | None:
+            if not schema:
+                return None
+            return SchemaValidator.compile(schema, operation.version, "request", where=f"#{where}/{'/'.join(tokens)}")
+
+        for name, entry in (declared.get("rpc") or {}).items():
+            if name in _BUILT_IN:
+                raise error(f"{name!r} is a built-in method (subscribe, unsubscribe, publish)", "rpc", name)
+            target = entry.get("operationId")
+            if not isinstance(target, str):
+                raise error("an RPC method needs operationId: module.function", "rpc", name)
+            function = import_function(target)
+            call = HandlerCall(
+                function, label=f"RPC method {name!r}", supplied=("payload",), always=(*always, "connection")
+            )
+            endpoint.methods[name] = Method(
+                name,
+                call,
+                validator(entry.get("payload"), "rpc", name, "payload"),
+                validator(entry.get("response"), "rpc", name, "response"),
+            )
+        for name, entry in (declared.get("channels") or {}).items():
+            events = entry.get("events")
+            endpoint.channels[name] = Channel(
+                name,
+                events=frozenset(events) if isinstance(events, list) else None,
+                message=validator(entry.get("message"), "channels", name, "message"),
+                subscribe=_rule(entry.get("subscribe", True), error, "channels", name, "subscribe"),
+                publish=_rule(entry.get("publish", False), error, "channels", name, "publish"),
+            )
+        if declared.get("authorize"):
+            endpoint.authorize = import_function(str(declared["authorize"]))
+        return endpoint
+
+    def handler(self) -> Handler:
+        """The operation's endpoint: upgrade, then serve the connection until it closes."""
+
+        async def websocket(request: web.Request) -> web.StreamResponse:
+            hub = request.app[HUB]
+            ws = web.WebSocketResponse(heartbeat=self.heartbeat, max_msg_size=self.max_message_size)
+            if not ws.can_prepare(request).ok:
+                raise BadRequest(detail="this operation is a websocket: send an Upgrade: websocket request")
+            await ws.prepare(request)
+            connection = Connection(self, hub, request, ws)
+            await connection.serve()
+            return ws
+
+        return websocket
+
+
+def _rule(value: Any, error: Callable[..., SpecError], *where: str) -> bool | frozenset[str]:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("scopes", []), list):
+        return frozenset(value.get("scopes", []))
+    raise error("must be true, false or {scopes: [...]}", *where)
+
+
+class Connection:
+    """One client: its subscriptions, its bounded outgoing queue, its RPC calls in flight."""
+
+    def __init__(self, endpoint: WebSocketEndpoint, hub: Hub, request: web.Request, ws: web.WebSocketResponse) -> None:
+        self.endpoint = endpoint
+        self.hub = hub
+        self.request = request
+        self.ws = ws
+        self.user = request.get(USER)
+        self.token_info = request.get(TOKEN_INFO)
+        self._outgoing: asyncio.Queue[str] = asyncio.Queue(maxsize=endpoint.queue)
+        self._calls: set[asyncio.Task[None]] = set()
+        self._closing = False
+
+    # --- sending ---
+
+    def push(self, text: str) -> None:
+        """Queue a message; a client whose queue is full is too slow: it is disconnected."""
+        if self._closing:
+            return
+        try:
+            self._outgoing.put_nowait(text)
+        except asyncio.QueueFull:
+            log.warning("closing a slow websocket client (%d messages waiting)", self._outgoing.qsize())
+            self._close_soon(SLOW_CONSUMER, "slow consumer: too many messages waiting")
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        self.push(json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False))
+
+    async def _write(self) -> None:
+        while True:
+            text = await self._outgoing.get()
+            await self.ws.send_str(text)
+
+    def _close_soon(self, code: int, reason: str) -> None:
+        self._closing = True
+        asyncio.get_running_loop().create_task(self.ws.close(code=code, message=reason.encode()))
+
+    # --- receiving ---
+
+    async def serve(self) -> None:
+        self.hub.connections.add(self)
+        writer = asyncio.create_task(self._write())
+        try:
+            while True:
+                try:
+                    message = await self.ws.receive(timeout=self.endpoint.idle_timeout)
+                except TimeoutError:
+                    await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle")
+                    break
+                if message.type == WSMsgType.TEXT:
+                    self._received(message.data)
+                elif message.type == WSMsgType.BINARY:
+                    self.send(_error(None, None, BadRequest(detail="frames are JSON text, not binary")))
+                elif message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                    break
+        finally:
+            self._closing = True
+            self.hub.connections.discard(self)
+            self.hub.drop(self)
+            for call in self._calls:
+                call.cancel()
+            with contextlib.suppress(Exception):
+                while not self._outgoing.empty() and not self.ws.closed:  # what was answered, sent
+                    await asyncio.wait_for(self.ws.send_str(self._outgoing.get_nowait()), 1)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+
+    def _received(self, text: str) -> None:
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            self.send(_error(None, None, BadRequest(detail="a frame must be a JSON object")))
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
+            ident = frame.get("id") if isinstance(frame, dict) else None
+            self.send(_error(ident, None, BadRequest(detail='a frame needs "method" (a string)')))
+            return
+        call = asyncio.get_running_loop().create_task(self._call(frame))
+        self._calls.add(call)
+        call.add_done_callback(self._calls.discard)
+
+    async def _call(self, frame: dict[str, Any]) -> None:
+        ident, name = frame.get("id"), frame["method"]
+        payload = frame.get("payload")
+        try:
+            if name in _BUILT_IN:
+                response = await _BUILT_IN[name](self, payload)
+            else:
+                response = await self._method(name, payload)
+        except ProblemException as problem:
+            self.send(_error(ident, name, problem))
+            return
+        except Exception:
+            log.exception("RPC method %r failed", name)
+            self.send(_error(ident, name, InternalServerError(detail="The server could not complete the call.")))
+            return
+        self.send({"id": ident, "method": name, "response": response})
+
+    async def _method(self, name: str, payload: Any) -> Any:
+        method = self.endpoint.methods.get(name)
+        if method is None:
+            known = ", ".join(sorted([*self.endpoint.methods, *_BUILT_IN]))
+            raise NotFound(detail=f"no RPC method {name!r} (known: {known})")
+        if method.payload is not None:
+            violations = method.payload.violations(payload, "body")
+            if violations:
+                raise RequestValidationError(detail=f"invalid payload: {_where(violations[0])}", violations=violations)
+        result = await method.call.call(self.request, {"payload": payload, "connection": self})
+        if method.response is not None and not method.response.is_valid(result):
+            log.error("RPC method %r answered what its response schema refuses: %.200r", name, result)
+            raise InternalServerError(detail="The server could not complete the call.")
+        return result
+
+    # --- channels ---
+
+    def channel(self, payload: Any, action: str) -> tuple[Channel, str]:
+        if not isinstance(payload, Mapping) or not isinstance(payload.get("channel"), str):
+            raise BadRequest(detail=f'{action} needs a payload {{"channel": ..., "event": ...}}')
+        channel = self.endpoint.channels.get(payload["channel"])
+        if channel is None:
+            known = ", ".join(sorted(self.endpoint.channels)) or "none"
+            raise NotFound(detail=f"no channel {payload['channel']!r} (known: {known})")
+        event = payload.get("event", "*")
+        if not isinstance(event, str) or not event:
+            raise BadRequest(detail='"event" must be a non-empty string (a glob pattern to subscribe)')
+        return channel, event
+
+    async def allow(self, channel: Channel, action: str) -> None:
+        rule = channel.subscribe if action == "subscribe" else channel.publish
+        if rule is False:
+            raise Forbidden(detail=f"clients may not {action} on channel {channel.name!r}")
+        if isinstance(rule, frozenset) and not rule <= _scopes(self.token_info):
+            raise Forbidden(detail=f"{action} on {channel.name!r} needs scope(s) {', '.join(sorted(rule))}")
+        authorize = self.endpoint.authorize
+        if authorize is not None:
+            allowed = authorize(self.user, self.token_info, channel.name, action)
+            if asyncio.iscoroutine(allowed):
+                allowed = await allowed
+            if not allowed:
+                raise Forbidden(detail=f"not allowed to {action} on channel {channel.name!r}")
+
+
+async def _subscribe(connection: Connection, payload: Any) -> Any:
+    channel, pattern = connection.channel(payload, "subscribe")
+    await connection.allow(channel, "subscribe")
+    connection.hub.subscribe(connection, channel.name, pattern)
+    return {"channel": channel.name, "event": pattern}
+
+
+async def _unsubscribe(connection: Connection, payload: Any) -> Any:
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("channel"), str):
+        raise BadRequest(detail='unsubscribe needs a payload {"channel": ...[, "event": ...]}')
+    event = payload.get("event")
+    connection.hub.unsubscribe(connection, payload["channel"], event if isinstance(event, str) else None)
+    return {"channel": payload["channel"], "event": event}
+
+
+async def _publish(connection: Connection, payload: Any) -> Any:
+    channel, event = connection.channel(payload, "publish")
+    if any(char in event for char in "*?["):
+        raise BadRequest(detail="publish an event name, not a pattern")
+    await connection.allow(channel, "publish")
+    if channel.events is not None and event not in channel.events:
+        raise BadRequest(
+            detail=f"channel {channel.name!r} has no event {event!r} (one of {', '.join(sorted(channel.events))})"
+        )
+    data = payload.get("data")
+    if channel.message is not None:
+        violations = channel.message.violations(data, "body", "/data")
+        if violations:
+            raise RequestValidationError(detail=f"invalid data: {_where(violations[0])}", violations=violations)
+    await connection.hub.publish(channel.name, event, data)
+    return {"channel": channel.name, "event": event}
+
+
+_BUILT_IN = {"subscribe": _subscribe, "unsubscribe": _unsubscribe, "publish": _publish}
+
+
+def _scopes(token_info: Any) -> frozenset[str]:
+    if not isinstance(token_info, Mapping):
+        return frozenset()
+    for key in ("scope", "scopes", "scp"):
+        value = token_info.get(key)
+        if isinstance(value, str):
+            return frozenset(value.split())
+        if isinstance(value, list | tuple | set | frozenset):
+            return frozenset(str(item) for item in value)
+    return frozenset()
+
+
+def _where(violation: Any) -> str:
+    return f"{violation.name} {violation.message}" if violation.name else violation.message
+
+
+def _error(ident: Any, method: str | None, problem: ProblemException) -> dict[str, Any]:
+    return {"id": ident, "method": method, "error": problem.to_dict()}
