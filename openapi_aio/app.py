@@ -152,9 +152,21 @@ class App:
             run()
             return
         log.info("serving on http://%s:%s with %d worker processes", host, port, workers)
+        self._warn_about_memory_broker()
         self._prepare_database()
         if serve_forked(run, workers):
             raise SystemExit(1)  # each failed worker has said why
+
+    def _warn_about_memory_broker(self) -> None:
+        from .ws.brokers import MemoryBroker
+        from .ws.hub import HUB
+
+        hub = self.web_app.get(HUB)
+        if hub is not None and isinstance(hub.broker, MemoryBroker):
+            log.warning(
+                "websocket messages stay in the process that publishes them: with several workers, "
+                "set BROKER=redis or BROKER=postgresql so that every subscriber gets them"
+            )
 
     def _prepare_database(self) -> None:
         """Make the tables once, before the workers start (they would race to create them), and

@@ -87,6 +87,37 @@ def require_postgres() -> str:
     return POSTGRES_URL
 
 
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379"
+
+
+@functools.cache
+def redis_unavailable() -> str | None:
+    """Why Redis cannot be used here (``None``: it can)."""
+    try:
+        import redis
+    except ImportError:
+        return "the redis package is not installed (pip install openapi-aio[redis])"
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5, socket_timeout=5)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as error:  # any failure means "not here"
+        return f"Redis not reachable at {REDIS_URL} ({error!r}); set REDIS_URL"
+    return None
+
+
+def require_redis() -> str:
+    """The Redis URL, or skip (fail under CI=true, where it must run)."""
+    reason = redis_unavailable()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    return REDIS_URL
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def datastore(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each test using it runs twice: on an SQLite file and on PostgreSQL."""

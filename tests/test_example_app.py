@@ -179,3 +179,65 @@ async def test_writes_are_secured(client, monkeypatch):
     assert reader.status == 403
     assert (await client.get("/api/v1/projects")).status == 200  # reads are public
     assert (await client.get("/api/v1/tasks")).status == 200
+
+
+async def live(client):
+    """A websocket client of the example's /live endpoint (openapi_aio's own asyncio client)."""
+    from openapi_aio.ws.client import Client
+
+    return await Client.connect(str(client.make_url("/api/v1/live")))
+
+
+async def test_task_changes_are_pushed_live(client):
+    project = await new_project(client)
+    async with await live(client) as socket:  # public, like every read: no token needed
+        assert await socket.subscribe("tasks") == {"channel": "tasks", "event": "*"}
+        task = await new_task(client, project, title="watch me")
+        created = await socket.receive(timeout=5)
+        assert created == {"channel": "tasks", "event": "created", "data": task}  # the row as REST gave it
+
+        patched = await client.patch(f"/api/v1/tasks/{task['id']}", json={"done": True}, headers=AUTH)
+        assert patched.status == 200
+        updated = await socket.receive(timeout=5)
+        assert (updated["event"], updated["data"]) == ("updated", await patched.json())
+
+        assert (await client.delete(f"/api/v1/tasks/{task['id']}", headers=AUTH)).status == 204
+        deleted = await socket.receive(timeout=5)
+        assert (deleted["event"], deleted["data"]["id"], deleted["data"]["done"]) == ("deleted", task["id"], True)
+
+
+async def test_live_channel_rules(client):
+    from openapi_aio.ws.client import RpcError
+
+    async with await live(client) as socket:
+        await socket.subscribe("tasks", "deleted")  # a glob pattern on the event: only deletions
+        project = await new_project(client)
+        task = await new_task(client, project, title="short-lived")
+        await client.delete(f"/api/v1/tasks/{task['id']}", headers=AUTH)
+        assert (await socket.receive(timeout=5))["event"] == "deleted"  # "created" was not sent
+
+        with pytest.raises(RpcError) as refused:  # only the server publishes on `tasks`
+            await socket.publish("tasks", "created", {"id": 1})
+        assert refused.value.status == 403
+        with pytest.raises(RpcError) as unknown:
+            await socket.subscribe("projects")
+        assert unknown.value.status == 404
+
+
+async def test_rpc_method_reads_the_database(client):
+    from openapi_aio.ws.client import RpcError
+
+    first, second = await new_project(client, "one"), await new_project(client, "two")
+    await new_task(client, first, title="open")
+    await new_task(client, first, title="closed", done=True)
+    await new_task(client, second, title="elsewhere")
+    async with await live(client) as socket:
+        assert await socket.call("count_open_tasks", {}) == {"open": 2}
+        assert await socket.call("count_open_tasks", {"project_id": first["id"]}) == {"open": 1}
+        with pytest.raises(RpcError) as invalid:  # validated against the payload schema
+            await socket.call("count_open_tasks", {"project_id": "one"})
+        assert invalid.value.status == 400
+        assert invalid.value.problem["errors"] == [
+            {"in": "body", "pointer": "/project_id", "message": "must be an integer"}
+        ]
+        assert await socket.call("count_open_tasks", {}) == {"open": 2}  # the socket stays open

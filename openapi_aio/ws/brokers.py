@@ -84,12 +84,15 @@ class _ListeningBroker(Broker):
         while True:
             try:
                 await self._listen()  # returns or raises when the connection is lost
-                delay = 0.1
+                error: Exception | None = None
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # noqa: BLE001 - any loss: log, wait, reconnect
-                log.warning("%s lost (%r); reconnecting in %.1f s", type(self).__name__, error, delay)
-            self._connected.clear()
+            except Exception as lost:  # noqa: BLE001 - any loss: log, wait, reconnect
+                error = lost
+            if self._connected.is_set():  # it was listening: back off from the start again
+                self._connected.clear()
+                delay = 0.1
+            log.warning("%s lost (%r); reconnecting in %.1f s", type(self).__name__, error, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
@@ -113,18 +116,27 @@ class RedisBroker(_ListeningBroker):
             import redis.asyncio as redis
         except ImportError as error:  # pragma: no cover - depends on the installation
             raise ImportError("the Redis broker needs the redis package: pip install openapi-aio[redis]") from error
-        self._client = redis.from_url(self.url)
+        # idle connections are checked before use: after a Redis restart the pool's old
+        # connections are stale, and the first publish would fail
+        self._client = redis.from_url(self.url, health_check_interval=10)
+        self._connection_errors: tuple[type[BaseException], ...] = (redis.ConnectionError,)
 
     async def publish(self, channel: str, event: str, data: Any) -> None:
+        message = _encode(channel, event, data)
         try:
-            await self._client.publish(self.topic, _encode(channel, event, data))
+            try:
+                await self._client.publish(self.topic, message)
+            except self._connection_errors:  # a connection closed under us: one more, on a new one
+                await self._client.publish(self.topic, message)
         except (OSError, ConnectionError) as error:
             raise ServiceUnavailable(
                 detail="the message broker is unavailable", headers={"Retry-After": "1"}
             ) from error
         except Exception as error:
             if type(error).__module__.startswith("redis"):
-                raise ServiceUnavailable(detail="the message broker is unavailable") from error
+                raise ServiceUnavailable(
+                    detail="the message broker is unavailable", headers={"Retry-After": "1"}
+                ) from error
             raise
 
     async def _listen(self) -> None:
@@ -134,7 +146,9 @@ class RedisBroker(_ListeningBroker):
             self._connected.set()
             while True:
                 message = await pubsub.get_message(timeout=30.0)
-                if message is not None and message.get("type") == "message":
+                if message is None:  # quiet for a while: is the connection still there?
+                    await pubsub.ping()
+                elif message.get("type") == "message":
                     await self._received(message["data"])
         finally:
             with contextlib.suppress(Exception):
@@ -172,9 +186,12 @@ class PostgresBroker(_ListeningBroker):
             async with self._lock:
                 if self._sender is None or self._sender.is_closed():
                     self._sender = await asyncpg.connect(self.dsn, timeout=5)
-                async with self._sender.transaction():  # all parts or none
-                    for payload in payloads:
-                        await self._sender.execute("SELECT pg_notify($1, $2)", self.topic, payload)
+                if len(payloads) == 1:  # one statement commits by itself: one round trip
+                    await self._sender.execute("SELECT pg_notify($1, $2)", self.topic, payloads[0])
+                else:
+                    async with self._sender.transaction():  # all parts or none, in order
+                        for payload in payloads:
+                            await self._sender.execute("SELECT pg_notify($1, $2)", self.topic, payload)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             self._sender = None
             raise ServiceUnavailable(
@@ -185,6 +202,7 @@ class PostgresBroker(_ListeningBroker):
         import asyncpg
 
         connection = await asyncpg.connect(self.dsn, timeout=5)
+        self._parts.clear()  # parts of messages cut by a lost connection: they never complete
         lost = asyncio.Event()
         queue: asyncio.Queue[str] = asyncio.Queue()
         try:

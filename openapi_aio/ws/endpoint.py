@@ -32,11 +32,12 @@ unknown method, an invalid payload or a failing method is an error answer; the s
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -67,6 +68,7 @@ log = logging.getLogger("openapi_aio.ws")
 
 _KEYS = frozenset({"rpc", "channels", "authorize", "queue", "max_message_size", "heartbeat", "idle_timeout"})
 SLOW_CONSUMER = 4008  # close code: the client did not read its messages fast enough
+MAX_CALLS = 64  # RPC calls in flight per client; more wait (the socket is read no further)
 
 
 @dataclass(slots=True)
@@ -191,47 +193,75 @@ class Connection:
         self.ws = ws
         self.user = request.get(USER)
         self.token_info = request.get(TOKEN_INFO)
-        self._outgoing: asyncio.Queue[str] = asyncio.Queue(maxsize=endpoint.queue)
+        # (text, pushed): pushed messages are bounded by ``queue``; answers by the calls in flight
+        self._outgoing: collections.deque[tuple[str, bool]] = collections.deque()
+        self._pushed = 0
+        self._ready = asyncio.Event()
         self._calls: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(MAX_CALLS)
         self._closing = False
+        self._closer: asyncio.Task[bool] | None = None
 
     # --- sending ---
 
     def push(self, text: str) -> None:
-        """Queue a message; a client whose queue is full is too slow: it is disconnected."""
+        """Queue a published message; a client with ``queue`` of them waiting is too slow: it is
+        disconnected (4008), so that it never holds up the others."""
         if self._closing:
             return
-        try:
-            self._outgoing.put_nowait(text)
-        except asyncio.QueueFull:
-            log.warning("closing a slow websocket client (%d messages waiting)", self._outgoing.qsize())
+        if self._pushed >= self.endpoint.queue:
+            log.warning("closing a slow websocket client (%d messages waiting)", self._pushed)
             self._close_soon(SLOW_CONSUMER, "slow consumer: too many messages waiting")
+            return
+        self._pushed += 1
+        self._outgoing.append((text, True))
+        self._ready.set()
 
     def send(self, message: Mapping[str, Any]) -> None:
-        self.push(json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False))
+        """Queue an answer: never a reason to disconnect (at most ``MAX_CALLS`` are in flight)."""
+        if self._closing:
+            return
+        self._outgoing.append(
+            (json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False), False)
+        )
+        self._ready.set()
 
     async def _write(self) -> None:
         while True:
-            text = await self._outgoing.get()
+            if not self._outgoing:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            text, pushed = self._outgoing.popleft()
+            if pushed:
+                self._pushed -= 1
             await self.ws.send_str(text)
 
     def _close_soon(self, code: int, reason: str) -> None:
         self._closing = True
-        asyncio.get_running_loop().create_task(self.ws.close(code=code, message=reason.encode()))
+        # kept: the loop holds tasks only weakly, and this one must finish
+        self._closer = asyncio.get_running_loop().create_task(self.ws.close(code=code, message=reason.encode()))
 
     # --- receiving ---
 
     async def serve(self) -> None:
         self.hub.connections.add(self)
         writer = asyncio.create_task(self._write())
+        loop = asyncio.get_running_loop()
+        idle = self.endpoint.idle_timeout
         try:
             while True:
+                # a deadline of our own: receive(timeout=) restarts its clock on every pong, so
+                # a client answering the heartbeat would never be idle
+                deadline = loop.time() + idle if idle else None
                 try:
-                    message = await self.ws.receive(timeout=self.endpoint.idle_timeout)
+                    async with asyncio.timeout_at(deadline):
+                        message = await self.ws.receive()
                 except TimeoutError:
                     await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle")
                     break
                 if message.type == WSMsgType.TEXT:
+                    await self._slots.acquire()  # a client calling faster than we answer waits
                     self._received(message.data)
                 elif message.type == WSMsgType.BINARY:
                     self.send(_error(None, None, BadRequest(detail="frames are JSON text, not binary")))
@@ -244,8 +274,8 @@ class Connection:
             for call in self._calls:
                 call.cancel()
             with contextlib.suppress(Exception):
-                while not self._outgoing.empty() and not self.ws.closed:  # what was answered, sent
-                    await asyncio.wait_for(self.ws.send_str(self._outgoing.get_nowait()), 1)
+                while self._outgoing and not self.ws.closed:  # what was answered, sent
+                    await asyncio.wait_for(self.ws.send_str(self._outgoing.popleft()[0]), 1)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
@@ -254,19 +284,25 @@ class Connection:
         try:
             frame = json.loads(text)
         except ValueError:
+            self._slots.release()
             self.send(_error(None, None, BadRequest(detail="a frame must be a JSON object")))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
+            self._slots.release()
             ident = frame.get("id") if isinstance(frame, dict) else None
             self.send(_error(ident, None, BadRequest(detail='a frame needs "method" (a string)')))
             return
         call = asyncio.get_running_loop().create_task(self._call(frame))
         self._calls.add(call)
-        call.add_done_callback(self._calls.discard)
+        call.add_done_callback(self._call_done)
+
+    def _call_done(self, call: asyncio.Task[None]) -> None:
+        self._calls.discard(call)
+        self._slots.release()
 
     async def _call(self, frame: dict[str, Any]) -> None:
         ident, name = frame.get("id"), frame["method"]
-        payload = frame.get("payload")
+        payload = frame.get("payload", {})  # none sent: an empty object, as aio-openapi passes
         try:
             if name in _BUILT_IN:
                 response = await _BUILT_IN[name](self, payload)
@@ -351,7 +387,10 @@ async def _publish(connection: Connection, payload: Any) -> Any:
         )
     data = payload.get("data")
     if channel.message is not None:
-        violations = channel.message.violations(data, "body", "/data")
+        # pointers into the publish payload, where the data is at /data
+        violations = [
+            replace(violation, name="/data" + violation.name) for violation in channel.message.violations(data, "body")
+        ]
         if violations:
             raise RequestValidationError(detail=f"invalid data: {_where(violations[0])}", violations=violations)
     await connection.hub.publish(channel.name, event, data)
