@@ -39,6 +39,7 @@ from .errors import StartupError
 from .keys import DATABASE
 from .options import Options
 from .spec import ApiSpec
+from .tracing import ACCESS_LOG_FORMAT, request_ids
 
 if TYPE_CHECKING:
     from .db import Database
@@ -65,6 +66,8 @@ def setup(
     Several documents can be set up on one application under different base paths.
     """
     api = Api(specification, (options or Options()).replace(base_path=base_path, **option_overrides), base_dir=base_dir)
+    if request_ids not in app.middlewares:
+        app.middlewares.insert(0, request_ids)  # first: every later stage sees the request's id
     api.mount(app)
     return api
 
@@ -96,7 +99,9 @@ class App:
         self.root_path = _root_path(import_name)
         self.specification_dir = self.root_path / specification_dir
         self.options = (options or Options()).replace(**option_overrides)
-        self.web_app = web.Application(client_max_size=self.options.client_max_size, middlewares=list(middlewares))
+        self.web_app = web.Application(
+            client_max_size=self.options.client_max_size, middlewares=[request_ids, *middlewares]
+        )
         self.apis: list[Api] = []
         self.migrations_dir = (self.root_path / migrations_dir).resolve()
         if import_name == "__main__":  # python main.py ...: a broken document is a message, not a traceback
@@ -128,7 +133,9 @@ class App:
         return self.web_app.get(DATABASE)
 
     def run(self, host: str = "0.0.0.0", port: int = 8080, **kwargs: Any) -> None:  # noqa: S104
-        """Serve until interrupted (``aiohttp.web.run_app``)."""
+        """Serve until interrupted (``aiohttp.web.run_app``); access log lines end with the
+        request's id."""
+        kwargs.setdefault("access_log_format", ACCESS_LOG_FORMAT)
         web.run_app(self.web_app, host=host, port=port, **kwargs)
 
     def serve(self, host: str = "0.0.0.0", port: int = 8080, *, workers: int = 1, access_log: bool = True) -> None:  # noqa: S104

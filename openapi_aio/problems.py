@@ -18,8 +18,9 @@ from aiohttp import web
 from .errors import InternalServerError, ProblemException
 from .keys import OPERATION
 from .serialization import dumps
+from .tracing import current_request_id
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "ExceptionHandler", "problem_response", "to_problem"]
+__all__ = ["PROBLEM_MEDIA_TYPE", "ExceptionHandler", "problem_body", "problem_response", "to_problem"]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("openapi_aio")
@@ -29,9 +30,21 @@ ExceptionHandler = Callable[[web.Request, BaseException], Awaitable[web.StreamRe
 
 def problem_response(problem: ProblemException) -> web.Response:
     """The one renderer of problem objects, for HTTP answers and websocket errors alike."""
-    response = web.Response(body=dumps(problem.to_dict()), status=problem.status, content_type=PROBLEM_MEDIA_TYPE)
+    response = web.Response(body=dumps(problem_body(problem)), status=problem.status, content_type=PROBLEM_MEDIA_TYPE)
     response.headers.update(problem.headers)
     return response
+
+
+def problem_body(problem: ProblemException) -> dict[str, Any]:
+    """The problem object as sent. A server error carries the request's id (see
+    :mod:`openapi_aio.tracing`): the body hides what went wrong, the id finds it in the log. (Every
+    answer, problem or not, has the id in its ``X-Request-ID`` header.)"""
+    body = problem.to_dict()
+    if problem.status >= 500:
+        request_id = current_request_id()
+        if request_id is not None:
+            body.setdefault("request_id", request_id)
+    return body
 
 
 def to_problem(request: web.Request, error: BaseException) -> ProblemException:

@@ -53,6 +53,7 @@ from ..errors import (
 )
 from ..handlers import HandlerCall
 from ..keys import TOKEN_INFO, USER
+from ..problems import problem_body
 from ..resolver import import_function
 from ..serialization import json_default
 from ..validation import SchemaValidator
@@ -417,4 +418,4 @@ def _where(violation: Any) -> str:
 
 
 def _error(ident: Any, method: str | None, problem: ProblemException) -> dict[str, Any]:
-    return {"id": ident, "method": method, "error": problem.to_dict()}
+    return {"id": ident, "method": method, "error": problem_body(problem)}
