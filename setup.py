@@ -55,7 +55,11 @@ setup(
         "tests": TESTS,
         "dev": DEV,
     },
-    entry_points={"console_scripts": ["openapi-aio=openapi_aio.cli:main"]},
+    entry_points={
+        "console_scripts": ["openapi-aio=openapi_aio.cli:main"],
+        # the api_client fixture (openapi_aio.testing) for services' own tests
+        "pytest11": ["openapi_aio = openapi_aio.testing"],
+    },
     classifiers=[
         "Framework :: AsyncIO",
         "Framework :: aiohttp",

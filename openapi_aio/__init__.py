@@ -8,6 +8,7 @@ from .__about__ import __version__
 from .api import Api
 from .app import App, setup
 from .errors import (
+    ApiError,
     BadRequest,
     Conflict,
     Forbidden,
@@ -40,6 +41,7 @@ from .uploads import UploadedFile
 
 __all__ = [
     "Api",
+    "ApiError",
     "ApiSpec",
     "App",
     "BadRequest",

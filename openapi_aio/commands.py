@@ -161,6 +161,23 @@ def build_cli(app: App) -> click.Group:
         else:
             click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
 
+    @spec.command(help="Write the model classes of the document's schemas as a typed Python module.")
+    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not to stdout.")
+    @clean_failures
+    def models(file: str | None, output: str | None) -> None:
+        from .models import write_module
+        from .spec import load_spec
+
+        if file is None and not app.apis:
+            raise click.ClickException("no document: give FILE")
+        loaded = load_spec(file, base_dir=app.specification_dir) if file is not None else app.apis[0].spec
+        source = write_module(loaded, target=Path(output).name if output else "models.py")
+        if output is None:
+            click.echo(source, nl=False)
+        else:
+            Path(output).write_text(source, encoding="utf-8")
+
     cli.add_command(_db_commands(app))
     return cli
 

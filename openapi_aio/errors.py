@@ -2,30 +2,33 @@
 
 Two families share one base: start-up errors (the document or the handler modules are wrong; the
 service must not start) and HTTP problems (a request cannot be served; the client gets an RFC 9457
-``application/problem+json`` answer rendered by :mod:`openapi_aio.problems`)::
+``application/problem+json`` answer rendered by :mod:`openapi_aio.problems`); the client adds one
+class for problems received from other services::
 
     OpenAPIError
     ├── StartupError                    raised while loading a document or building an app
     │   ├── SpecError                   one located problem in a document (file, JSON pointer)
     │   ├── InvalidSpecification        all SpecErrors of a document at once
     │   └── ResolverError               an operation whose handler cannot be found or called
-    └── ProblemException                any HTTP problem; handlers may raise it with any status
-        ├── BadRequest                  400, with one entry per violation in ``errors``
-        │   └── RequestValidationError  the request breaks the document (parameters, body)
-        ├── Unauthorized                401
-        ├── Forbidden                   403
-        ├── NotFound                    404
-        ├── MethodNotAllowed            405, carries the ``Allow`` header
-        ├── NotAcceptable               406
-        ├── RequestEntityTooLarge       413
-        ├── Conflict                    409, e.g. a unique value already taken
-        ├── PreconditionFailed          412, an If-Match that no longer matches
-        ├── UnsupportedMediaType        415
-        ├── UnprocessableContent        422, well-formed input the database refuses
-        ├── InternalServerError         500, never carries internals to the client
-        │   └── ResponseValidationError the handler's response breaks the document
-        ├── NotImplementedProblem       501, an operation with no handler yet
-        └── ServiceUnavailable          503, e.g. the database is unreachable
+    ├── ProblemException                any HTTP problem; handlers may raise it with any status
+    │   ├── BadRequest                  400, with one entry per violation in ``errors``
+    │   │   └── RequestValidationError  the request breaks the document (parameters, body)
+    │   ├── Unauthorized                401
+    │   ├── Forbidden                   403
+    │   ├── NotFound                    404
+    │   ├── MethodNotAllowed            405, carries the ``Allow`` header
+    │   ├── NotAcceptable               406
+    │   ├── RequestEntityTooLarge       413
+    │   ├── Conflict                    409, e.g. a unique value already taken
+    │   ├── PreconditionFailed          412, an If-Match that no longer matches
+    │   ├── UnsupportedMediaType        415
+    │   ├── UnprocessableContent        422, well-formed input the database refuses
+    │   ├── InternalServerError         500, never carries internals to the client
+    │   │   └── ResponseValidationError the handler's response breaks the document
+    │   ├── NotImplementedProblem       501, an operation with no handler yet
+    │   └── ServiceUnavailable          503, e.g. the database is unreachable
+    └── ApiError                        raised by :class:`openapi_aio.client.ApiClient`: another
+                                        service answered 4xx/5xx (its problem's fields)
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from http import HTTPStatus
 from typing import Any
 
 __all__ = [
+    "ApiError",
     "BadRequest",
     "Conflict",
     "Forbidden",
@@ -260,3 +264,56 @@ class ServiceUnavailable(ProblemException):
     """503: a dependency (the database) is down; ``Retry-After`` tells clients when to try again."""
 
     status = 503
+
+
+# --- problems received by the client ---------------------------------------------------------
+
+
+class ApiError(OpenAPIError):
+    """A called service answered with an error status (4xx/5xx), raised by the client.
+
+    The problem object's members are attributes (``status``, ``title``, ``detail``, ``type``,
+    ``errors``, ``request_id`` in ``extensions``); ``problem`` is the object as received (empty when
+    the answer was not a JSON object), ``body`` the parsed body whatever it was, ``headers`` the
+    response headers.
+
+    >>> try:
+    ...     await client.getPet(pet_id=7)
+    ... except ApiError as error:
+    ...     if error.status == 404: ...
+
+    It is not a :class:`ProblemException`: a handler that lets it escape answers 500, not the
+    other service's status (that status was about the handler's call, not about its client).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        problem: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        body: Any = None,
+        operation: str = "",
+    ) -> None:
+        problem = dict(problem or {})
+        self.status = status
+        self.problem = problem
+        self.headers = dict(headers or {})
+        self.body = body if body is not None else (problem or None)
+        self.operation = operation
+        title = problem.get("title")
+        self.title: str = title if isinstance(title, str) else _phrase(status)
+        detail = problem.get("detail")
+        self.detail: str | None = detail if isinstance(detail, str) else None
+        kind = problem.get("type")
+        self.type: str = kind if isinstance(kind, str) else "about:blank"
+        errors = problem.get("errors")
+        self.errors: list[Any] = list(errors) if isinstance(errors, list) else []
+        known = ("type", "title", "status", "detail", "errors")
+        self.extensions: dict[str, Any] = {key: value for key, value in problem.items() if key not in known}
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        head = f"{self.operation}: " if self.operation else ""
+        tail = f": {self.detail}" if self.detail else ""
+        return f"{head}{self.status} {self.title}{tail}"

@@ -3,6 +3,8 @@
 Checked at start-up: every required argument of the function must be something the operation can
 supply (an error otherwise), and operation parameters the function cannot receive are logged as a
 warning. Synchronous functions run in the default executor so they never block the event loop.
+Arguments annotated with a model class (:mod:`openapi_aio.models`) receive instances; which ones
+is decided here once, so a handler without such annotations pays nothing for it per request.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import ResolverError
+from .errors import RequestValidationError, ResolverError, Violation
 from .keys import TOKEN_INFO, USER
+from .models import ModelError, model_converters
 
 __all__ = ["REQUEST_ARGUMENTS", "SECURITY_ARGUMENTS", "HandlerCall", "in_executor"]
 
@@ -34,7 +37,7 @@ class HandlerCall:
     """A handler bound to one operation: which arguments to pass, and how to await it."""
 
     __slots__ = (
-        "accepted", "accepts_all", "context", "function", "is_async", "label",
+        "accepted", "accepts_all", "context", "converters", "function", "is_async", "label",
         "wants_context", "wants_request", "wants_token_info", "wants_user",
     )  # fmt: skip
 
@@ -58,6 +61,7 @@ class HandlerCall:
             self.accepts_all = True
             self.wants_request = self.wants_context = self.wants_user = self.wants_token_info = False
             self.accepted: frozenset[str] = frozenset()
+            self.converters: dict[str, Callable[[Any], Any]] = {}
             return
         parameters = signature.parameters.values()
         self.accepts_all = any(p.kind is p.VAR_KEYWORD for p in parameters)
@@ -67,6 +71,7 @@ class HandlerCall:
         self.wants_context = "context_" in names
         self.wants_user = "user" in names and "user" in always
         self.wants_token_info = "token_info" in names and "token_info" in always
+        self.converters = model_converters(function, names - set(REQUEST_ARGUMENTS) - set(SECURITY_ARGUMENTS))
         self._check(signature, set(supplied), set(always))
 
     def _check(self, signature: inspect.Signature, supplied: set[str], always: set[str]) -> None:
@@ -95,6 +100,8 @@ class HandlerCall:
         else:
             accepted = self.accepted
             kwargs = {name: value for name, value in arguments.items() if name in accepted}
+        if self.converters:
+            self._convert(kwargs)
         if self.wants_request:
             kwargs["request"] = request
         if self.wants_user:
@@ -106,6 +113,19 @@ class HandlerCall:
         if self.is_async:
             return self.function(**kwargs)  # type: ignore[no-any-return]
         return in_executor(self.function, **kwargs)
+
+    def _convert(self, kwargs: dict[str, Any]) -> None:
+        """Model instances for the arguments annotated with a model class."""
+        for name, convert in self.converters.items():
+            value = kwargs.get(name)
+            if value is not None:
+                try:
+                    kwargs[name] = convert(value)
+                except ModelError as error:  # valid for the document, yet not for the model
+                    detail = f"invalid {name}: {error}"
+                    raise RequestValidationError(
+                        detail=detail, violations=[Violation("body", error.pointer, str(error))]
+                    ) from None
 
 
 async def in_executor(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -16,11 +16,15 @@ __all__ = ["dumps", "json_default", "loads"]
 
 def json_default(value: Any) -> Any:
     """Encode what ``json`` cannot: dates as ISO 8601, UUIDs and Decimals as strings (no
-    float rounding of money), dataclasses as objects, sets as arrays, enums by value."""
+    float rounding of money), objects with ``to_dict`` (model instances) and dataclasses as
+    objects, sets as arrays, enums by value."""
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, uuid.UUID | decimal.Decimal):
         return str(value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):  # model classes (openapi_aio.models) are dataclasses that know their JSON
+        return to_dict()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if isinstance(value, enum.Enum):
@@ -29,9 +33,6 @@ def json_default(value: Any) -> Any:
         return list(value)
     if isinstance(value, bytes):
         return value.decode()
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 

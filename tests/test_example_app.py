@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from openapi_aio import ApiError
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "example_app"
 AUTH = {"Authorization": "Bearer demo-token"}
 
@@ -241,3 +243,41 @@ async def test_rpc_method_reads_the_database(client):
             {"in": "body", "pointer": "/project_id", "message": "must be an integer"}
         ]
         assert await socket.call("count_open_tasks", {}) == {"open": 2}  # the socket stays open
+
+
+# --- the same service through the test helpers: a client made from its own document -----------
+
+
+@pytest.fixture
+def example_app(monkeypatch, tmp_path):
+    """The example's App on a fresh SQLite file (not yet served)."""
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    spec = importlib.util.spec_from_file_location("example_main", EXAMPLE / "main.py")
+    assert spec is not None
+    assert spec.loader is not None
+    main = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "example_main", main)
+    spec.loader.exec_module(main)
+    return main.create_app(datastore=f"sqlite:///{tmp_path}/example.sqlite")
+
+
+async def test_projects_and_tasks_through_the_generated_client(api_client, example_app):
+    client = await api_client(example_app, auth={"bearer": "demo-token"})
+    project = await client.createProject(body={"name": "helpers"})
+    task = await client.createTask(project_id=project["id"], body={"title": "try api_client", "priority": "high"})
+    assert task["owner"] == "ada"
+    assert [row["id"] for row in await client.listTasks(priority__in=["high"])] == [task["id"]]
+    updated = await client.updateTask(taskId=task["id"], body={"done": True})
+    assert updated["done"] is True
+    assert (await client.getTask.raw(taskId=task["id"])).headers["ETag"] == '"2"'
+
+
+async def test_problems_arrive_as_api_errors(api_client, example_app):
+    client = await api_client(example_app)  # no credentials
+    with pytest.raises(ApiError) as unauthorized:
+        await client.createProject(body={"name": "nope"})
+    assert unauthorized.value.status == 401
+    with pytest.raises(ApiError) as missing:
+        await client.getTask(taskId=999)
+    assert missing.value.status == 404
+    assert "999" in (missing.value.detail or "")

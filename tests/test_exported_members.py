@@ -4,6 +4,7 @@ import openapi_aio
 
 EXPECTED = [
     "Api",
+    "ApiError",
     "ApiSpec",
     "App",
     "BadRequest",
@@ -56,6 +57,8 @@ def test_exception_tree():
     assert issubclass(openapi_aio.ResolverError, openapi_aio.StartupError)
     assert issubclass(openapi_aio.StartupError, openapi_aio.OpenAPIError)
     assert issubclass(openapi_aio.ProblemException, openapi_aio.OpenAPIError)
+    assert issubclass(openapi_aio.ApiError, openapi_aio.OpenAPIError)
+    assert not issubclass(openapi_aio.ApiError, openapi_aio.ProblemException)
     for problem, status in [
         (openapi_aio.BadRequest, 400),
         (openapi_aio.Unauthorized, 401),

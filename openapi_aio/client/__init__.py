@@ -1,0 +1,14 @@
+"""A spec-driven async client: one awaitable method per operation of a document.
+
+>>> from openapi_aio.client import ApiClient
+>>> async with await ApiClient.load("http://pets.internal/openapi.json", auth={"bearer": token}) as pets:
+...     pet = await pets.getPet(pet_id=1)
+
+See docs/client.md. Problems answered by the service raise :class:`~openapi_aio.errors.ApiError`.
+"""
+
+from ..errors import ApiError
+from .client import IDEMPOTENT, RETRY_STATUSES, ApiClient
+from .operation import ApiResponse, Operation
+
+__all__ = ["IDEMPOTENT", "RETRY_STATUSES", "ApiClient", "ApiError", "ApiResponse", "Operation"]

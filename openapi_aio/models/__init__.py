@@ -1,0 +1,36 @@
+"""Typed model classes from the document's named schemas (``components/schemas``, ``definitions``).
+
+Build them at start-up, or write them out as a module for editors and type checkers::
+
+    models = Models.from_spec(load_spec("openapi.yaml"))
+    task = models.Task.from_dict({"title": "Write docs", "due": "2024-05-01"})
+    task.due                      # datetime.date(2024, 5, 1)
+    task.to_dict()                # {"title": "Write docs", "due": "2024-05-01", ...}
+
+    Path("models.py").write_text(write_module(spec))   # or: python main.py spec models -o models.py
+
+A handler parameter annotated with a model class receives an instance; a handler may return
+instances (or lists of them). See docs/models.md.
+"""
+
+from .arguments import converter_for, model_converters
+from .base import UNSET, Model, ModelError, ModelUnion, Unset
+from .codegen import write_module
+from .compile import Models, bind
+from .formats import FORMATS, NUMBER_FORMATS, Format
+
+__all__ = [
+    "FORMATS",
+    "NUMBER_FORMATS",
+    "UNSET",
+    "Format",
+    "Model",
+    "ModelError",
+    "ModelUnion",
+    "Models",
+    "Unset",
+    "bind",
+    "converter_for",
+    "model_converters",
+    "write_module",
+]

@@ -1,0 +1,1 @@
+"""Handlers and documents for tests/test_client.py."""
