@@ -17,7 +17,11 @@ TESTS = [
     "PyJWT[crypto]>=2.8",
     "swagger-ui-bundle>=1.1",
     "redis>=5",
+    "sentry-sdk>=2",  # tests/test_observability.py captures events with its transport interface
     "mypy>=1.10",  # a test type-checks the module `spec models` writes
+    # tests/test_schemathesis.py: generated valid and invalid requests for every operation of the
+    # example app, checked for server errors and answers that break the document (issue 11)
+    "schemathesis>=4.0",
 ]
 DEV = [*TESTS, "ruff>=0.6", "types-PyYAML"]
 

@@ -33,9 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from . import sentry
 from .api import Api
 from .commands import build_cli, configure_logging, startup_message
+from .cors import Cors, install_cors
 from .errors import StartupError
+from .health import mount_health
 from .keys import DATABASE
 from .options import Options
 from .spec import ApiSpec
@@ -68,8 +71,25 @@ def setup(
     api = Api(specification, (options or Options()).replace(base_path=base_path, **option_overrides), base_dir=base_dir)
     if request_ids not in app.middlewares:
         app.middlewares.insert(0, request_ids)  # first: every later stage sees the request's id
+    _operations(app, api)
     api.mount(app)
     return api
+
+
+def _operations(app: web.Application, api: Api) -> None:
+    """What the options add to the whole application: Sentry, CORS, health endpoints."""
+    options = api.options
+    if sentry.enabled(options.sentry):
+        sentry.install_sentry(app, options.sentry, after=request_ids)
+    if options.cors:
+        install_cors(app, Cors.of(options.cors), after=request_ids)
+    if options.health:
+
+        def documented(path: str) -> bool:  # the document's own operation answers there
+            base = api.base_path
+            return (path == base or path.startswith(base + "/")) and api._documented(path[len(base) :] or "/")
+
+        mount_health(app, options.health_paths, documented=documented)
 
 
 class App:
@@ -134,16 +154,41 @@ class App:
 
     def run(self, host: str = "0.0.0.0", port: int = 8080, **kwargs: Any) -> None:  # noqa: S104
         """Serve until interrupted (``aiohttp.web.run_app``); access log lines end with the
-        request's id."""
+        request's id; ``access_log_format="json"``: one JSON object per line instead
+        (:mod:`openapi_aio.access_log`)."""
+        if kwargs.get("access_log_format") == "json":
+            from .access_log import JsonAccessLogger, plain_access_lines
+
+            del kwargs["access_log_format"]
+            kwargs.setdefault("access_log_class", JsonAccessLogger)
+            if kwargs.get("access_log", True) is not None:
+                plain_access_lines()
         kwargs.setdefault("access_log_format", ACCESS_LOG_FORMAT)
         web.run_app(self.web_app, host=host, port=port, **kwargs)
 
-    def serve(self, host: str = "0.0.0.0", port: int = 8080, *, workers: int = 1, access_log: bool = True) -> None:  # noqa: S104
+    def serve(
+        self,
+        host: str = "0.0.0.0",  # noqa: S104
+        port: int = 8080,
+        *,
+        workers: int = 1,
+        access_log: bool = True,
+        shutdown_timeout: float = 30.0,
+        access_log_format: str = "text",
+    ) -> None:
         """Serve until interrupted, in ``workers`` processes sharing the port (``SO_REUSEPORT``:
-        the kernel spreads connections over them)."""
+        the kernel spreads connections over them).
+
+        On ``SIGTERM`` or ``SIGINT`` each process stops accepting connections, closes websockets
+        with 1001, waits up to ``shutdown_timeout`` seconds for the requests in flight to finish
+        (those still running then are cancelled), closes the database pool and exits 0.
+        ``access_log_format="json"`` writes access logs as JSON lines."""
         options: dict[str, Any] = {"print": None} if workers > 1 else {}
+        options["shutdown_timeout"] = shutdown_timeout
         if not access_log:
             options["access_log"] = None
+        elif access_log_format == "json":
+            options["access_log_format"] = "json"
         if workers > 1:
             options["reuse_port"] = True
 

@@ -155,7 +155,10 @@ class BodyReader:
             return MISSING, None, list(self._absent), None
         if is_json(essence):
             try:
-                return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float), None, [], media
+                value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+                if _SURROGATE_ESCAPE.search(raw) and has_lone_surrogate(value):
+                    return MISSING, None, [Violation("body", "", _LONE_SURROGATE)], media
+                return value, None, [], media
             except UnicodeDecodeError:
                 return MISSING, None, [Violation("body", "", "the body is not valid UTF-8")], media
             except json.JSONDecodeError as error:
@@ -227,6 +230,30 @@ def _drop(value: Any, path: tuple[str, ...]) -> None:
         value = value.get(name)
     if isinstance(value, dict):
         value.pop(path[-1], None)
+
+
+# A \\u escape of a UTF-16 surrogate: only then may the parsed value hold one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = "the JSON has a lone surrogate (\\ud800 to \\udfff): not a character"
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed JSON value holds a lone surrogate (``"\\ud800"``): Python's parser lets
+    it through, but it is no character: it cannot be encoded as UTF-8 (a database, a response,
+    a log would fail on it), so such a body is refused. Paired escapes became one character."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _finite_float(text: str) -> float:

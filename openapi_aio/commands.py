@@ -112,11 +112,34 @@ def build_cli(app: App) -> click.Group:
     )  # fmt: skip
     @click.option("--reload", is_flag=True, help="Restart when a Python file or a document changes (development).")
     @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+    @click.option(
+        "--access-log-format", type=click.Choice(["text", "json"]), default="text", envvar="ACCESS_LOG_FORMAT",
+        show_default=True, show_envvar=True, help="text: aiohttp's line; json: one JSON object per request.",
+    )  # fmt: skip
+    @click.option(
+        "--shutdown-timeout", default=30.0, type=click.FloatRange(0), envvar="SHUTDOWN_TIMEOUT", show_default=True,
+        show_envvar=True, help="Seconds given to requests in flight on SIGTERM before they are cancelled.",
+    )  # fmt: skip
     @clean_failures
-    def serve(host: str, port: int, workers: int, reload: bool, access_log: bool) -> None:
+    def serve(
+        host: str,
+        port: int,
+        workers: int,
+        reload: bool,
+        access_log: bool,
+        access_log_format: str,
+        shutdown_timeout: float,
+    ) -> None:
         if reload and not os.environ.get(_RELOADED):
             sys.exit(run_with_reload(watched_files(app)))
-        app.serve(host=host, port=port, workers=workers, access_log=access_log)
+        app.serve(
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            shutdown_timeout=shutdown_timeout,
+            access_log_format=access_log_format,
+        )
 
     @cli.command(help="List the operations: method, path and what answers them.")
     @clean_failures

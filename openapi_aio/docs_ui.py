@@ -17,6 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .errors import NotFound
+from .problems import problem_response
+
 __all__ = ["ASSETS", "SwaggerUI", "assets_folder"]
 
 log = logging.getLogger("openapi_aio")
@@ -98,8 +101,8 @@ class SwaggerUI:
     async def asset(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info.get("name") or "index.html"
         found = self.files.get(name)
-        if found is None:
-            raise web.HTTPNotFound()
+        if found is None:  # a problem, as everywhere under the API (this route is outside its pipeline)
+            return problem_response(NotFound(detail=f"no file {name!r} in the docs UI"))
         body, content_type = found
         charset = "utf-8" if content_type.startswith("text/") else None
         return web.Response(body=body, content_type=content_type, charset=charset)

@@ -26,7 +26,8 @@ class for problems received from other services::
     │   ├── InternalServerError         500, never carries internals to the client
     │   │   └── ResponseValidationError the handler's response breaks the document
     │   ├── NotImplementedProblem       501, an operation with no handler yet
-    │   └── ServiceUnavailable          503, e.g. the database is unreachable
+    │   ├── ServiceUnavailable          503, e.g. the database is unreachable
+    │   └── GatewayTimeout              504, a handler ran past its operation's time limit
     └── ApiError                        raised by :class:`openapi_aio.client.ApiClient`: another
                                         service answered 4xx/5xx (its problem's fields)
 """
@@ -43,6 +44,7 @@ __all__ = [
     "BadRequest",
     "Conflict",
     "Forbidden",
+    "GatewayTimeout",
     "InternalServerError",
     "InvalidSpecification",
     "MethodNotAllowed",
@@ -264,6 +266,13 @@ class ServiceUnavailable(ProblemException):
     """503: a dependency (the database) is down; ``Retry-After`` tells clients when to try again."""
 
     status = 503
+
+
+class GatewayTimeout(ProblemException):
+    """504: the handler did not answer within its operation's time limit (``handler_timeout``
+    option, ``x-timeout`` extension) and was cancelled."""
+
+    status = 504
 
 
 # --- problems received by the client ---------------------------------------------------------

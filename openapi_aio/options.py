@@ -9,7 +9,7 @@ An :class:`App` has options; each API added to it may override some of them::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from .cors import Cors
     from .problems import ExceptionHandler
     from .resolver import Resolver
     from .security.checkers import CheckerFactory
@@ -87,6 +88,18 @@ class Options:
       LISTEN/NOTIFY) or a ``postgresql://`` URL; default the ``BROKER`` environment variable.
     - ``secret_key``: signs pagination cursors; default ``SECRET_KEY``, else one per process (set
       it when several processes serve the API).
+    - ``sentry``: report unhandled errors (500s) to Sentry with their operationId, request id and
+      user (extra ``sentry``): a DSN, a mapping of ``sentry_sdk.init`` arguments, ``True`` (a
+      client initialised by your code, or ``SENTRY_DSN``) or ``False``; default: on when
+      ``SENTRY_DSN`` is set (see :mod:`openapi_aio.sentry`).
+    - ``cors``: cross-origin requests allowed: a :class:`~openapi_aio.cors.Cors`, a mapping of its
+      fields, a list of origins or ``True`` (any origin); applied to the whole application, problem
+      responses included (see :mod:`openapi_aio.cors`).
+    - ``health``: serve ``GET /health`` (alive) and ``GET /ready`` (database and broker answer; 503
+      problem otherwise), outside the served document; ``health_paths`` moves them.
+    - ``handler_timeout``: seconds a handler (or CRUD view) may run before it is cancelled and the
+      client answered 504; an operation's ``x-timeout`` overrides it (``false``: no limit there).
+      Default ``None``: no limit (see :mod:`openapi_aio.timeouts`).
     """
 
     base_path: str | None = None
@@ -119,6 +132,11 @@ class Options:
     migrations_dir: str | Path | None = None
     broker: str | None = None
     secret_key: str | None = None
+    sentry: bool | str | Mapping[str, Any] | None = None
+    cors: Cors | Mapping[str, Any] | Sequence[str] | str | bool | None = None
+    health: bool = False
+    health_paths: tuple[str, str] = ("/health", "/ready")
+    handler_timeout: float | None = None
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes``; ``None`` values mean "keep mine"."""

@@ -10,6 +10,8 @@ A request to an API goes through::
     arguments       parameters and body -> keyword arguments, 400 on bad input (arguments.py)
     responses       the handler's response checked against the document, 500 if it breaks it;
                     only with validate_responses                          (response_validation.py)
+    timeouts        handler_timeout / x-timeout: a handler still running is cancelled, 504;
+                    only for operations with a limit                        (timeouts.py)
     endpoint        call the handler (or stub/mock), result -> response     (below)
 
 Each stage is a factory ``(operation, next) -> handler`` run once per operation at start-up; a
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import arguments, response_validation, security
+from . import arguments, response_validation, security, timeouts
 from .errors import NotImplementedProblem
 from .keys import ARGUMENTS
 
@@ -36,7 +38,7 @@ __all__ = ["STAGES", "Handler", "Stage", "build", "endpoint"]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Stage = Callable[["Operation", Handler], Handler]
 
-STAGES: tuple[Stage, ...] = (security.stage, arguments.stage, response_validation.stage)
+STAGES: tuple[Stage, ...] = (security.stage, arguments.stage, response_validation.stage, timeouts.stage)
 
 
 def endpoint(operation: Operation) -> Handler:

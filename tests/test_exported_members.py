@@ -10,6 +10,7 @@ EXPECTED = [
     "BadRequest",
     "Conflict",
     "Forbidden",
+    "GatewayTimeout",
     "InternalServerError",
     "InvalidSpecification",
     "MethodNotAllowed",
@@ -71,6 +72,7 @@ def test_exception_tree():
         (openapi_aio.UnsupportedMediaType, 415),
         (openapi_aio.UnprocessableContent, 422),
         (openapi_aio.ServiceUnavailable, 503),
+        (openapi_aio.GatewayTimeout, 504),
         (openapi_aio.InternalServerError, 500),
         (openapi_aio.NotImplementedProblem, 501),
     ]:

@@ -437,8 +437,16 @@ def _translated() -> Any:
         asyncpg.CannotConnectNowError,
         asyncpg.AdminShutdownError,
         asyncpg.ConnectionDoesNotExistError,
+        # a pooled connection the server closed while it was idle (a restart) can fail this way
+        # ("cannot switch to state ...") on its next use
+        asyncpg.InternalClientError,
     ) as error:
         log.warning("database unavailable: %r", error)
+        raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}) from error
+    except asyncpg.InterfaceError as error:
+        if "connection is closed" not in str(error):  # misuse (e.g. two queries at once): a bug
+            raise
+        log.warning("database unavailable: %r", error)  # closed under a transaction (a restart)
         raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}) from error
     except sa.exc.IntegrityError as error:
         message = str(error.orig)

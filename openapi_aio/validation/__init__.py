@@ -12,7 +12,9 @@ document's dialect into plain JSON Schema for the direction they guard (:mod:`.d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import logging
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema_rs
@@ -23,11 +25,58 @@ from . import formats
 from .dialects import Direction, to_json_schema
 from .messages import violations_from
 
-__all__ = ["SchemaValidator", "formats"]
+__all__ = ["SchemaValidator", "formats", "needs_backtracking"]
+
+log = logging.getLogger("openapi_aio")
 
 # Patterns the linear-time engine cannot run (lookaround, backreferences) fall back to a
-# backtracking engine; this bounds its work per match (ReDoS protection).
+# backtracking engine; this bounds its work per match (ReDoS protection): a value whose match
+# would take more steps is refused ("could not be checked against its pattern"), in milliseconds.
 _BACKTRACK_LIMIT = 100_000
+_warned: set[str] = set()
+
+
+@functools.cache
+def needs_backtracking(pattern: str) -> bool:
+    """Whether ``pattern`` uses what only a backtracking engine runs (lookaround, backreferences).
+
+    >>> needs_backtracking("^(a+)+$"), needs_backtracking("^(?!admin)[a-z]+$")
+    (False, True)
+    """
+    try:
+        jsonschema_rs.Draft202012Validator({"pattern": pattern}, pattern_options=jsonschema_rs.RegexOptions())
+    except (ValueError, jsonschema_rs.ValidationError):
+        return True
+    return False
+
+
+def _patterns(schema: Any) -> Iterator[str]:
+    """Every ``pattern`` and ``patternProperties`` regular expression in a schema."""
+    stack = [schema]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if isinstance(item.get("pattern"), str):
+                yield item["pattern"]
+            if isinstance(item.get("patternProperties"), Mapping):
+                yield from (key for key in item["patternProperties"] if isinstance(key, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _warn_backtracking(schema: Mapping[str, Any], where: str) -> None:
+    """A start-up warning, once per pattern, for each one that runs on the backtracking engine."""
+    for pattern in _patterns(schema):
+        if pattern not in _warned and needs_backtracking(pattern):
+            _warned.add(pattern)
+            log.warning(
+                "pattern %r%s needs a backtracking regex engine (lookaround or backreferences): each "
+                "match is cut off after %d steps and the value refused; prefer a pattern without them",
+                pattern,
+                f" at {where}" if where else "",
+                _BACKTRACK_LIMIT,
+            )
 
 
 class SchemaValidator:
@@ -67,6 +116,7 @@ class SchemaValidator:
             file, _, pointer = where.partition("#")
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise SpecError(f"schema cannot be compiled: {reason}", file, pointer) from None
+        _warn_backtracking(converted, where)
         return cls(converted, engine)
 
     def is_valid(self, instance: Any) -> bool:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from ..body import has_lone_surrogate
 from ..errors import (
     BadRequest,
     Forbidden,
@@ -166,7 +167,11 @@ class WebSocketEndpoint:
         async def websocket(request: web.Request) -> web.StreamResponse:
             hub = request.app[HUB]
             ws = web.WebSocketResponse(heartbeat=self.heartbeat, max_msg_size=self.max_message_size)
-            if not ws.can_prepare(request).ok:
+            try:
+                ready = ws.can_prepare(request).ok
+            except ValueError:  # aiohttp's handshake: a Sec-WebSocket-Key that is not ASCII
+                ready = False
+            if not ready:
                 raise BadRequest(detail="this operation is a websocket: send an Upgrade: websocket request")
             await ws.prepare(request)
             connection = Connection(self, hub, request, ws)
@@ -284,9 +289,13 @@ class Connection:
     def _received(self, text: str) -> None:
         try:
             frame = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             self._slots.release()
             self.send(_error(None, None, BadRequest(detail="a frame must be a JSON object")))
+            return
+        if "\\u" in text and has_lone_surrogate(frame):  # no character: it could not be sent back
+            self._slots.release()
+            self.send(_error(None, None, BadRequest(detail="a frame must not hold lone surrogates (\\ud800)")))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
             self._slots.release()

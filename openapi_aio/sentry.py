@@ -1,0 +1,112 @@
+"""Error reporting to Sentry (extra ``openapi_aio[sentry]``, the ``sentry-sdk`` package).
+
+On when ``SENTRY_DSN`` is set, or with the ``sentry`` option: a DSN, a mapping of
+``sentry_sdk.init`` arguments (``{"dsn": ..., "environment": "prod", "traces_sample_rate": 0.1}``),
+or ``True`` to use a client your code initialised itself (``False`` turns it off whatever the
+environment says).
+
+What is reported: unhandled errors, the ones answered with a 500 problem. openapi_aio logs each
+with its traceback on the ``openapi_aio`` logger, and sentry-sdk's logging integration turns that
+record into an event; every event raised while serving a request gets
+
+- the tags ``operation_id`` and ``request_id`` (the ``X-Request-ID`` of the answer and the
+  ``request_id`` of its problem body: an operator goes from a user's report to the event);
+- ``user``: who the security stage authenticated (its ``id``/``sub``/``username``/``email`` when it
+  is a mapping, else its text).
+
+Problems (4xx) are answers, not errors: they are not logged as errors and so never reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from .keys import OPERATION, USER
+from .tracing import REQUEST_ID
+
+__all__ = ["enabled", "install_sentry", "sentry_context"]
+
+log = logging.getLogger("openapi_aio")
+INSTALLED: web.AppKey[bool] = web.AppKey("openapi_aio.sentry", bool)
+
+
+def enabled(setting: bool | str | Mapping[str, Any] | None) -> bool:
+    if setting is None:
+        return bool(os.environ.get("SENTRY_DSN"))
+    return bool(setting)
+
+
+def init(setting: bool | str | Mapping[str, Any] | None) -> None:
+    """Initialise sentry-sdk from the option (``None``/``True``: ``SENTRY_DSN``, unless a client
+    is already initialised)."""
+    try:
+        import sentry_sdk
+    except ImportError as error:
+        raise ImportError("Sentry reporting needs the sentry-sdk package: pip install openapi-aio[sentry]") from error
+    if isinstance(setting, Mapping):
+        sentry_sdk.init(**setting)
+    elif isinstance(setting, str):
+        sentry_sdk.init(dsn=setting)
+    elif not sentry_sdk.is_initialized():
+        sentry_sdk.init()  # reads SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE
+
+
+def install_sentry(app: web.Application, setting: bool | str | Mapping[str, Any] | None, after: Any = None) -> None:
+    """Initialise Sentry and add :func:`sentry_context` to ``app`` (once per application)."""
+    if app.get(INSTALLED):
+        return
+    init(setting)
+    app[INSTALLED] = True
+    middlewares = app.middlewares
+    position = middlewares.index(after) + 1 if after is not None and after in middlewares else 0
+    middlewares.insert(position, sentry_context)
+
+
+@web.middleware
+async def sentry_context(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A scope per request: events sent while serving it carry its operation, id and user."""
+    import sentry_sdk
+
+    with sentry_sdk.new_scope() as scope:
+        request_id = request.get(REQUEST_ID)
+        if request_id is not None:
+            scope.set_tag("request_id", request_id)
+        scope.add_event_processor(functools.partial(_enrich, request))  # type: ignore[arg-type]
+        return await handler(request)
+
+
+def _enrich(request: web.Request, event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """Read at the time of the event: the operation and user are known only after routing and
+    authentication."""
+    tags = event.setdefault("tags", {})
+    operation = request.get(OPERATION)
+    if operation is not None:
+        tags["operation_id"] = operation.spec.label
+    request_id = request.get(REQUEST_ID)
+    if request_id is not None:
+        tags["request_id"] = request_id
+    user = request.get(USER)
+    if user is not None and not event.get("user"):
+        event["user"] = _user(user)
+    event.setdefault("request", {"method": request.method, "url": str(request.url.with_query(None))})
+    return event
+
+
+def _user(user: Any) -> dict[str, str]:
+    if isinstance(user, Mapping):
+        found = {key: str(user[name]) for key, name in _USER_FIELDS if name in user}
+        found = {key: value for key, value in found.items() if value}
+        if found:
+            return dict(found)
+    return {"id": str(user)}
+
+
+_USER_FIELDS = (("id", "sub"), ("id", "id"), ("username", "name"), ("username", "username"), ("email", "email"))
