@@ -529,3 +529,12 @@ async def test_idle_timeout_is_not_reset_by_heartbeat_pongs(serve: MakeClient, c
     with pytest.raises(ConnectionError):
         await client.receive(timeout=5)
     assert client.close_code == 1001
+
+
+async def test_a_client_flooding_bad_frames_without_reading_is_closed_with_4008(serve: MakeClient) -> None:
+    server = await serve(live(queue=5), broker="memory")
+    flooder = await raw(server)
+    for _ in range(2_000):  # each one gets an error answer that the client never reads
+        await flooder.send_str("{not json" + "x" * 2_000)
+    code, _ = await closed_with(flooder)
+    assert code == 4008

@@ -224,8 +224,15 @@ class Connection:
         self._ready.set()
 
     def send(self, message: Mapping[str, Any]) -> None:
-        """Queue an answer: never a reason to disconnect (at most ``MAX_CALLS`` are in flight)."""
+        """Queue an answer. Calls are at most ``MAX_CALLS`` in flight, so answers waiting beyond
+        pushes and calls can only be error answers to a flood of bad frames that the client does
+        not read: such a client is disconnected like any slow consumer."""
         if self._closing:
+            return
+        answers = len(self._outgoing) - self._pushed
+        if answers >= MAX_CALLS + self.endpoint.queue:
+            log.warning("closing a websocket client that sends without reading (%d answers waiting)", answers)
+            self._close_soon(SLOW_CONSUMER, "slow consumer: too many answers waiting")
             return
         self._outgoing.append(
             (json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False), False)
