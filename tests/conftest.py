@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import subprocess
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,17 @@ def serve(aiohttp_client: Any) -> MakeClient:
         return await aiohttp_client(app)
 
     return make
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Servers a test starts as real processes; whatever still runs at the end is killed."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def document(paths: Mapping[str, Any], version: str = "3.0.3", **extra: Any) -> dict[str, Any]:
@@ -77,13 +89,17 @@ def postgres_unavailable() -> str | None:
     return None
 
 
-def require_postgres() -> str:
-    """The PostgreSQL URL, or skip (fail under CI=true, where it must run)."""
-    reason = postgres_unavailable()
+def require(reason: str | None) -> None:
+    """Skip for ``reason`` (a service that is not here); under CI=true, where it must run, fail."""
     if reason is not None:
         if IN_CI:
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
+
+
+def require_postgres() -> str:
+    """The PostgreSQL URL, or skip (fail under CI=true)."""
+    require(postgres_unavailable())
     return POSTGRES_URL
 
 
@@ -109,12 +125,8 @@ def redis_unavailable() -> str | None:
 
 
 def require_redis() -> str:
-    """The Redis URL, or skip (fail under CI=true, where it must run)."""
-    reason = redis_unavailable()
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
+    """The Redis URL, or skip (fail under CI=true)."""
+    require(redis_unavailable())
     return REDIS_URL
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -30,18 +31,24 @@ class Server:
         return f"http://{self.host}:{self.port}"
 
 
+def create_example_app(patch: pytest.MonkeyPatch, folder: Path) -> Any:
+    """example_app/main.py's ``create_app()`` on a fresh SQLite file in ``folder`` (imported as
+    the script imports its own package: its folder on the path, itself as a module)."""
+    patch.syspath_prepend(str(EXAMPLE))
+    spec = importlib.util.spec_from_file_location("example_main", EXAMPLE / "main.py")
+    assert spec is not None
+    assert spec.loader is not None
+    main = importlib.util.module_from_spec(spec)
+    patch.setitem(sys.modules, "example_main", main)  # App(__name__) finds its folder here
+    spec.loader.exec_module(main)
+    return main.create_app(datastore=f"sqlite:///{folder}/example.sqlite")
+
+
 @contextmanager
 def example_server(folder: Path) -> Iterator[Server]:
     """The example app on a fresh SQLite file in ``folder``, until the block ends."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(EXAMPLE))
-        spec = importlib.util.spec_from_file_location("example_main", EXAMPLE / "main.py")
-        assert spec is not None
-        assert spec.loader is not None
-        main = importlib.util.module_from_spec(spec)
-        patch.setitem(sys.modules, "example_main", main)  # App(__name__) finds its folder here
-        spec.loader.exec_module(main)
-        app = main.create_app(datastore=f"sqlite:///{folder}/example.sqlite")
+        app = create_example_app(patch, folder)
         loop = asyncio.new_event_loop()
         runner = web.AppRunner(app.web_app, handle_signals=False)
         sock = socket.socket()

@@ -5,29 +5,23 @@ Each test gets a fresh SQLite database in its temporary folder.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from example_server import create_example_app
 
 from openapi_aio import ApiError
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "example_app"
 AUTH = {"Authorization": "Bearer demo-token"}
 
 
 @pytest.fixture
-async def client(aiohttp_client, monkeypatch, tmp_path):
-    monkeypatch.syspath_prepend(str(EXAMPLE))
-    spec = importlib.util.spec_from_file_location("example_main", EXAMPLE / "main.py")
-    assert spec is not None
-    assert spec.loader is not None
-    main = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "example_main", main)  # App(__name__) finds its folder here
-    spec.loader.exec_module(main)
-    app = main.create_app(datastore=f"sqlite:///{tmp_path}/example.sqlite")
-    return await aiohttp_client(app.web_app)
+def example_app(monkeypatch, tmp_path):
+    """The example's App on a fresh SQLite file (not yet served)."""
+    return create_example_app(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+async def client(aiohttp_client, example_app):
+    return await aiohttp_client(example_app.web_app)
 
 
 async def new_project(client, name="docs"):
@@ -246,19 +240,6 @@ async def test_rpc_method_reads_the_database(client):
 
 
 # --- the same service through the test helpers: a client made from its own document -----------
-
-
-@pytest.fixture
-def example_app(monkeypatch, tmp_path):
-    """The example's App on a fresh SQLite file (not yet served)."""
-    monkeypatch.syspath_prepend(str(EXAMPLE))
-    spec = importlib.util.spec_from_file_location("example_main", EXAMPLE / "main.py")
-    assert spec is not None
-    assert spec.loader is not None
-    main = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "example_main", main)
-    spec.loader.exec_module(main)
-    return main.create_app(datastore=f"sqlite:///{tmp_path}/example.sqlite")
 
 
 async def test_projects_and_tasks_through_the_generated_client(api_client, example_app):

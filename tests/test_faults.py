@@ -13,7 +13,6 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -161,16 +160,6 @@ def service(tmp_path: Path) -> Path:
     folder = tmp_path / "service"
     shutil.copytree(SPECS / "faults", folder, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
     return folder
-
-
-@pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def sqlite_url(service: Path) -> str:
