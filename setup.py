@@ -8,22 +8,32 @@ HERE = Path(__file__).parent
 about: dict[str, str] = {}
 exec((HERE / "openapi_aio" / "__about__.py").read_text(), about)
 
+# Every range is one the suite runs in: the lower bound is the oldest version tested, the upper
+# bound the next major not yet tested (for 0.x packages the next minor). docs/versions.md has the
+# table and the policy.
+SENTRY = "sentry-sdk>=2.0,<4"  # 2.x and 3.x: tests/test_observability.py runs both
+JWT = "PyJWT[crypto]>=2.8,<3"
+UI = "swagger-ui-bundle>=1.1,<2"
+REDIS = "redis>=5.0,<9"
 TESTS = [
-    "pytest>=8",
-    "pytest-aiohttp>=1.1",
-    "pytest-asyncio>=0.23",
-    "hypothesis>=6.100",
-    "hypothesis-jsonschema>=0.23",
-    "PyJWT[crypto]>=2.8",
-    "swagger-ui-bundle>=1.1",
-    "redis>=5",
-    "sentry-sdk>=2",  # tests/test_observability.py captures events with its transport interface
-    "mypy>=1.10",  # a test type-checks the module `spec models` writes
+    "pytest>=8.0,<10",
+    "pytest-aiohttp>=1.1,<2",
+    "pytest-asyncio>=0.23,<2",
+    # the suite runs on several processes (setup.cfg: -n auto), each with its own PostgreSQL
+    # cluster and redis-server (tests/services.py): under 6 minutes on two cores
+    "pytest-xdist>=3.6,<4",
+    "hypothesis>=6.100,<7",
+    "hypothesis-jsonschema>=0.23,<0.24",
+    JWT,
+    UI,
+    REDIS,
+    SENTRY,  # tests/test_observability.py captures events with its transport interface
+    "mypy>=1.10,<3",  # a test type-checks the module `spec models` writes
     # tests/test_schemathesis.py: generated valid and invalid requests for every operation of the
     # example app, checked for server errors and answers that break the document (issue 11)
-    "schemathesis>=4.0",
+    "schemathesis>=4.0,<5",
 ]
-DEV = [*TESTS, "ruff>=0.6", "types-PyYAML"]
+DEV = [*TESTS, "ruff>=0.6,<0.18", "types-PyYAML"]
 
 setup(
     name="openapi-aio",
@@ -37,26 +47,26 @@ setup(
     package_data={"openapi_aio": ["py.typed", "spec/metaschemas/*", "migration_template/*"]},
     include_package_data=True,
     install_requires=[
-        "aiohttp>=3.10",
-        "asyncpg>=0.29",
-        "sqlalchemy[asyncio]>=2.0",  # the async engine runs the embedded SQLite default and DDL
-        "aiosqlite>=0.20",  # the embedded default database: a new user needs no server
-        "alembic>=1.13",
-        "jsonschema>=4.18",  # checks documents against the official meta-schemas
+        "aiohttp>=3.10,<4",
+        "asyncpg>=0.29,<0.33",
+        "sqlalchemy[asyncio]>=2.0,<2.2",  # the async engine runs the embedded SQLite default and DDL
+        "aiosqlite>=0.20,<0.23",  # the embedded default database: a new user needs no server
+        "alembic>=1.13,<2",
+        "jsonschema>=4.18,<5",  # checks documents against the official meta-schemas
         # Request/response validation: measured ~80x faster than jsonschema on a 12-property body
         # (1 us vs 80 us), linear-time regexes (no ReDoS), precise error kinds and paths.
-        "jsonschema-rs>=0.29",
-        "pyyaml>=6.0",
-        "click>=8.1",
+        "jsonschema-rs>=0.29,<0.61",
+        "pyyaml>=6.0,<7",
+        "click>=8.1,<9",
     ],
     extras_require={
-        "sentry": ["sentry-sdk>=2"],
+        "sentry": [SENTRY],
         # openIdConnect schemes verify JWT signatures (RS256, ES256, ...) against the provider's keys
-        "oidc": ["PyJWT[crypto]>=2.8"],
+        "oidc": [JWT],
         # Swagger UI's files (swagger-ui 4.15.5), served from the package: the docs UI works offline
-        "ui": ["swagger-ui-bundle>=1.1"],
+        "ui": [UI],
         # the Redis broker: websocket messages reach every process of a service through Redis pub/sub
-        "redis": ["redis>=5"],
+        "redis": [REDIS],
         "tests": TESTS,
         "dev": DEV,
     },

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import sentry
 from .errors import InternalServerError, ProblemException
 from .keys import OPERATION
 from .serialization import dumps
@@ -23,7 +24,7 @@ from .tracing import current_request_id
 __all__ = ["PROBLEM_MEDIA_TYPE", "ExceptionHandler", "problem_body", "problem_response", "to_problem"]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-log = logging.getLogger("openapi_aio")
+log = logging.getLogger("openapi_aio.unhandled")
 
 ExceptionHandler = Callable[[web.Request, BaseException], Awaitable[web.StreamResponse]]
 
@@ -63,6 +64,7 @@ def to_problem(request: web.Request, error: BaseException) -> ProblemException:
     label = operation.spec.label if operation is not None else "no operation"
     # The traceback is for operators only: never in the body (it would leak internals).
     log.error("unhandled error in %s %s (%s)", request.method, request.path, label, exc_info=error)
+    sentry.report(request, error)
     return InternalServerError(detail="The server could not complete the request.")
 
 

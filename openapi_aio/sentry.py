@@ -5,9 +5,11 @@ On when ``SENTRY_DSN`` is set, or with the ``sentry`` option: a DSN, a mapping o
 or ``True`` to use a client your code initialised itself (``False`` turns it off whatever the
 environment says).
 
-What is reported: unhandled errors, the ones answered with a 500 problem. openapi_aio logs each
-with its traceback on the ``openapi_aio`` logger, and sentry-sdk's logging integration turns that
-record into an event; every event raised while serving a request gets
+What is reported: unhandled errors, the ones answered with a 500 problem, and websocket RPC
+methods that fail. Each is captured explicitly (:func:`report`), once: sentry-sdk 3 no longer
+turns error log records into events, and under sentry-sdk 2 the ``openapi_aio.unhandled`` log
+record that also carries the traceback is kept out of its events so nothing is reported twice.
+Supported: sentry-sdk 2.x and 3.x. Every event raised while serving a request gets
 
 - the tags ``operation_id`` and ``request_id`` (the ``X-Request-ID`` of the answer and the
   ``request_id`` of its problem body: an operator goes from a user's report to the event);
@@ -30,9 +32,10 @@ from aiohttp import web
 from .keys import OPERATION, USER
 from .tracing import REQUEST_ID
 
-__all__ = ["enabled", "install_sentry", "sentry_context"]
+__all__ = ["enabled", "install_sentry", "report", "sentry_context"]
 
 log = logging.getLogger("openapi_aio")
+UNHANDLED_LOGGER = "openapi_aio.unhandled"
 INSTALLED: web.AppKey[bool] = web.AppKey("openapi_aio.sentry", bool)
 
 
@@ -55,6 +58,21 @@ def init(setting: bool | str | Mapping[str, Any] | None) -> None:
         sentry_sdk.init(dsn=setting)
     elif not sentry_sdk.is_initialized():
         sentry_sdk.init()  # reads SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE
+    from sentry_sdk.integrations import logging as sentry_logging
+
+    # report() captures unhandled errors itself; the log record of the same error must not become a
+    # second event (sentry-sdk 2 makes events of error records; 3 names the switch differently).
+    ignore = getattr(sentry_logging, "ignore_logger_for_events", None) or sentry_logging.ignore_logger
+    ignore(UNHANDLED_LOGGER)
+
+
+def report(request: web.Request, error: BaseException) -> None:
+    """Send an unhandled error to Sentry when reporting is on for the request's application (inside
+    :func:`sentry_context`'s scope, so the event carries the operation, request id and user)."""
+    if request.config_dict.get(INSTALLED):
+        import sentry_sdk
+
+        sentry_sdk.capture_exception(error)
 
 
 def install_sentry(app: web.Application, setting: bool | str | Mapping[str, Any] | None, after: Any = None) -> None:

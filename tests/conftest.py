@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import services
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -56,21 +57,32 @@ def document(paths: Mapping[str, Any], version: str = "3.0.3", **extra: Any) -> 
     return {**head, "info": {"title": "test", "version": "1"}, "paths": dict(paths), **extra}
 
 
-# --- databases ---------------------------------------------------------------------------------
+# --- databases and brokers ------------------------------------------------------------------------
+# The suite's own servers (tests/services.py), unless DATASTORE / REDIS_URL name others.
 
-POSTGRES_URL = os.environ.get("DATASTORE") or "postgresql://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 @functools.cache
-def postgres_unavailable() -> str | None:
-    """Why PostgreSQL cannot be used here (``None``: it can)."""
-    if not POSTGRES_URL.startswith("postgres"):
-        return f"DATASTORE={POSTGRES_URL!r} is not a PostgreSQL URL"
+def _postgres() -> tuple[str | None, str | None]:
+    """(url, why not): the PostgreSQL URL the tests use, or why there is none."""
+    given = os.environ.get("DATASTORE")
+    if given:
+        if not given.startswith("postgres"):
+            return None, f"DATASTORE={given!r} is not a PostgreSQL URL"
+        reason = _probe_postgres(given)
+        return (None, reason) if reason else (given, None)
+    try:
+        return services.own_postgres().url, None
+    except Exception as error:  # any failure means "not here"
+        return None, f"could not start a PostgreSQL cluster for the tests: {error}"
+
+
+def _probe_postgres(url: str) -> str | None:
     import asyncpg
 
     async def probe() -> None:
-        connection = await asyncpg.connect(POSTGRES_URL, timeout=5)
+        connection = await asyncpg.connect(url, timeout=5)
         await connection.close()
 
     failures: list[BaseException] = []
@@ -84,9 +96,12 @@ def postgres_unavailable() -> str | None:
     thread = threading.Thread(target=run)
     thread.start()
     thread.join()
-    if failures:
-        return f"PostgreSQL not reachable at {POSTGRES_URL} ({failures[0]!r}); set DATASTORE"
-    return None
+    return f"PostgreSQL not reachable at {url} ({failures[0]!r})" if failures else None
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used here (``None``: it can)."""
+    return _postgres()[1]
 
 
 def require(reason: str | None) -> None:
@@ -99,35 +114,59 @@ def require(reason: str | None) -> None:
 
 def require_postgres() -> str:
     """The PostgreSQL URL, or skip (fail under CI=true)."""
-    require(postgres_unavailable())
-    return POSTGRES_URL
+    url, reason = _postgres()
+    require(reason)
+    assert url is not None
+    return url
 
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379"
+def own_postgres() -> services.PostgresCluster:
+    """The suite's own cluster, for tests that restart it; skip (fail under CI=true) when the tests
+    were pointed at a server of the user's (DATASTORE), which they must never restart."""
+    require_postgres()
+    if os.environ.get("DATASTORE"):
+        require("DATASTORE names the user's own PostgreSQL server: the suite never restarts it")
+    return services.own_postgres()
 
 
 @functools.cache
-def redis_unavailable() -> str | None:
-    """Why Redis cannot be used here (``None``: it can)."""
+def _redis() -> tuple[str | None, str | None]:
     try:
         import redis
     except ImportError:
-        return "the redis package is not installed (pip install openapi-aio[redis])"
+        return None, "the redis package is not installed (pip install openapi-aio[redis])"
+    given = os.environ.get("REDIS_URL")
+    if not given:
+        try:
+            return services.own_redis().url, None
+        except Exception as error:  # any failure means "not here"
+            return None, f"could not start a Redis server for the tests: {error}"
     try:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5, socket_timeout=5)
+        client = redis.Redis.from_url(given, socket_connect_timeout=5, socket_timeout=5)
         try:
             client.ping()
         finally:
             client.close()
     except Exception as error:  # any failure means "not here"
-        return f"Redis not reachable at {REDIS_URL} ({error!r}); set REDIS_URL"
-    return None
+        return None, f"Redis not reachable at {given} ({error!r})"
+    return given, None
+
+
+def redis_unavailable() -> str | None:
+    """Why Redis cannot be used here (``None``: it can)."""
+    return _redis()[1]
 
 
 def require_redis() -> str:
     """The Redis URL, or skip (fail under CI=true)."""
-    require(redis_unavailable())
-    return REDIS_URL
+    url, reason = _redis()
+    require(reason)
+    assert url is not None
+    return url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    services.stop_all()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

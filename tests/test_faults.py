@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import shutil
 import signal
-import subprocess
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 import sqlalchemy as sa
-from conftest import IN_CI, SPECS, document, require_postgres
+from conftest import SPECS, document, own_postgres
 from specs.faults import handlers
 from test_cli_serve import eventually, free_port, http_get, listening, output, start
 
@@ -57,7 +54,7 @@ async def test_a_handler_past_its_x_timeout_is_cancelled_and_answered_504(serve)
     client = await serve(document({"/slow": slow(**{"x-timeout": 0.2})}))
     started = time.monotonic()
     response = await client.get("/slow", params={"seconds": "5"})
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 4  # the handler alone sleeps 5 s
     assert response.status == 504
     assert response.content_type == "application/problem+json"
     problem = await response.json()
@@ -295,55 +292,10 @@ async def test_kill_9_during_writes_loses_no_acknowledged_row_and_leaves_no_part
 # --- PostgreSQL restarted under load ---------------------------------------------------------------
 
 
-def local_cluster(url: str) -> tuple[str, str]:
-    """The (version, name) of the local cluster serving ``url``, or skip saying why."""
-
-    def unavailable(reason: str) -> Any:
-        if IN_CI:
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-
-    if shutil.which("pg_ctlcluster") is None or shutil.which("pg_lsclusters") is None:
-        return unavailable("pg_ctlcluster/pg_lsclusters not available: cannot restart PostgreSQL")
-    port = str(urlsplit(url).port or 5432)
-    listed = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=False)
-    for line in listed.stdout.splitlines():
-        fields = line.split()
-        if len(fields) >= 5 and fields[2] == port:
-            if os.geteuid() not in (0, _uid(fields[4])):
-                return unavailable(f"not permitted to restart cluster {fields[0]}/{fields[1]} (owned by {fields[4]})")
-            return fields[0], fields[1]
-    return unavailable(f"no local PostgreSQL cluster listens on port {port}: {listed.stdout or listed.stderr}")
-
-
-def _uid(user: str) -> int:
-    import pwd
-
-    try:
-        return pwd.getpwnam(user).pw_uid
-    except KeyError:
-        return -1
-
-
-def pg_ctlcluster(version: str, name: str, action: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def cluster_online(version: str, name: str) -> bool:
-    listed = subprocess.run(["pg_lsclusters", "--no-header", version, name], capture_output=True, text=True)
-    return "online" in listed.stdout
-
-
 @pytest.mark.slow
 async def test_postgresql_restarted_under_load(service, processes):
-    url = require_postgres()
-    version, name = local_cluster(url)
+    cluster = own_postgres()  # the suite's own: never the machine's shared server
+    url = cluster.url
     await drop_rows_table(url)
     port = free_port()
     start(service, processes, "--port", str(port), "--no-access-log", port=port, DATASTORE=url)
@@ -388,14 +340,13 @@ async def test_postgresql_restarted_under_load(service, processes):
 
     stop = asyncio.Event()
     timeout = aiohttp.ClientTimeout(total=5)  # longer is a hang
-    restarted: subprocess.CompletedProcess[str] | None = None
     try:
         async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
             workers = [asyncio.create_task(load(session, n, stop)) for n in range(8)]
             try:
                 await asyncio.sleep(1)
                 phase["name"] = "restarting"
-                restarted = await asyncio.to_thread(pg_ctlcluster, version, name, "restart")
+                restarted = await asyncio.to_thread(cluster.restart)
                 assert restarted.returncode == 0, restarted.stderr
                 phase["name"] = "after"
                 await asyncio.wait_for(ok_after_restart.wait(), timeout=15)  # recovered, no restart of the service
@@ -404,8 +355,8 @@ async def test_postgresql_restarted_under_load(service, processes):
                 stop.set()
                 await asyncio.gather(*workers)
     finally:
-        if not cluster_online(version, name):
-            pg_ctlcluster(version, name, "start")
+        if not cluster.running():
+            cluster.restart()
     database, ping = statuses["database"], statuses["ping"]
     tried = sum(database.values()) + sum(ping.values()) + len(bad)
     other_5xx = sum(count for status, count in database.items() if status >= 500 and status != 503)

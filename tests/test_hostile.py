@@ -827,7 +827,7 @@ def test_catastrophic_patterns_answer_quickly(pattern: str) -> None:
     for size in (30, 50, 5_000, 100_000):
         started = time.perf_counter()
         violations = validator.violations("a" * size + "!", "query", "q")
-        assert time.perf_counter() - started < 0.5, (pattern, size)
+        assert time.perf_counter() - started < 3, (pattern, size)  # backtracking: hours
         assert violations, (pattern, size)  # never let through for want of time
 
 
@@ -841,7 +841,7 @@ def test_patterns_are_compiled_once() -> None:
     validator = SchemaValidator.compile(schema, "3.0", "request")
     for index in range(20_000):
         assert validator.is_valid(f"host-{index}.example")
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 5  # compiling 20,000 times: minutes
 
 
 def test_backtracking_patterns_are_warned_about_at_start_up(caplog: pytest.LogCaptureFixture) -> None:
@@ -884,4 +884,4 @@ async def test_catastrophic_pattern_over_http(aiohttp_client: Any) -> None:
         started = time.perf_counter()
         answer = await client.get("/x", params={name: "a" * 50_000 + "!"})
         assert answer.status == 400, await answer.text()
-        assert time.perf_counter() - started < 1
+        assert time.perf_counter() - started < 5  # backtracking: hours

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import logging
 import os
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import sentry_sdk
 from aiohttp import web
@@ -264,6 +267,13 @@ if __name__ == "__main__":
 """
 
 
+def _start_run(spec: Path, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``openapi-aio run SPEC --port PORT`` as a user starts it, its output in ``log``."""
+    command = [sys.executable, "-m", "openapi_aio", "run", str(spec), "--port", str(port)]
+    with log.open("wb") as output:
+        return subprocess.Popen(command, cwd=TESTS, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -316,3 +326,101 @@ def test_serve_with_json_access_log_health_and_cors(tmp_path):
     assert hello["request_id"]
     assert hello["duration_ms"] >= 0
     assert {line["path"] for line in lines} >= {"/health", "/ready", "/api/hello"}
+
+
+# --- Sentry over real HTTP, on each supported sentry-sdk major --------------------------------------
+
+
+def _other_sentry_major(folder: Path) -> Path:
+    """sentry-sdk of the supported major that is not installed here, put into ``folder`` (the
+    suite runs on the installed one; this checks the other one users may have)."""
+    installed = int(sentry_sdk.VERSION.split(".")[0])
+    wanted = "sentry-sdk>=2.0,<3" if installed >= 3 else "sentry-sdk>=3.0,<4"
+    command = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(folder), wanted]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"could not install {wanted} to test it: {result.stderr[-2000:]}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sentry_majors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+    """PYTHONPATH prefixes that make a server process import each supported sentry-sdk major."""
+    installed = sentry_sdk.VERSION.split(".")[0]
+    other = _other_sentry_major(tmp_path_factory.mktemp("sentry-sdk"))
+    return {installed: None, "3" if installed == "2" else "2": str(other)}
+
+
+class DsnReceiver:
+    """What a Sentry server does for a DSN, reduced to keeping the events it is sent."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.arrived = asyncio.Event()
+
+    async def envelope(self, request: web.Request) -> web.Response:
+        body = await request.read()  # aiohttp undoes the SDK's gzip Content-Encoding
+        for header, payload in itertools.pairwise(body.split(b"\n")):
+            with contextlib.suppress(ValueError):
+                if json.loads(header).get("type") == "event":
+                    self.events.append(json.loads(payload))
+                    self.arrived.set()
+        return web.json_response({"id": "0" * 32})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("major", ["2", "3"])
+async def test_unhandled_errors_reach_a_sentry_server(major, sentry_majors, processes, tmp_path, aiohttp_server):
+    """``SENTRY_DSN`` set, ``openapi-aio run`` as users start it: an unhandled error reaches the DSN
+    over HTTP with its operation, request id and user, on sentry-sdk 2.x and 3.x alike."""
+    receiver = DsnReceiver()
+    dsn_app = web.Application()
+    dsn_app.router.add_post("/api/{project}/envelope/", receiver.envelope)
+    dsn = await aiohttp_server(dsn_app)
+    (tmp_path / "openapi.json").write_text(json.dumps(SPEC))
+    env = {**os.environ, "SENTRY_DSN": f"http://public@127.0.0.1:{dsn.port}/1"}
+    path = [str(TESTS)] + ([sentry_majors[major]] if sentry_majors[major] else [])
+    env["PYTHONPATH"] = os.pathsep.join([*path, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    port = _free_port()
+    log = tmp_path / "server.log"
+    processes.append(_start_run(tmp_path / "openapi.json", port, env, log))
+    async with aiohttp.ClientSession() as session:
+        await _wait_serving(session, f"http://127.0.0.1:{port}/hello", processes[-1], log)
+        headers = {"X-Key": "secret", "X-Request-ID": f"sentry-{major}"}
+        async with session.get(f"http://127.0.0.1:{port}/private", headers=headers) as response:
+            assert response.status == 500
+            assert "internal detail" not in await response.text()
+    await asyncio.wait_for(receiver.arrived.wait(), timeout=15)
+    await asyncio.sleep(0.2)  # a second event (the log record) would come right behind
+    (event,) = receiver.events
+    assert event["sdk"]["version"].split(".")[0] == major
+    assert event["tags"]["operation_id"] == H + "fail_private"
+    assert event["tags"]["request_id"] == f"sentry-{major}"
+    assert event["user"] == {"id": "ada"}
+    assert event["exception"]["values"][-1]["type"] == "RuntimeError"
+
+
+def _start_run(spec: Path, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``openapi-aio run SPEC --port PORT`` as a user starts it, its output in ``log``."""
+    command = [sys.executable, "-m", "openapi_aio", "run", str(spec), "--port", str(port)]
+    with log.open("wb") as output:
+        return subprocess.Popen(command, cwd=TESTS, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _wait_serving(session: aiohttp.ClientSession, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server stopped: {log.read_bytes()!r}")  # noqa: ASYNC240 (it has stopped)
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.get(url) as response:
+                if response.status == 200:
+                    return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no answer from {url}")

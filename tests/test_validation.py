@@ -584,7 +584,7 @@ async def test_a_pathological_pattern_answers_at_once(serve, version):
     started = time.perf_counter()
     response = await send(client, "/v", {"word": "a" * 40 + "!"})
     await rejected(response, body_error("/word", "must match the pattern ^(a+)+$"))
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 5  # backtracking: hours
     assert await accepted(await send(client, "/v", {"word": "a" * 10_000})) == {"body": {"word": "a" * 10_000}}
 
 
@@ -596,7 +596,7 @@ async def test_a_backtracking_pattern_is_bounded(serve):
     started = time.perf_counter()
     response = await send(client, "/v", "a" * 30 + "!")
     await rejected(response, body_error("", "could not be checked against its pattern"))
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 5  # backtracking: hours
     assert await accepted(await send(client, "/v", "aaaa")) == {"body": "aaaa"}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import copy
 import json
 import os
@@ -532,9 +533,42 @@ async def test_idle_timeout_is_not_reset_by_heartbeat_pongs(serve: MakeClient, c
 
 
 async def test_a_client_flooding_bad_frames_without_reading_is_closed_with_4008(serve: MakeClient) -> None:
-    server = await serve(live(queue=5), broker="memory")
+    """The server reads no further while answers wait unsent; when the client has read none of
+    them for ``send_timeout`` seconds it is closed with 4008, its answers never piling up."""
+    server = await serve(live(send_timeout=0.5), broker="memory")
     flooder = await raw(server)
-    for _ in range(2_000):  # each one gets an error answer that the client never reads
-        await flooder.send_str("{not json" + "x" * 2_000)
-    code, _ = await closed_with(flooder)
+    echoed = "x" * 60_000  # each answer repeats the frame's id: the client's buffers fill quickly
+
+    async def flood() -> None:
+        with contextlib.suppress(ConnectionError, aiohttp.ClientError):
+            for _ in range(2_000):
+                await flooder.send_str(json.dumps({"id": echoed, "method": 1}))
+
+    sending = asyncio.create_task(flood())
+    await asyncio.wait({sending}, timeout=3)  # stalls once the server reads no further
+    code, answered = await closed_with(flooder)
+    sending.cancel()
     assert code == 4008
+    assert answered < 2_000
+
+
+async def test_a_client_flooding_bad_frames_and_reading_gets_every_answer(serve: MakeClient) -> None:
+    """However fast frames come, a client that reads is never taken for a slow consumer."""
+    server = await serve(live(send_timeout=5), broker="memory")
+    ws = await raw(server)
+    frames = 3_000
+
+    async def flood() -> None:
+        for index in range(frames):
+            await (ws.send_bytes(b"\x01") if index % 2 else ws.send_str("{not json"))
+
+    sending = asyncio.create_task(flood())
+    received = 0
+    async with asyncio.timeout(30):
+        while received < frames:
+            message = await ws.receive()
+            assert message.type == WSMsgType.TEXT, (message, received)
+            assert json.loads(message.data)["error"]["status"] == 400
+            received += 1
+    await sending
+    assert not ws.closed

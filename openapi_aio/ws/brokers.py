@@ -152,7 +152,7 @@ class RedisBroker(_ListeningBroker):
                     await self._received(message["data"])
         finally:
             with contextlib.suppress(Exception):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
     async def close(self) -> None:
         await super().close()

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from .. import sentry
 from ..body import has_lone_surrogate
 from ..errors import (
     BadRequest,
@@ -68,9 +69,12 @@ __all__ = ["Connection", "WebSocketEndpoint"]
 
 log = logging.getLogger("openapi_aio.ws")
 
-_KEYS = frozenset({"rpc", "channels", "authorize", "queue", "max_message_size", "heartbeat", "idle_timeout"})
+_KEYS = frozenset(
+    {"rpc", "channels", "authorize", "queue", "max_message_size", "heartbeat", "idle_timeout", "send_timeout"}
+)
 SLOW_CONSUMER = 4008  # close code: the client did not read its messages fast enough
 MAX_CALLS = 64  # RPC calls in flight per client; more wait (the socket is read no further)
+MAX_ANSWERS = 64  # answers waiting to be written per client; more: the socket is read no further
 
 
 @dataclass(slots=True)
@@ -102,6 +106,7 @@ class WebSocketEndpoint:
     max_message_size: int = 64 * 1024
     heartbeat: float | None = 30.0
     idle_timeout: float | None = None
+    send_timeout: float = 10.0  # seconds answers may wait unread before the client is closed (4008)
 
     @classmethod
     def compile(cls, operation: Operation, source: str) -> WebSocketEndpoint:
@@ -124,6 +129,10 @@ class WebSocketEndpoint:
         for key in ("heartbeat", "idle_timeout"):
             if key in declared:
                 setattr(endpoint, key, float(declared[key]) if declared[key] else None)
+        if "send_timeout" in declared:
+            if not isinstance(declared["send_timeout"], int | float) or declared["send_timeout"] <= 0:
+                raise error("send_timeout must be a positive number of seconds", "send_timeout")
+            endpoint.send_timeout = float(declared["send_timeout"])
         secured = any(spec.security or ())
         always = ("user", "token_info") if secured else ()
 
@@ -203,6 +212,7 @@ class Connection:
         self._outgoing: collections.deque[tuple[str, bool]] = collections.deque()
         self._pushed = 0
         self._ready = asyncio.Event()
+        self._written = asyncio.Event()  # set by the writer each time it has sent a message
         self._calls: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_CALLS)
         self._closing = False
@@ -224,15 +234,10 @@ class Connection:
         self._ready.set()
 
     def send(self, message: Mapping[str, Any]) -> None:
-        """Queue an answer. Calls are at most ``MAX_CALLS`` in flight, so answers waiting beyond
-        pushes and calls can only be error answers to a flood of bad frames that the client does
-        not read: such a client is disconnected like any slow consumer."""
+        """Queue an answer. Answers are bounded where frames are read: :meth:`serve` reads no
+        further while ``MAX_ANSWERS`` wait (see :meth:`_wait_for_writer`), and calls in flight are
+        at most ``MAX_CALLS``; so a client that reads what it is sent gets every answer."""
         if self._closing:
-            return
-        answers = len(self._outgoing) - self._pushed
-        if answers >= MAX_CALLS + self.endpoint.queue:
-            log.warning("closing a websocket client that sends without reading (%d answers waiting)", answers)
-            self._close_soon(SLOW_CONSUMER, "slow consumer: too many answers waiting")
             return
         self._outgoing.append(
             (json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False), False)
@@ -248,7 +253,20 @@ class Connection:
             text, pushed = self._outgoing.popleft()
             if pushed:
                 self._pushed -= 1
-            await self.ws.send_str(text)
+            await self.ws.send_str(text)  # waits while the client's TCP window is full
+            self._written.set()
+
+    async def _wait_for_writer(self) -> bool:
+        """Before reading another frame: wait while ``MAX_ANSWERS`` answers are unsent, so the
+        reader never runs ahead of the writer. ``False`` when the writer could send nothing for
+        ``send_timeout`` seconds: the client sends without reading what it is answered."""
+        while len(self._outgoing) - self._pushed >= MAX_ANSWERS:
+            self._written.clear()
+            try:
+                await asyncio.wait_for(self._written.wait(), self.endpoint.send_timeout)
+            except TimeoutError:
+                return False
+        return True
 
     def _close_soon(self, code: int, reason: str) -> None:
         self._closing = True
@@ -264,6 +282,14 @@ class Connection:
         idle = self.endpoint.idle_timeout
         try:
             while True:
+                if not await self._wait_for_writer():
+                    log.warning("closing a websocket client that sends without reading its answers")
+                    self._closing = True
+                    # not cancelled: the writer waits on the socket's drain, which close() shares
+                    self._outgoing.clear()
+                    self._pushed = 0
+                    await self.ws.close(code=SLOW_CONSUMER, message=b"slow consumer: answers not read")
+                    break
                 # a deadline of our own: receive(timeout=) restarts its clock on every pong, so
                 # a client answering the heartbeat would never be idle
                 deadline = loop.time() + idle if idle else None
@@ -328,8 +354,9 @@ class Connection:
         except ProblemException as problem:
             self.send(_error(ident, name, problem))
             return
-        except Exception:
-            log.exception("RPC method %r failed", name)
+        except Exception as error:
+            logging.getLogger(sentry.UNHANDLED_LOGGER).exception("RPC method %r failed", name)
+            sentry.report(self.request, error)
             self.send(_error(ident, name, InternalServerError(detail="The server could not complete the call.")))
             return
         self.send({"id": ident, "method": name, "response": response})
