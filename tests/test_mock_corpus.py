@@ -29,8 +29,9 @@ pytestmark = pytest.mark.corpus
 # Compiling a validator for each of the ~15,000 response schemas takes minutes; the first ones of
 # each document (in document order) cover every document and keep the test well under a minute.
 PER_DOCUMENT = 60
-# ...and at most this long per document: one Stripe response validator takes ~3 s to compile.
-SECONDS_PER_DOCUMENT = 4.0
+# Left out by name, not by a time budget (the test must check the same schemas on any machine):
+# Stripe's response schemas take 5-17 s each to compile (measured 2026-12-07, 575 s for its 60).
+SLOW_TO_COMPILE = frozenset({"stripe/openapi/spec3.yaml"})
 
 
 def test_generated_values_validate(corpus_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,7 +42,6 @@ def test_generated_values_validate(corpus_folder: Path, capsys: pytest.CaptureFi
         spec = openapi_aio.spec.load_spec(corpus_folder / name, validate=False)
         seen: set[int] = set()
         counts["documents"] += 1
-        budget = time.perf_counter() + SECONDS_PER_DOCUMENT
         for operation in spec.operations:
             counts["operations"] += 1
             for response in operation.responses.values():
@@ -51,7 +51,7 @@ def test_generated_values_validate(corpus_folder: Path, capsys: pytest.CaptureFi
                         continue
                     seen.add(id(schema))
                     counts["schemas"] += 1
-                    if time.perf_counter() > budget:
+                    if name in SLOW_TO_COMPILE:
                         counts["skipped"] += 1
                         continue
                     _check(schema, spec.version, f"{name} {operation.label} {response.status}", counts, failures)
@@ -62,7 +62,7 @@ def test_generated_values_validate(corpus_folder: Path, capsys: pytest.CaptureFi
             f"{counts['schemas']} distinct response schemas: {counts['valid']} generated values validate, "
             f"{counts['invalid']} do not, {counts['impossible']} not generated, "
             f"{counts['uncompilable']} schemas the validator cannot compile, "
-            f"{counts['skipped']} skipped (time budget); {seconds:.1f} s"
+            f"{counts['skipped']} skipped (slow to compile); {seconds:.1f} s"
         )
         for failure in failures[:15]:
             print("  ", failure)
