@@ -1,14 +1,9 @@
-"""The database: PostgreSQL through an asyncpg pool, or an embedded SQLite file.
+"""The database: PostgreSQL through an asyncpg pool, or an embedded SQLite file, and its life cycle.
 
-Statements are SQLAlchemy Core objects everywhere. On PostgreSQL they are compiled once (cached
-by their SQLAlchemy cache key, or by a caller's own key) to ``$n`` SQL and run on asyncpg
-directly, which prepares and caches them per connection: one round trip, no ORM, no adaptation
-layer. On SQLite they go through SQLAlchemy's async engine (aiosqlite), where the speed of a
-development database matters less than its types.
-
-Database errors become HTTP problems here, once, for CRUD views and handlers alike: a unique
-violation is a 409 naming the column, a missing referenced row a 422, an unreachable database a 503
-(and the pool reconnects by itself when the server is back).
+:class:`Database` picks the driver from the URL, opens the pool (or engine) at start-up and
+reconnects after an outage, hands out :class:`Connection` objects and keeps the statements it
+compiled for PostgreSQL. Running a statement is :mod:`.connection`'s job; turning driver errors
+into HTTP problems (409, 422, 503...) is :mod:`.translate`'s.
 """
 
 from __future__ import annotations
@@ -19,26 +14,23 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import time
 import weakref
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from ..errors import Conflict, ServiceUnavailable, StartupError, UnprocessableContent, Violation
+from ..errors import ServiceUnavailable, StartupError
+from .connection import PG_DIALECT, Connection, Prepared, has_expanding_parameters
+from .translate import translated, unavailable
 
 __all__ = ["Connection", "Database", "Prepared", "asyncpg_dsn", "default_datastore", "sqlalchemy_url"]
 
 log = logging.getLogger("openapi_aio.db")
-
-_PG_DIALECT = PGDialect_asyncpg(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
-_RETRY_AFTER = "1"
 
 
 def default_datastore(folder: str | Path | None = None) -> str:
@@ -48,107 +40,6 @@ def default_datastore(folder: str | Path | None = None) -> str:
         return configured
     path = Path(folder or Path.cwd()) / "data.sqlite"
     return f"sqlite:///{path}"
-
-
-class Prepared:
-    """A statement compiled for PostgreSQL: ``$n`` SQL and the bind names in order."""
-
-    __slots__ = ("defaults", "keys", "names", "sql", "statement")
-
-    def __init__(self, statement: sa.Executable, compiled: Any = None) -> None:
-        self.statement = statement
-        compiled = compiled or statement.compile(dialect=_PG_DIALECT)  # type: ignore[attr-defined]
-        if _expanding(compiled):  # IN with a list of values: one $n per value
-            compiled = statement.compile(dialect=_PG_DIALECT, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
-        self.sql = str(compiled)
-        self.names = tuple(compiled.positiontup or ())
-        self.defaults = {name: value for name, value in compiled.params.items() if value is not None}
-        self.keys: tuple[str, ...] = ()
-
-    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
-        defaults = self.defaults
-        return [values[name] if name in values else defaults.get(name) for name in self.names]
-
-
-class Connection:
-    """One pooled connection (inside or outside a transaction); rows come back as dicts.
-
-    ``statement`` is a SQLAlchemy Core statement, with values in it or as ``bindparam`` names
-    given in ``values``; a :class:`Prepared` (from :meth:`Database.prepare`) skips compiling.
-    """
-
-    __slots__ = ("_database", "_raw")
-
-    def __init__(self, database: Database, raw: asyncpg.Connection | AsyncConnection) -> None:
-        self._database = database
-        self._raw = raw
-
-    @property
-    def raw(self) -> asyncpg.Connection | AsyncConnection:
-        """The driver's connection: ``asyncpg.Connection`` or SQLAlchemy's ``AsyncConnection``."""
-        return self._raw
-
-    async def fetch_all(
-        self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        values = values or {}
-        with _translated():
-            if isinstance(self._raw, asyncpg.Connection):
-                prepared = self._database.prepare(statement)
-                return [dict(row) for row in await self._raw.fetch(prepared.sql, *prepared.arguments(values))]
-            result = await self._raw.execute(_statement(statement), values)
-            return [dict(row) for row in result.mappings()] if result.returns_rows else []
-
-    async def fetch_one(
-        self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
-    ) -> dict[str, Any] | None:
-        values = values or {}
-        with _translated():
-            if isinstance(self._raw, asyncpg.Connection):
-                prepared = self._database.prepare(statement)
-                row = await self._raw.fetchrow(prepared.sql, *prepared.arguments(values))
-                return None if row is None else dict(row)
-            result = await self._raw.execute(_statement(statement), values)
-            found = result.mappings().first() if result.returns_rows else None
-            return None if found is None else dict(found)
-
-    async def fetch_value(self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None) -> Any:
-        row = await self.fetch_one(statement, values)
-        return None if row is None else next(iter(row.values()))
-
-    async def execute(self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None) -> int:
-        """Run a statement; the number of rows it changed."""
-        values = values or {}
-        with _translated():
-            if isinstance(self._raw, asyncpg.Connection):
-                prepared = self._database.prepare(statement)
-                status = await self._raw.execute(prepared.sql, *prepared.arguments(values))
-                last = status.rsplit(" ", 1)[-1]
-                return int(last) if last.isdigit() else 0
-            result = await self._raw.execute(_statement(statement), values)
-            return max(result.rowcount, 0)
-
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        """A transaction (a savepoint inside another one)."""
-        with _translated():
-            if isinstance(self._raw, asyncpg.Connection):
-                async with self._raw.transaction():
-                    yield self
-            elif self._raw.in_transaction():
-                async with self._raw.begin_nested():
-                    yield self
-            else:
-                async with self._raw.begin():
-                    yield self
-
-
-def _expanding(compiled: Any) -> bool:
-    return bool(compiled.post_compile_params or compiled.literal_execute_params)
-
-
-def _statement(statement: sa.Executable | Prepared) -> sa.Executable:
-    return statement.statement if isinstance(statement, Prepared) else statement
 
 
 class Database:
@@ -172,7 +63,7 @@ class Database:
         elif scheme.startswith("sqlite"):
             self.dialect = "sqlite"
         else:
-            raise ValueError(f"unsupported datastore {_safe(self.url)!r}: use postgresql://... or sqlite:///...")
+            raise ValueError(f"unsupported datastore {_redacted(self.url)!r}: use postgresql://... or sqlite:///...")
         self._pool: asyncpg.Pool | None = None
         self._engine: AsyncEngine | None = None
         self._prepared: dict[Any, Prepared] = {}
@@ -182,7 +73,7 @@ class Database:
         self._failed_at = 0.0
 
     def __repr__(self) -> str:
-        return f"Database({_safe(self.url)!r})"
+        return f"Database({_redacted(self.url)!r})"
 
     @property
     def is_postgresql(self) -> bool:
@@ -228,7 +119,7 @@ class Database:
                 self._engine = _sqlite_engine(self.url)
                 return
             if time.monotonic() - self._failed_at < 1.0:  # do not hammer a server that is down
-                raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER})
+                raise unavailable()
             try:
                 self._pool = await asyncpg.create_pool(
                     asyncpg_dsn(self.url),
@@ -244,9 +135,7 @@ class Database:
                 )
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 self._failed_at = time.monotonic()
-                raise ServiceUnavailable(
-                    detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}
-                ) from error
+                raise unavailable() from error
 
     async def _reset(self, connection: asyncpg.Connection) -> None:
         """On release (after asyncpg rolled back any open transaction): the full reset only for
@@ -266,7 +155,7 @@ class Database:
         reset, one round trip less (CRUD views do this; their statements change no state).
         """
         await self._connect()
-        with _translated():
+        with translated():
             if self._pool is not None:
                 async with self._pool.acquire() as raw:
                     if reset:
@@ -291,7 +180,7 @@ class Database:
     ) -> list[dict[str, Any]]:
         if self._pool is not None:  # the fast path: no Connection object, the pool's own fetch
             prepared = self.prepare(statement)
-            with _translated():
+            with translated():
                 return [dict(row) for row in await self._pool.fetch(prepared.sql, *prepared.arguments(values or {}))]
         async with self.connection() as conn:
             return await conn.fetch_all(statement, values)
@@ -301,7 +190,7 @@ class Database:
     ) -> dict[str, Any] | None:
         if self._pool is not None:  # one statement, atomic by itself: the pool's own fetchrow
             prepared = self.prepare(statement)
-            with _translated():
+            with translated():
                 row = await self._pool.fetchrow(prepared.sql, *prepared.arguments(values or {}))
             return None if row is None else dict(row)
         async with self.connection() as conn:
@@ -333,8 +222,8 @@ class Database:
             return Prepared(statement)
         cached = self._prepared.get(cache_key.key)
         if cached is None:
-            compiled = statement.compile(dialect=_PG_DIALECT)  # type: ignore[attr-defined]
-            if _expanding(compiled):  # its SQL depends on how many values an IN list has: not cached
+            compiled = statement.compile(dialect=PG_DIALECT)  # type: ignore[attr-defined]
+            if has_expanding_parameters(compiled):  # its SQL depends on how many values an IN list has: not cached
                 return Prepared(statement, compiled)
             cached = self._prepared[cache_key.key] = Prepared(statement, compiled)
             # the compiled names ("owner_1"), not the keys, which differ for anonymous parameters
@@ -404,100 +293,6 @@ def asyncpg_dsn(url: str) -> str:
     return "postgresql:" + rest
 
 
-def _safe(url: str) -> str:
+def _redacted(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
-
-
-# --- errors ---
-
-_SQLITE_COLUMN = re.compile(r"constraint failed: (.+)$")
-_PG_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\)")
-
-
-@contextlib.contextmanager
-def _translated() -> Any:
-    """Database errors as HTTP problems (see the module docstring)."""
-    try:
-        yield
-    except asyncpg.IntegrityConstraintViolationError as error:
-        raise _integrity_problem(type(error).__name__, str(error.detail or error), _pg_columns(error)) from error
-    except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError) as error:
-        # transient by nature: the client may simply try again
-        log.warning("database conflict between transactions: %s", error)
-        raise ServiceUnavailable(
-            detail="the write collided with another; try again", headers={"Retry-After": _RETRY_AFTER}
-        ) from error
-    except (asyncpg.DataError, OverflowError) as error:  # a value its column cannot hold (too long, out of range)
-        raise UnprocessableContent(detail=str(error)) from error
-    except (
-        TimeoutError,
-        OSError,
-        asyncpg.PostgresConnectionError,
-        asyncpg.CannotConnectNowError,
-        asyncpg.AdminShutdownError,
-        asyncpg.ConnectionDoesNotExistError,
-        # a pooled connection the server closed while it was idle (a restart) can fail this way
-        # ("cannot switch to state ...") on its next use
-        asyncpg.InternalClientError,
-    ) as error:
-        log.warning("database unavailable: %r", error)
-        raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}) from error
-    except asyncpg.InterfaceError as error:
-        if "connection is closed" not in str(error):  # misuse (e.g. two queries at once): a bug
-            raise
-        log.warning("database unavailable: %r", error)  # closed under a transaction (a restart)
-        raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}) from error
-    except sa.exc.IntegrityError as error:
-        message = str(error.orig)
-        found = _SQLITE_COLUMN.search(message)
-        columns = [part.split(".")[-1] for part in found.group(1).split(", ")] if found else []
-        kind = message.split(" constraint", 1)[0].upper()
-        names = {"UNIQUE": "UniqueViolationError", "FOREIGN KEY": "ForeignKeyViolationError",
-                 "NOT NULL": "NotNullViolationError", "CHECK": "CheckViolationError"}  # fmt: skip
-        raise _integrity_problem(names.get(kind, kind), message, columns) from error
-    except sa.exc.OperationalError as error:
-        # "unable to open": the file's folder is gone (a removed directory, an unmounted volume)
-        if isinstance(error.orig, sqlite3.OperationalError) and not any(
-            reason in str(error.orig) for reason in ("locked", "unable to open")
-        ):
-            raise
-        log.warning("database unavailable: %s", error.orig)
-        raise ServiceUnavailable(detail="the database is unavailable", headers={"Retry-After": _RETRY_AFTER}) from error
-
-
-def _pg_columns(error: asyncpg.PostgresError) -> list[str]:
-    column = getattr(error, "column_name", None)
-    if column:
-        return [column]
-    found = _PG_KEY.search(str(getattr(error, "detail", "") or ""))
-    return [name.strip() for name in found.group("columns").split(",")] if found else []
-
-
-def _integrity_problem(kind: str, message: str, columns: Sequence[str]) -> Exception:
-    problem = _problem_for(kind, message, columns)
-    setattr(problem, "constraint", kind)  # noqa: B010 - for views that know more (SQLite names no column)
-    setattr(problem, "columns", list(columns))  # noqa: B010
-    return problem
-
-
-def _problem_for(kind: str, message: str, columns: Sequence[str]) -> Conflict | UnprocessableContent:
-    named = ", ".join(columns) or "a column"
-    violations = [Violation("body", "/" + column, _MESSAGES.get(kind, "is not allowed")) for column in columns]
-    if kind == "UniqueViolationError":
-        return Conflict(detail=f"{named}: a row with this value already exists", violations=violations)
-    if kind == "ForeignKeyViolationError":
-        if "still referenced" in message:
-            return Conflict(detail="the row is still referenced by other rows", violations=violations)
-        return UnprocessableContent(detail=f"{named}: no such referenced row", violations=violations)
-    if kind == "NotNullViolationError":
-        return UnprocessableContent(detail=f"{named}: a value is required", violations=violations)
-    return UnprocessableContent(detail=f"the database refused the values ({kind})", violations=violations)
-
-
-_MESSAGES = {
-    "UniqueViolationError": "already exists",
-    "ForeignKeyViolationError": "refers to a row that does not exist",
-    "NotNullViolationError": "must not be null",
-    "CheckViolationError": "is not an allowed value",
-}

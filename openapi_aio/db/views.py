@@ -20,13 +20,12 @@ that can still call ``super()``. The hooks are where most customising goes::
     # openapi.yaml:  x-resource: {schema: Task, view: tasks.views.TaskView}
 
 This module holds what each operation does and in which transaction; what the request asks for
-is read in :mod:`.query`, and the SQL is built (once per shape, values always bound) in
-:mod:`.statements`.
+is read in :mod:`.query`, rows are written in :mod:`.writes`, and the SQL is built (once per
+shape, values always bound) in :mod:`.statements`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -34,29 +33,17 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from aiohttp import web
 
-from ..errors import (
-    BadRequest,
-    Conflict,
-    NotFound,
-    PreconditionFailed,
-    ProblemException,
-    UnprocessableContent,
-    Violation,
-)
+from ..errors import BadRequest, NotFound, UnprocessableContent
 from ..keys import ARGUMENTS, TOKEN_INFO, USER
 from ..responses import NoContent
-from ..spec.model import MISSING
-from ..ws.hub import HUB
-from . import query, statements
+from . import query, statements, writes
 from .pagination import link_header
-from .tables import _now
+from .writes import merge_patch
 
 if TYPE_CHECKING:
-    from .datastore import Connection, Database
+    from .datastore import Database
     from .resources import ResourceOperation
     from .tables import TableModel
-
-log = logging.getLogger("openapi_aio.db")
 
 __all__ = ["CrudView", "merge_patch"]
 
@@ -164,11 +151,11 @@ class CrudView:
         many = isinstance(body, list)
         created = []
         if not many and not op.after_write_hook:  # one INSERT ... RETURNING is atomic by itself
-            created.append(await self._insert(self.db, await self._new_row(body)))
+            created.append(await writes.insert(self, self.db, await writes.new_row(self, body)))
         else:
             async with self.db.transaction(reset=False) as conn:
                 for item in body if many else [body]:
-                    row = await self._insert(conn, await self._new_row(item))
+                    row = await writes.insert(self, conn, await writes.new_row(self, item))
                     await self.after_write("create", row)
                     created.append(row)
         headers: dict[str, str] = {}
@@ -176,7 +163,7 @@ class CrudView:
             self._location(created[0], headers)
             self._etag(created[0], headers)
         output = [self._output(row) for row in created]
-        await self._announce("created", output)
+        await writes.announce(self, "created", output)
         return (output if many else output[0]), op.status, headers
 
     async def delete_list(self) -> Any:
@@ -190,7 +177,7 @@ class CrudView:
             try:
                 count = await conn.execute(statement, values)
             except UnprocessableContent as problem:
-                raise _still_referenced(problem) from problem
+                raise writes.still_referenced(problem) from problem
         return NoContent, self.operation.status, {"X-Total-Count": str(count)}
 
     # --- item ---------------------------------------------------------------------------------
@@ -214,14 +201,14 @@ class CrudView:
 
     async def update_one(self) -> Any:
         """PATCH on the item: a JSON merge patch."""
-        body, status, headers = await self._update("update_one", partial=True)
-        await self._announce("updated", [body])
+        body, status, headers = await writes.update(self, "update_one", partial=True)
+        await writes.announce(self, "updated", [body])
         return body, status, headers
 
     async def replace_one(self) -> Any:
         """PUT on the item: the whole row (with ``upsert``, created when missing)."""
-        body, status, headers = await self._update("replace_one", partial=False)
-        await self._announce("created" if status == 201 else "updated", [body])
+        body, status, headers = await writes.update(self, "replace_one", partial=False)
+        await writes.announce(self, "created" if status == 201 else "updated", [body])
         return body, status, headers
 
     async def delete_one(self) -> Any:
@@ -238,173 +225,14 @@ class CrudView:
             try:
                 row = await conn.fetch_one(statement, values)
             except UnprocessableContent as problem:
-                raise _still_referenced(problem) from problem
+                raise writes.still_referenced(problem) from problem
             if row is None:
-                raise await self._missing_or_changed(conn, values)
+                raise await writes.missing_or_changed(self, conn, values)
             await self.after_write("delete_one", row)
-        await self._announce("deleted", [self._output(row)])
+        await writes.announce(self, "deleted", [self._output(row)])
         return NoContent, self.operation.status, {}
 
-    # --- writing ------------------------------------------------------------------------------
-
-    async def _announce(self, event: str, rows: list[Any]) -> None:
-        """``x-resource: {events: channel}``: tell websocket subscribers in every process, after
-        the write is committed. The write stands even when the broker is down (logged)."""
-        channel = self.operation.events
-        if channel is None:
-            return
-        hub = self.request.app[HUB]
-        for row in rows:
-            try:
-                await hub.publish(channel, event, row)
-            except ProblemException as problem:
-                log.warning("%s %s not announced on %r: %s", self.model.schema_name, event, channel, problem.detail)
-
-    async def _new_row(self, body: Any) -> dict[str, Any]:
-        """A row to insert: the body's columns through ``before_create``, the parents of the
-        path, then what the server generates."""
-        if not isinstance(body, Mapping):
-            raise UnprocessableContent(detail="each row must be a JSON object")
-        values = await self.before_create(self._writable(body))
-        for argument, column in self.operation.parents:
-            values[column.name] = self.arguments[argument]
-        return self._with_generated(values)
-
-    async def _update(self, kind: str, *, partial: bool) -> Any:
-        """PATCH (``partial``: a merge patch) or PUT (a replacement; with upsert, maybe a create)."""
-        op = self.operation
-        body = self.arguments[op.body]  # type: ignore[index]
-        if not isinstance(body, Mapping):
-            raise UnprocessableContent(detail="the body must be a JSON object")
-        values = self._writable(body)
-        key = self.model.primary_key
-        path_key = self.arguments[op.key]  # type: ignore[index]
-        # the path names the row: a body may repeat its key, not change it
-        if key.name in values and key.to_db(values.pop(key.name)) != key.to_db(path_key):
-            raise UnprocessableContent(
-                detail=f"{key.name} in the body differs from the path's",
-                violations=[Violation("body", "/" + key.name, "must equal the path's key (keys do not change)")],
-            )
-        if not partial:  # PUT: what is not sent goes back to its default
-            for name, column in self.model.columns.items():
-                if name not in values and not column.read_only and name != self.model.primary_key.name:
-                    values[name] = None if column.default is MISSING else column.default
-        values = await self.before_update(values)
-        for argument, column in op.parents:
-            values[column.name] = self.arguments[argument]
-        headers: dict[str, str] = {}
-        async with self.db.transaction(reset=False) as conn:
-            if op.upsert and not partial and not await self._exists(conn):
-                if "If-Match" in self.request.headers:  # RFC 9110: no row matches, not even *
-                    raise PreconditionFailed(detail="If-Match: there is no current row to match")
-                values[self.model.primary_key.name] = self.arguments[op.key]  # type: ignore[index]
-                row = await self._insert(conn, self._with_generated(values), upsert=True)
-                await self.after_write(kind, row)
-                self._etag(row, headers)
-                self._location(row, headers)
-                return self._output(row), 201, headers
-            if partial and any(
-                self.model.columns[name].is_json and isinstance(value, Mapping) for name, value in values.items()
-            ):
-                await self._merge_json(conn, values)
-            row = await self._update_row(conn, values)
-            await self.after_write(kind, row)
-        self._etag(row, headers)
-        return self._output(row), 200, headers
-
-    async def _exists(self, conn: Connection) -> bool:
-        statement = statements.cached(self, ("exists",), lambda: statements.exists_statement(self))
-        return await conn.fetch_one(statement, statements.item_values(self)) is not None
-
-    async def _merge_json(self, conn: Connection, values: dict[str, Any]) -> None:
-        """Merge the patch's JSON objects into the stored ones (RFC 7396), the row locked first
-        so that concurrent patches of one object lose nothing."""
-        if not self.db.is_postgresql:  # no FOR UPDATE: an empty write takes the lock
-            lock = statements.cached(self, ("write_lock",), lambda: statements.write_lock_statement(self))
-            await conn.execute(lock, statements.item_values(self))
-        read = statements.cached(self, ("json_read",), lambda: statements.json_read_statement(self))
-        current = await conn.fetch_one(read, statements.item_values(self))
-        if current is None:
-            raise self._not_found()
-        for name, value in list(values.items()):
-            if name in current and isinstance(value, Mapping):
-                values[name] = merge_patch(current[name], value)
-
-    async def _update_row(self, conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
-        bound = statements.item_values(self)
-        names = statements.bind_assignments(self, values, bound)
-        versions = self._if_match()
-        if versions is not None:
-            bound["version"] = versions
-        versioned = versions is not None
-        statement = statements.cached(
-            self, ("update", names, versioned), lambda: statements.update_statement(self, names, versioned)
-        )
-        try:
-            row = await conn.fetch_one(statement, bound)
-        except UnprocessableContent as problem:
-            raise await self._name_reference(conn, problem, values) from problem
-        if row is None:
-            raise await self._missing_or_changed(conn, bound)
-        return row
-
-    async def _insert(
-        self, conn: Connection | Database, values: dict[str, Any], *, upsert: bool = False
-    ) -> dict[str, Any]:
-        columns = self.model.columns
-        bound = {name: (columns[name].to_db(value) if value is not None else None) for name, value in values.items()}
-        conflict = self.operation.upsert if (upsert or self.operation.kind == "create") else ()
-        names = tuple(sorted(bound))
-        statement = statements.cached(
-            self, ("insert", names, conflict), lambda: statements.insert_statement(self, names, conflict)
-        )
-        try:
-            row = await conn.fetch_one(statement, bound)
-        except UnprocessableContent as problem:
-            raise await self._name_reference(conn, problem, values) from problem
-        if row is None:  # the row exists unchanged (nothing to update, or not the request's to update)
-            raise Conflict(detail=f"{', '.join(conflict)}: a row with this value already exists")
-        return row
-
-    def _if_match(self) -> list[int] | None:
-        return query.if_match_versions(self.request.headers.get("If-Match"), self.model)
-
-    def _writable(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """The body's column values; read-only ones dropped, computed ones ignored, others a 422."""
-        values: dict[str, Any] = {}
-        unknown = []
-        for name, value in body.items():
-            column = self.model.columns.get(name)
-            if column is None:
-                if name not in self.model.computed:
-                    unknown.append(name)
-                continue
-            if column.read_only:
-                continue
-            values[name] = value
-        if unknown:
-            raise UnprocessableContent(
-                detail=f"not a column of {self.table.name}: {', '.join(unknown)}",
-                violations=[Violation("body", "/" + name, "not a column") for name in unknown],
-            )
-        return values
-
-    def _with_generated(self, values: dict[str, Any]) -> dict[str, Any]:
-        """``values`` completed with generated values (keys, "now"...) and the schema's defaults."""
-        now = None  # one instant for every "now" column of a row (created == updated on insert)
-        for name, column in self.model.columns.items():
-            if name in values:
-                continue
-            if column.generate is _now:
-                now = now or _now()
-                values[name] = now
-            elif column.generate is not None:
-                values[name] = column.generate()
-            elif column.default is not MISSING:
-                values[name] = column.default
-        return values
-
-    # --- answers ------------------------------------------------------------------------------
+    # --- answers (the write paths in .writes use them too) ------------------------------------
 
     def _output(self, row: Mapping[str, Any], fields: Sequence[str] | None = None) -> dict[str, Any]:
         columns = self.model.columns
@@ -443,51 +271,5 @@ class CrudView:
         key = self.arguments[self.operation.key]  # type: ignore[index]
         return NotFound(detail=f"no {self.model.schema_name} with {self.model.primary_key.name} {key!r}")
 
-    async def _missing_or_changed(self, conn: Connection, values: Mapping[str, Any]) -> ProblemException:
-        """No row written: a 404 when there is none, else a 412 (``If-Match`` named another version)."""
-        statement = statements.cached(self, ("exists",), lambda: statements.exists_statement(self))
-        if await conn.fetch_one(statement, values) is None:
-            return self._not_found()
-        return PreconditionFailed(detail="If-Match does not match the current version; fetch the row again")
-
-    async def _name_reference(
-        self, conn: Connection | Database, problem: UnprocessableContent, values: Mapping[str, Any]
-    ) -> ProblemException:
-        """SQLite does not say which foreign key failed: find the value that refers to nothing."""
-        if getattr(problem, "constraint", "") != "ForeignKeyViolationError" or getattr(problem, "columns", None):
-            return problem
-        for name, column in self.model.columns.items():
-            for key in self.table.c[name].foreign_keys:
-                value = values.get(name)
-                if value is None:
-                    continue
-                target = key.column
-                found = await conn.fetch_one(
-                    sa.select(target).where(target == sa.bindparam("v", type_=target.type)), {"v": column.to_db(value)}
-                )
-                if found is None:
-                    return UnprocessableContent(
-                        detail=f"{name}: no such referenced row ({target.table.name}.{target.name} = {value!r})",
-                        violations=[Violation("body", "/" + name, "refers to a row that does not exist")],
-                    )
-        return problem
-
-
-def _still_referenced(problem: UnprocessableContent) -> ProblemException:
-    """A delete refused by a foreign key: other rows still refer to this one (SQLite names none)."""
-    if getattr(problem, "constraint", "") == "ForeignKeyViolationError":
-        return Conflict(detail="the row is still referenced by other rows; delete or change those first")
-    return problem
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396 JSON merge patch: ``null`` removes a member, objects merge, anything else replaces."""
-    if not isinstance(patch, Mapping):
-        return patch
-    result = dict(target) if isinstance(target, Mapping) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+    def _if_match(self) -> list[int] | None:
+        return query.if_match_versions(self.request.headers.get("If-Match"), self.model)
