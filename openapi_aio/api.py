@@ -9,7 +9,7 @@ broken document or handler module in one pass.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -17,12 +17,13 @@ from urllib.parse import unquote
 from aiohttp import web
 from aiohttp.web_urldispatcher import _default_expect_handler
 
-from . import docs_ui, mock, pipeline, security
+from . import docs_ui, pipeline
+from .compile import BindContext, compile_operation
 from .errors import InvalidSpecification, MethodNotAllowed, NotFound, ProblemException, ResolverError, SpecError
 from .keys import APIS, OPERATION, PATH_VALUES
 from .operation import Operation
 from .options import Options
-from .problems import problem_response, problem_stage
+from .problems import problem_response
 from .resolver import Resolver
 from .routing import Router, RouterError
 from .security import SecuritySchemes
@@ -65,7 +66,6 @@ class Api:
         self.router: Router[Operation] = Router(ignore_trailing_slash=options.trailing_slash == "ignore")
         self.operations: list[Operation] = []
         errors: list[SpecError] = []
-        resolver = options.resolver or Resolver()
         self.security = SecuritySchemes(
             self.spec.security_schemes,
             custom=options.security_handlers,
@@ -81,15 +81,10 @@ class Api:
 
             self.storage = Storage(self.spec, options, base_dir)
             errors += self.storage.errors
+        context = BindContext(options, options.resolver or Resolver(), self.storage, self.spec.source)
         for spec in self.spec.operations:
-            where = f"{self.spec.source}#{spec.pointer}"
             try:
-                operation = Operation.compile(spec, options, self.base_path, self.spec.version, self.security)
-            except SpecError as error:  # a schema the validator engine cannot compile
-                errors.append(SpecError(error.message, self.spec.source, error.pointer or spec.pointer))
-                continue
-            try:
-                self._bind(operation, resolver)
+                operation = compile_operation(spec, context, self.base_path, self.spec.version, self.security)
                 self.router.add(spec.path, spec.method, operation)
             except RouterError as error:
                 errors.append(SpecError(error.message, self.spec.source, spec.pointer))
@@ -97,17 +92,11 @@ class Api:
             except ResolverError as error:
                 errors.append(SpecError(str(error), self.spec.source, spec.pointer))
                 continue
-            except SpecError as error:  # an x-resource the tables cannot serve
-                errors.append(error)
-                continue
-            try:
-                operation.handle = pipeline.build(operation)
-                operation.authenticate = security.authenticator(operation)
-            except SpecError as error:  # e.g. a security scheme nothing can check
-                errors.append(SpecError(error.message, self.spec.source, spec.pointer))
+            except SpecError as error:  # a schema, x-resource or security scheme that cannot be served
+                errors.append(SpecError(error.message, error.file or self.spec.source, error.pointer or spec.pointer))
                 continue
             self.operations.append(operation)
-            log.debug("%s %s%s -> %s", spec.method.upper(), self.base_path, spec.path, operation.bound_to or where)
+            log.debug("%s %s%s -> %s", spec.method.upper(), self.base_path, spec.path, operation.bound_to)
         if errors:
             raise InvalidSpecification(errors, self.spec.source)
         self.served: ServedSpec | None = None
@@ -121,49 +110,7 @@ class Api:
                     arguments=options.arguments,
                 )
             self.served = ServedSpec(self.spec, self.base_path, files=files)
-        self.handle = problem_stage(options.exception_handlers)(self._dispatch)
-
-    def _bind(self, operation: Operation, resolver: Callable[..., Any]) -> None:
-        options = self.options
-        if options.mock == "all":
-            self._stub(operation, "mock")
-            return
-        if operation.spec.resource is not None and self.storage is not None:
-            self.storage.bind(operation)  # answered by the resource's CRUD view
-            return
-        if operation.spec.websocket is not None:
-            from .ws.endpoint import WebSocketEndpoint
-
-            operation.fallback = WebSocketEndpoint.compile(operation, self.spec.source).handler()
-            operation.bound_to = "websocket"
-            return
-        try:
-            function = resolver(operation.spec)
-        except Exception as error:
-            if not (options.stub or options.mock):
-                if isinstance(error, ResolverError):
-                    raise
-                raise ResolverError(f"the resolver failed: {error!r}") from error
-            log.warning(
-                "%s: no handler (%s); answering %s", operation.spec.label, error, "mocks" if options.mock else "501"
-            )
-            function = None
-        if function is None:
-            if not (options.stub or options.mock):
-                raise ResolverError(
-                    f"{operation.spec.label} has no handler: give it an operationId 'module.function' "
-                    "(or x-openapi-router-controller), use a resolver, or serve with stub=True / --stub"
-                )
-            self._stub(operation, "mock" if options.mock else "stub")
-            return
-        operation.bind(function)
-
-    @staticmethod
-    def _stub(operation: Operation, kind: str) -> None:
-        """No handler: a mock answers from the document (see :mod:`openapi_aio.mock`), a stub 501."""
-        operation.bound_to = kind
-        if kind == "mock":
-            operation.fallback = mock.endpoint(operation)
+        self.handle = pipeline.api_handler(self._dispatch, options.exception_handlers)
 
     # --- serving ---
 

@@ -33,16 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import sentry
 from .api import Api
 from .commands import build_cli, configure_logging, startup_message
-from .cors import Cors, install_cors
 from .errors import StartupError
 from .health import mount_health
 from .keys import DATABASE
 from .options import Options
+from .pipeline import install_app_tier
 from .spec import ApiSpec
-from .tracing import ACCESS_LOG_FORMAT, request_ids
+from .tracing import ACCESS_LOG_FORMAT
 
 if TYPE_CHECKING:
     from .db import Database
@@ -69,20 +68,15 @@ def setup(
     Several documents can be set up on one application under different base paths.
     """
     api = Api(specification, (options or Options()).replace(base_path=base_path, **option_overrides), base_dir=base_dir)
-    if request_ids not in app.middlewares:
-        app.middlewares.insert(0, request_ids)  # first: every later stage sees the request's id
-    _operations(app, api)
+    install_app_tier(app, api.options)  # request ids, CORS, Sentry: pipeline.APP_TIER
+    _mount_health(app, api)
     api.mount(app)
     return api
 
 
-def _operations(app: web.Application, api: Api) -> None:
-    """What the options add to the whole application: Sentry, CORS, health endpoints."""
+def _mount_health(app: web.Application, api: Api) -> None:
+    """The health and readiness endpoints, when the options ask for them."""
     options = api.options
-    if sentry.enabled(options.sentry):
-        sentry.install_sentry(app, options.sentry, after=request_ids)
-    if options.cors:
-        install_cors(app, Cors.of(options.cors), after=request_ids)
     if options.health:
 
         def documented(path: str) -> bool:  # the document's own operation answers there
@@ -119,9 +113,8 @@ class App:
         self.root_path = _root_path(import_name)
         self.specification_dir = self.root_path / specification_dir
         self.options = (options or Options()).replace(**option_overrides)
-        self.web_app = web.Application(
-            client_max_size=self.options.client_max_size, middlewares=[request_ids, *middlewares]
-        )
+        # the framework's own middlewares go first when an API is added (pipeline.APP_TIER)
+        self.web_app = web.Application(client_max_size=self.options.client_max_size, middlewares=list(middlewares))
         self.apis: list[Api] = []
         self.migrations_dir = (self.root_path / migrations_dir).resolve()
         if import_name == "__main__":  # python main.py ...: a broken document is a message, not a traceback

@@ -26,7 +26,7 @@ from .uploads import UploadedFile
 
 if TYPE_CHECKING:
     from .operation import Operation
-    from .pipeline import Handler
+    from .types import Handler
 
 __all__ = ["read_parameters", "stage"]
 

@@ -24,8 +24,9 @@ from aiohttp import hdrs, web
 
 from .errors import ProblemException
 from .problems import problem_response
+from .types import Middleware
 
-__all__ = ["Cors", "install_cors"]
+__all__ = ["Cors", "cors_middleware"]
 
 _SIMPLE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -122,11 +123,12 @@ def _forbidden(detail: str) -> web.StreamResponse:
 CORS: web.AppKey[Cors] = web.AppKey("openapi_aio.cors", Cors)
 
 
-def install_cors(app: web.Application, cors: Cors, after: Any = None) -> None:
-    """Answer preflights and add the headers to every response of ``app`` (once per application:
-    a second call keeps the first configuration)."""
+def cors_middleware(app: web.Application, cors: Cors) -> Middleware | None:
+    """The middleware answering preflights, and the hook adding the headers to every response of
+    ``app`` (including problems); once per application (``None`` after: a second API keeps the
+    first configuration)."""
     if CORS in app:
-        return
+        return None
     app[CORS] = cors
 
     @web.middleware
@@ -154,7 +156,5 @@ def install_cors(app: web.Application, cors: Cors, after: Any = None) -> None:
             elif "origin" not in vary.lower():
                 response.headers[hdrs.VARY] = f"{vary}, Origin"
 
-    middlewares = app.middlewares
-    position = middlewares.index(after) + 1 if after is not None and after in middlewares else 0
-    middlewares.insert(position, preflight)
     app.on_response_prepare.append(add_headers)
+    return preflight

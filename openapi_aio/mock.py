@@ -34,7 +34,7 @@ from .spec.model import MISSING, MediaTypeSpec, ResponseSpec
 
 if TYPE_CHECKING:
     from .operation import Operation
-    from .pipeline import Handler
+    from .types import Handler
 
 __all__ = ["MockAnswers", "endpoint"]
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from .body import BodyReader
-from .handlers import SECURITY_ARGUMENTS, HandlerCall
 from .parameters import ParameterReader, argument_name
 from .responses import Responder
-from .spec.files import pointer_join
 from .spec.model import MediaTypeSpec, OperationSpec, SpecVersion
+from .spec.files import pointer_join
+from .types import Authenticate, Endpoint, Handler
 from .validation import SchemaValidator
 
 if TYPE_CHECKING:
@@ -23,12 +23,19 @@ if TYPE_CHECKING:
 __all__ = ["Operation"]
 
 
-@dataclass(slots=True, eq=False)
-class Operation:
-    """One operation of a served API: its spec, compiled readers, handler and request chain.
+async def _not_composed(request: web.Request) -> web.StreamResponse:
+    raise RuntimeError("the operation's chain is composed by compile_operation")  # never served
 
-    ``handle`` is the whole per-operation pipeline (see :mod:`openapi_aio.pipeline`); a request
-    that routes here only calls it.
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Operation:
+    """One operation of a served API, compiled once at start-up and immutable after.
+
+    :func:`openapi_aio.compile.compile_operation` makes it in one pass: the readers first
+    (:meth:`readers`), then its :class:`~openapi_aio.types.Endpoint` (what answers it), then
+    ``handle`` (the whole per-operation chain of :mod:`openapi_aio.pipeline`) and
+    ``authenticate`` (its security check alone, for ``Expect: 100-continue``; ``None`` when
+    public). A request that routes here only calls ``handle``.
     """
 
     spec: OperationSpec
@@ -39,16 +46,12 @@ class Operation:
     responder: Responder
     version: SpecVersion = "3.0"  # of the document: schemas compile in its dialect
     security: SecuritySchemes | None = None  # the API's scheme checkers
-    # The security check alone, for "Expect: 100-continue" (None: a public operation)
-    authenticate: Callable[[web.Request], Awaitable[Any]] | None = None
-    handler: HandlerCall | None = None
-    # what answers when there is no handler: a 501 stub, or later a mock
-    fallback: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
-    handle: Callable[[web.Request], Awaitable[web.StreamResponse]] = field(init=False)
-    bound_to: str = ""  # for listings: the handler's import path, "stub", "mock"
+    endpoint: Endpoint | None = None  # None only while the compile pass is choosing it
+    handle: Handler = field(default=_not_composed)
+    authenticate: Authenticate | None = None
 
     @classmethod
-    def compile(
+    def readers(
         cls,
         spec: OperationSpec,
         options: Options,
@@ -56,6 +59,8 @@ class Operation:
         version: SpecVersion = "3.0",
         security: SecuritySchemes | None = None,
     ) -> Operation:
+        """The first step of the compile pass: parameter and body readers, validators, the
+        responder; nothing bound yet."""
         readers = tuple(
             reader
             for reader in (ParameterReader(p, pythonic=options.pythonic_params) for p in spec.parameters)
@@ -80,6 +85,12 @@ class Operation:
     def operation_id(self) -> str | None:
         return self.spec.operation_id
 
+    @property
+    def bound_to(self) -> str:
+        """What answers the operation, for listings: a handler's import path, a CRUD view's
+        method, ``websocket``, ``mock`` or ``stub``."""
+        return self.endpoint.bound_to if self.endpoint is not None else ""
+
     def supplied_arguments(self) -> set[str]:
         """The keyword arguments this operation can pass to a handler."""
         names = {reader.argument for reader in self.parameters}
@@ -89,17 +100,6 @@ class Operation:
                 for media in self.spec.body.content.values():
                     names.update(_form_fields(media.schema, self.options.pythonic_params))
         return names
-
-    def bind(self, function: Callable[..., Any]) -> None:
-        secured = any(self.spec.security or ())  # at least one requirement naming a scheme
-        self.handler = HandlerCall(
-            function,
-            label=self.spec.label,
-            supplied=self.supplied_arguments(),
-            always=SECURITY_ARGUMENTS if secured else (),
-            context={"api_base_path": self.base_path, "operation_id": self.spec.operation_id},
-        )
-        self.bound_to = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', function)}"
 
 
 # Keywords that add nothing to check once a value has been cast to the schema's type.

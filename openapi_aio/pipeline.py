@@ -1,71 +1,133 @@
-"""The request pipeline, visible in one place.
+"""The request pipeline, declared in one place and read top to bottom.
 
-A request to an API goes through::
+A request goes through three tiers, then the operation's endpoint::
 
-    problems        every error below becomes application/problem+json      (problems.py)
-    routing         path + method -> Operation; 404 / 405 / typed paths      (routing.py, api.py)
-    ---- per operation, compiled at start-up from STAGES, outermost first ----
-    security        the document's security requirements: 401 / 403, before any body is read
-                                                                             (security/)
-    arguments       parameters and body -> keyword arguments, 400 on bad input (arguments.py)
-    responses       the handler's response checked against the document, 500 if it breaks it;
-                    only with validate_responses                          (response_validation.py)
-    timeouts        handler_timeout / x-timeout: a handler still running is cancelled, 504;
-                    only for operations with a limit                        (timeouts.py)
-    endpoint        call the handler (or stub/mock), result -> response     (below)
+    app tier         aiohttp middlewares of the whole application, outermost first (APP_TIER)
+      request_ids    X-Request-ID / traceparent in, X-Request-ID out, for logs and problems
+      cors           preflights answered; the headers added to every answer (only when configured)
+      sentry         a scope per request for error reports (only when configured)
+      ...            the user's own middlewares, then aiohttp's router
+    api tier         one document at its base path (API_TIER)
+      problems       every error below becomes application/problem+json          (problems.py)
+      dispatch       path + method -> Operation; 404 / 405 / redirects              (api.py)
+    operation tier   compiled per operation at start-up, outermost first (STAGES)
+      security       the document's security requirements: 401 / 403, before any body is read
+      arguments      parameters and body -> keyword arguments, 400 on bad input
+      responses      the answer checked against the document, 500 if it breaks it (validate_responses)
+      timeouts       handler_timeout / x-timeout: still running -> cancelled, 504
+    endpoint         the first of ENDPOINTS that applies to the operation answers it
+      mock_all, database_resource, websocket, bound_handler, mock_missing, not_implemented
 
-Each stage is a factory ``(operation, next) -> handler`` run once per operation at start-up; a
-stage with nothing to do for an operation returns ``next`` unchanged, so it costs nothing per
-request.
+Each tier is a tuple of small factories. A factory with nothing to do returns ``None`` (app tier,
+endpoints) or its ``next`` unchanged (stages), so a feature that is not configured costs nothing
+per request. Everything here runs once, at start-up; a request only calls what it built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import arguments, response_validation, security, timeouts
-from .errors import NotImplementedProblem
-from .keys import ARGUMENTS
+from . import arguments, endpoints, response_validation, security, sentry, timeouts
+from .cors import Cors, cors_middleware
+from .errors import SpecError
+from .problems import ExceptionHandler, problem_stage
+from .tracing import request_ids
+from .types import Endpoint, Handler, Middleware
 
 if TYPE_CHECKING:
     from .operation import Operation
+    from .options import Options
 
-__all__ = ["STAGES", "Handler", "Stage", "build", "endpoint"]
+__all__ = ["API_TIER", "APP_TIER", "ENDPOINTS", "STAGES", "Stage", "api_handler", "chain", "choose_endpoint"]
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# --- app tier: (app, options) -> middleware | None; once per application ---------------------
+
+AppTier = Callable[[web.Application, "Options"], Middleware | None]
+
+
+def _request_ids(app: web.Application, options: Options) -> Middleware | None:
+    return request_ids
+
+
+def _cors(app: web.Application, options: Options) -> Middleware | None:
+    return cors_middleware(app, Cors.of(options.cors)) if options.cors else None
+
+
+def _sentry(app: web.Application, options: Options) -> Middleware | None:
+    return sentry.sentry_middleware(app, options.sentry)
+
+
+APP_TIER: tuple[AppTier, ...] = (_request_ids, _cors, _sentry)
+
+_INSTALLED: web.AppKey[dict[AppTier, Middleware]] = web.AppKey("openapi_aio.app_tier", dict)
+
+
+def install_app_tier(app: web.Application, options: Options) -> None:
+    """Put the app tier's middlewares first in ``app``, in APP_TIER's order, before the user's.
+
+    Several APIs may be set up on one application, each adding what its options need: the list is
+    recomposed from APP_TIER each time, never inserted into by position.
+    """
+    installed = app.setdefault(_INSTALLED, {})
+    for factory in APP_TIER:
+        if factory not in installed:
+            middleware = factory(app, options)
+            if middleware is not None:
+                installed[factory] = middleware
+    ours = [installed[factory] for factory in APP_TIER if factory in installed]
+    theirs = [middleware for middleware in app.middlewares if middleware not in ours]
+    app.middlewares.clear()
+    app.middlewares.extend([*ours, *theirs])
+
+
+# --- api tier: the document's one aiohttp handler ----------------------------------------------
+
+API_TIER = ("problems", "dispatch")
+
+
+def api_handler(dispatch: Handler, exception_handlers: Mapping[type[BaseException], ExceptionHandler]) -> Handler:
+    """The API's catch-all route: ``problems(dispatch)``."""
+    wrapped: Handler = problem_stage(exception_handlers)(dispatch)
+    return wrapped
+
+
+# --- operation tier: (operation, next) -> handler ----------------------------------------------
+
 Stage = Callable[["Operation", Handler], Handler]
 
 STAGES: tuple[Stage, ...] = (security.stage, arguments.stage, response_validation.stage, timeouts.stage)
 
 
-def endpoint(operation: Operation) -> Handler:
-    """The innermost handler: call the bound function and build the response."""
-    call = operation.handler
-    responder = operation.responder
-    if call is None:
-        if operation.fallback is not None:
-            return operation.fallback
-        label = operation.spec.label
-
-        async def not_implemented(request: web.Request) -> web.StreamResponse:
-            raise NotImplementedProblem(detail=f"{label} has no handler yet")
-
-        return not_implemented
-
-    async def call_handler(request: web.Request) -> web.StreamResponse:
-        media_type = responder.media_type(request)  # a 406 before the handler has any effect
-        result = await call.call(request, request[ARGUMENTS])
-        return responder.respond(request, result, media_type)
-
-    return call_handler
-
-
-def build(operation: Operation, stages: tuple[Stage, ...] = STAGES) -> Handler:
-    """Compose the per-operation chain: ``stages[0](op, stages[1](op, ... endpoint(op)))``."""
-    handler = endpoint(operation)
+def chain(operation: Operation, stages: tuple[Stage, ...] = STAGES) -> Handler:
+    """Compose ``stages[0](op, stages[1](op, ... endpoint))`` around the operation's endpoint."""
+    if operation.endpoint is None:
+        raise SpecError(f"{operation.spec.label}: no endpoint chosen", pointer=operation.spec.pointer)
+    handler = operation.endpoint.handler
     for stage in reversed(stages):
         handler = stage(operation, handler)
     return handler
+
+
+# --- endpoints: (operation, context) -> Endpoint | None, first match wins --------------------------
+
+EndpointFactory = Callable[["Operation", endpoints.BindContext], Endpoint | None]
+
+ENDPOINTS: tuple[EndpointFactory, ...] = (
+    endpoints.mock_all,
+    endpoints.database_resource,
+    endpoints.websocket,
+    endpoints.bound_handler,
+    endpoints.mock_missing,
+    endpoints.not_implemented,
+)
+
+
+def choose_endpoint(operation: Operation, context: endpoints.BindContext) -> Endpoint:
+    for factory in ENDPOINTS:
+        endpoint = factory(operation, context)
+        if endpoint is not None:
+            return endpoint
+    raise AssertionError("not_implemented always answers")  # pragma: no cover

@@ -36,13 +36,13 @@ from .errors import ResponseValidationError, Violation
 from .media_types import essence as media_type_essence
 from .media_types import is_json
 from .parameters import CastError, ParameterReader
-from .spec.files import escape
 from .spec.model import MISSING, ParameterSpec, ResponseSpec, SpecVersion
+from .spec.files import escape
 from .validation import SchemaValidator
 
 if TYPE_CHECKING:
     from .operation import Operation
-    from .pipeline import Handler
+    from .types import Handler
 
 __all__ = ["ResponseChecker", "stage"]
 

@@ -31,8 +31,9 @@ from aiohttp import web
 
 from .keys import OPERATION, USER
 from .tracing import REQUEST_ID
+from .types import Middleware
 
-__all__ = ["enabled", "install_sentry", "report", "sentry_context"]
+__all__ = ["enabled", "report", "sentry_context", "sentry_middleware"]
 
 log = logging.getLogger("openapi_aio")
 UNHANDLED_LOGGER = "openapi_aio.unhandled"
@@ -75,15 +76,14 @@ def report(request: web.Request, error: BaseException) -> None:
         sentry_sdk.capture_exception(error)
 
 
-def install_sentry(app: web.Application, setting: bool | str | Mapping[str, Any] | None, after: Any = None) -> None:
-    """Initialise Sentry and add :func:`sentry_context` to ``app`` (once per application)."""
-    if app.get(INSTALLED):
-        return
+def sentry_middleware(app: web.Application, setting: bool | str | Mapping[str, Any] | None) -> Middleware | None:
+    """Initialise Sentry for ``app`` and return :func:`sentry_context`, once per application
+    (``None`` when it is off or already there)."""
+    if not enabled(setting) or app.get(INSTALLED):
+        return None
     init(setting)
     app[INSTALLED] = True
-    middlewares = app.middlewares
-    position = middlewares.index(after) + 1 if after is not None and after in middlewares else 0
-    middlewares.insert(position, sentry_context)
+    return sentry_context
 
 
 @web.middleware

@@ -35,7 +35,7 @@ from .errors import GatewayTimeout, SpecError
 
 if TYPE_CHECKING:
     from .operation import Operation
-    from .pipeline import Handler
+    from .types import Handler
 
 __all__ = ["limit", "stage"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from aiohttp import web
 from conftest import SPECS, document
@@ -57,3 +59,51 @@ def test_routes_listing():
     [(method, path, operation)] = api.routes()
     assert (method, path) == ("GET", "/x/a")
     assert operation.bound_to == "specs.core.handlers.value"
+
+
+def test_operations_are_immutable_after_compilation():
+    api = openapi_aio.setup(
+        web.Application(), document({"/a": {"get": {"operationId": "specs.core.handlers.value", "responses": OK}}})
+    )
+    [operation] = api.operations
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        operation.handle = operation.handle  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        operation.endpoint = None  # type: ignore[misc]
+
+
+def test_each_endpoint_kind_is_chosen_by_the_first_factory_that_applies(tmp_path):
+    handled = {"operationId": "specs.core.handlers.value", "responses": OK}
+    unbound = {"responses": OK}
+    spec = document({"/handled": {"get": handled}, "/unbound": {"get": unbound}})
+    kinds = {op.spec.path: op.bound_to for op in openapi_aio.setup(web.Application(), spec, stub=True).operations}
+    assert kinds == {"/handled": "specs.core.handlers.value", "/unbound": "stub"}
+    mocked = openapi_aio.setup(web.Application(), spec, mock="notimplemented").operations
+    assert [op.bound_to for op in mocked] == ["specs.core.handlers.value", "mock"]
+    assert {op.bound_to for op in openapi_aio.setup(web.Application(), spec, mock="all").operations} == {"mock"}
+
+
+async def test_app_tier_order_is_the_pipelines_whatever_the_order_apis_are_added(aiohttp_client):
+    """request ids, CORS, Sentry (pipeline.APP_TIER), then the user's middlewares; a second API
+    adding CORS later still gets it in its place."""
+    from openapi_aio import pipeline
+    from openapi_aio.cors import CORS
+    from openapi_aio.tracing import request_ids
+
+    @web.middleware
+    async def mine(request, handler):
+        return await handler(request)
+
+    app = App(middlewares=[mine], stub=True)
+    app.add_api(document({"/a": {"get": {"responses": OK}}}), base_path="/v1")
+    assert list(app.web_app.middlewares) == [request_ids, mine]
+    app.add_api(document({"/a": {"get": {"responses": OK}}}), base_path="/v2", cors={"allow_origins": ["*"]})
+    [ids, _cors, user] = app.web_app.middlewares
+    assert (ids, user) == (request_ids, mine)
+    assert app.web_app[CORS] is not None
+    assert pipeline.APP_TIER[0](app.web_app, app.options) is request_ids
+    client = await aiohttp_client(app.web_app)
+    answer = await client.get("/v1/a", headers={"Origin": "https://x.example"})
+    assert answer.status == 501
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert answer.headers["X-Request-ID"]

@@ -42,7 +42,7 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def eventually(condition: Callable[[], object], timeout: float = 15, what: str = "") -> None:
+def eventually(condition: Callable[[], object], timeout: float = 45, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

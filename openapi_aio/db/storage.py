@@ -17,6 +17,7 @@ from aiohttp import web
 from ..errors import ResolverError, SpecError
 from ..keys import DATABASE
 from ..resolver import import_function
+from ..types import Endpoint, Handler
 from .datastore import Database, default_datastore
 from .pagination import CursorCodec
 from .resources import ResourceOperation, compile_resource
@@ -26,7 +27,6 @@ from .views import CrudView
 if TYPE_CHECKING:
     from ..operation import Operation
     from ..options import Options
-    from ..pipeline import Handler
     from ..spec import ApiSpec
 
 __all__ = ["NAMING", "Storage"]
@@ -66,8 +66,8 @@ class Storage:
             if resource is not None and operation.method == "get" and operation.path.rstrip("/").endswith("}"):
                 self.item_paths.setdefault(str(resource.get("schema")), operation.path)
 
-    def bind(self, operation: Operation) -> None:
-        """Make ``operation`` answer with its resource's view (raises SpecError/ResolverError)."""
+    def endpoint(self, operation: Operation) -> Endpoint:
+        """What answers ``operation``: its resource's view (raises SpecError/ResolverError)."""
         schema = str((operation.spec.resource or {}).get("schema"))
         if schema not in self.tables and any(stored.name == schema for stored in self.spec.stored_schemas):
             raise SpecError(
@@ -79,9 +79,8 @@ class Storage:
         resource = compile_resource(operation, self.tables, view, self.item_paths, self.spec.source)
         resource.database = self.database
         resource.cursors = self.cursors
-        operation.fallback = _endpoint(operation, resource)
-        operation.bound_to = f"{view.__module__}.{view.__qualname__}.{resource.kind}"
         self.resources.append(resource)
+        return Endpoint(_crud(operation, resource), f"{view.__module__}.{view.__qualname__}.{resource.kind}")
 
     @staticmethod
     def _view(resource: Any) -> type[CrudView]:
@@ -143,7 +142,7 @@ class Storage:
             log.error("cannot create the tables of %s (%s); answering 503 until it is back", database, error)
 
 
-def _endpoint(operation: Operation, resource: ResourceOperation) -> Handler:
+def _crud(operation: Operation, resource: ResourceOperation) -> Handler:
     responder = operation.responder
     view, method = resource.view, resource.kind
 

@@ -15,7 +15,7 @@ or parse a request body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from aiohttp import web
 
 from ..errors import Forbidden, SpecError, Unauthorized
 from ..keys import TOKEN_INFO, USER
+from ..types import Authenticate, Handler
 from .checkers import (
     Checker,
     CheckerFactory,
@@ -38,7 +39,6 @@ from .tokens import TokenVerifiers
 
 if TYPE_CHECKING:
     from ..operation import Operation
-    from ..pipeline import Handler
 
 __all__ = ["Checker", "Credentials", "InvalidCredentials", "SecuritySchemes", "stage"]
 
@@ -121,24 +121,27 @@ class _Failure:
 _Outcome = Credentials | InvalidCredentials | None
 
 
-def authenticator(operation: Operation) -> Callable[[web.Request], Awaitable[Any]] | None:
-    """The operation's security check on its own (raises its 401/403), or ``None`` when public."""
-
-    async def passed(request: web.Request) -> web.StreamResponse:
-        return _PASSED
-
-    check = stage(operation, passed)
-    return None if check is passed else check
-
-
-_PASSED = web.Response(status=200)
-
-
 def stage(operation: Operation, call: Handler) -> Handler:
+    """The pipeline stage: the operation's check, then the rest of the chain."""
+    check = authenticator(operation)
+    if check is None:
+        return call  # public: nothing to check, nothing to pay
+
+    async def secured(request: web.Request) -> web.StreamResponse:
+        await check(request)
+        return await call(request)
+
+    return secured
+
+
+def authenticator(operation: Operation) -> Authenticate | None:
+    """The operation's security check (raises its 401/403; on success the request carries the
+    user and token info), or ``None`` when the operation is public. Also run on its own for
+    ``Expect: 100-continue``, before the body is invited."""
     requirements = operation.spec.security
     schemes = operation.security
     if not requirements or schemes is None:
-        return call  # public: nothing to check, nothing to pay
+        return None
     optional = any(not requirement for requirement in requirements)
     compiled = tuple(
         tuple(
@@ -151,7 +154,7 @@ def stage(operation: Operation, call: Handler) -> Handler:
     challenges = tuple(dict.fromkeys(part.checker.challenge for parts in compiled for part in parts))
     challenge = ", ".join(challenges)
 
-    async def secure(request: web.Request) -> web.StreamResponse:
+    async def check(request: web.Request) -> None:
         # A scheme named by several alternatives is asked once per request (and scopes).
         outcomes: dict[tuple[str, tuple[str, ...]], _Outcome] = {}
         failures: list[_Failure] = []
@@ -160,7 +163,7 @@ def stage(operation: Operation, call: Handler) -> Handler:
             if isinstance(outcome, Credentials):
                 request[USER] = outcome.user
                 request[TOKEN_INFO] = outcome.token_info
-                return await call(request)
+                return
             failures.append(outcome)
         invalid = [failure for failure in failures if failure.kind == "invalid"]
         if invalid:
@@ -183,13 +186,13 @@ def stage(operation: Operation, call: Handler) -> Handler:
         presented = next((failure for failure in failures if failure.presented), None)
         if presented is None:
             if optional:
-                return await call(request)  # anonymous: no scheme found any credentials
+                return  # anonymous: no scheme found any credentials
             detail = "authentication is required"
         else:
             detail = f"incomplete credentials: {presented.reason}"  # part of an AND was sent
         raise Unauthorized(detail=detail, headers={"WWW-Authenticate": challenge})
 
-    return secure
+    return check
 
 
 def _is_bearer(challenge: str) -> bool:

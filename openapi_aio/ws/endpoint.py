@@ -63,7 +63,7 @@ from .hub import HUB, Hub
 
 if TYPE_CHECKING:
     from ..operation import Operation
-    from ..pipeline import Handler
+    from ..types import Handler
 
 __all__ = ["Connection", "WebSocketEndpoint"]
 

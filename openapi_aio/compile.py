@@ -1,0 +1,39 @@
+"""The compile pass: one document operation in, one frozen :class:`Operation` out.
+
+Everything an operation needs is decided here, in this order, once at start-up:
+
+1. its readers: parameters, body, validators, responder (:meth:`Operation.readers`);
+2. its endpoint: the first factory of :data:`openapi_aio.pipeline.ENDPOINTS` that applies;
+3. its chain (``handle``): the stages of :data:`openapi_aio.pipeline.STAGES` around the endpoint,
+   and its security check alone (``authenticate``).
+
+The result is immutable: nothing assigns to an operation later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from . import pipeline, security
+from .endpoints import BindContext
+from .operation import Operation
+
+if TYPE_CHECKING:
+    from .security import SecuritySchemes
+    from .spec.model import OperationSpec, SpecVersion
+
+__all__ = ["BindContext", "compile_operation"]
+
+
+def compile_operation(
+    spec: OperationSpec,
+    context: BindContext,
+    base_path: str,
+    version: SpecVersion,
+    schemes: SecuritySchemes | None,
+) -> Operation:
+    """Compile ``spec`` (raises SpecError / ResolverError for what cannot be served)."""
+    draft = Operation.readers(spec, context.options, base_path, version, schemes)
+    bound = replace(draft, endpoint=pipeline.choose_endpoint(draft, context))
+    return replace(bound, handle=pipeline.chain(bound), authenticate=security.authenticator(bound))

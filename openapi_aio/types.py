@@ -1,0 +1,34 @@
+"""The shared types of the request path, at the bottom of the import graph.
+
+Every stage, endpoint and middleware module takes its types from here, never from
+:mod:`openapi_aio.pipeline`, which composes them: so the pipeline imports its parts and nothing
+imports the pipeline back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+__all__ = ["Authenticate", "Endpoint", "Handler", "Middleware"]
+
+# What answers a request: the aiohttp handler signature every stage takes and returns.
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# An aiohttp middleware: ``(request, handler) -> response``.
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+# An operation's security check alone: returns when the request may go on, raises 401/403.
+Authenticate = Callable[[web.Request], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """What answers an operation once its stages have run (its innermost handler).
+
+    ``bound_to`` names it in listings (``routes``, logs): a handler's import path, a CRUD view's
+    method, ``websocket``, ``mock`` or ``stub``.
+    """
+
+    handler: Handler
+    bound_to: str
