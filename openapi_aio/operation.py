@@ -12,7 +12,7 @@ from .body import BodyReader
 from .parameters import ParameterReader, argument_name
 from .responses import Responder
 from .spec.model import MediaTypeSpec, OperationSpec, SpecVersion
-from .spec.files import pointer_join
+from .spec.pointers import pointer_join
 from .types import Authenticate, Endpoint, Handler
 from .validation import SchemaValidator
 

@@ -37,7 +37,7 @@ from .media_types import essence as media_type_essence
 from .media_types import is_json
 from .parameters import CastError, ParameterReader
 from .spec.model import MISSING, ParameterSpec, ResponseSpec, SpecVersion
-from .spec.files import escape
+from .spec.pointers import escape
 from .validation import SchemaValidator
 
 if TYPE_CHECKING:

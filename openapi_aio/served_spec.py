@@ -26,8 +26,9 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from .spec.files import Ref, SpecFiles, escape
+from .spec.files import Ref, SpecFiles
 from .spec.model import ApiSpec
+from .spec.pointers import escape
 
 __all__ = ["INFO_FUNCTIONS", "ServedSpec", "bundled_document", "served_location"]
 

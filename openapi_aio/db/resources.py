@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SpecError
-from ..spec.files import pointer_join
 from ..spec.normalize import template_names
+from ..spec.pointers import pointer_join
 from .tables import ColumnModel, TableModel
 
 if TYPE_CHECKING:

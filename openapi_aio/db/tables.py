@@ -32,8 +32,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 
 from ..errors import SpecError
-from ..spec.files import pointer_join
 from ..spec.model import MISSING, ApiSpec, StoredSchemaSpec
+from ..spec.pointers import pointer_join
 
 __all__ = ["ColumnModel", "TableModel", "build_tables"]
 

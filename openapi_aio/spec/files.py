@@ -21,8 +21,9 @@ from typing import Any
 import yaml
 
 from ..errors import SpecError
+from .pointers import pointer_join, resolve_pointer
 
-__all__ = ["Ref", "SpecFiles", "escape", "parse_text", "pointer_join", "short_name"]
+__all__ = ["Ref", "SpecFiles", "parse_text", "short_name"]
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # never the unsafe loader
 
@@ -156,15 +157,6 @@ def _looks_like_json(text: str | bytes) -> bool:
     return start in ("{", "[")
 
 
-def escape(token: str) -> str:
-    """Escape one JSON pointer token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def pointer_join(pointer: str, *tokens: str | int) -> str:
-    return pointer + "".join("/" + escape(str(token)) for token in tokens)
-
-
 def short_name(uri: str) -> str:
     """A file URI as users wrote it: a path relative to the current directory when possible."""
     if not uri.startswith("file:"):
@@ -289,7 +281,7 @@ class SpecFiles:
             raise at.error(f"unresolvable $ref {ref!r}: {error.message}") from None
         pointer = urllib.parse.unquote(fragment)
         try:
-            node = _walk(document, pointer)
+            node = resolve_pointer(document, pointer)
         except LookupError:
             raise at.error(f"unresolvable $ref {ref!r}: no {pointer or '/'} in {short_name(uri)}") from None
         return node, Ref(uri, pointer)
@@ -303,25 +295,6 @@ class SpecFiles:
             seen.add(at.absolute)
             node, at = self.resolve(node["$ref"], at)
         return node, at
-
-
-def _walk(document: Any, pointer: str) -> Any:
-    node = document
-    if not pointer:
-        return node
-    if not pointer.startswith("/"):
-        raise LookupError(pointer)
-    for token in pointer[1:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list):
-            if not token.isdigit():
-                raise LookupError(token)
-            node = node[int(token)]
-        elif isinstance(node, Mapping):
-            node = node[token]
-        else:
-            raise LookupError(token)
-    return node
 
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

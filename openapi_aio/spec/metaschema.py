@@ -35,8 +35,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from ..errors import SpecError
-from .files import pointer_join
 from .model import SpecVersion
+from .pointers import pointer_join
 from .schemas import ONE_SCHEMA as _ONE_SCHEMA
 from .schemas import SCHEMA_LISTS as _SCHEMA_LISTS
 from .schemas import SCHEMA_MAPS as _SCHEMA_MAPS

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema_rs
 
 from ..errors import Violation
-from ..spec.files import escape
+from ..spec.pointers import escape
 from .dialects import DISCRIMINATOR, PATTERN, READ_ONLY, WRITE_ONLY
 
 __all__ = ["pointer", "violations_from"]
