@@ -8,30 +8,30 @@ HERE = Path(__file__).parent
 about: dict[str, str] = {}
 exec((HERE / "openapi_aio" / "__about__.py").read_text(), about)
 
-# Every range is one the suite runs in: the lower bound is the oldest version tested, the upper
-# bound the next major not yet tested (for 0.x packages the next minor). docs/versions.md has the
-# table and the policy.
-SENTRY = "sentry-sdk>=2.0,<4"  # 2.x and 3.x: tests/test_observability.py runs both
+# Every range is one the suite runs in: the lower bound is the oldest version the whole suite
+# passed with (2026-12-07, every package pinned to its bound), the upper bound the next major not
+# yet tested (for 0.x packages the next minor). docs/versions.md has the table and the policy.
+SENTRY = "sentry-sdk>=2.12,<4"  # 2.x and 3.x: tests/test_observability.py runs both
 JWT = "PyJWT[crypto]>=2.8,<3"
 UI = "swagger-ui-bundle>=1.1,<2"
-REDIS = "redis>=5.0,<9"
+REDIS = "redis>=5.0.1,<9"
 TESTS = [
-    "pytest>=8.0,<10",
+    "pytest>=8.4,<10",
     "pytest-aiohttp>=1.1,<2",
-    "pytest-asyncio>=0.23,<2",
+    "pytest-asyncio>=1.4,<2",  # older ones leave an event loop unclosed
     # the suite runs on several processes (setup.cfg: -n auto), each with its own PostgreSQL
     # cluster and redis-server (tests/services.py): under 6 minutes on two cores
     "pytest-xdist>=3.6,<4",
-    "hypothesis>=6.100,<7",
-    "hypothesis-jsonschema>=0.23,<0.24",
+    "hypothesis>=6.108,<7",
+    "hypothesis-jsonschema>=0.23.1,<0.24",
     JWT,
     UI,
     REDIS,
     SENTRY,  # tests/test_observability.py captures events with its transport interface
-    "mypy>=1.10,<3",  # a test type-checks the module `spec models` writes
+    "mypy>=1.11,<3",  # a test type-checks the module `spec models` writes
     # tests/test_schemathesis.py: generated valid and invalid requests for every operation of the
     # example app, checked for server errors and answers that break the document (issue 11)
-    "schemathesis>=4.0,<5",
+    "schemathesis>=4.32,<5",
 ]
 DEV = [*TESTS, "ruff>=0.6,<0.18", "types-PyYAML"]
 
@@ -47,15 +47,15 @@ setup(
     package_data={"openapi_aio": ["py.typed", "spec/metaschemas/*", "migration_template/*"]},
     include_package_data=True,
     install_requires=[
-        "aiohttp>=3.10,<4",
-        "asyncpg>=0.29,<0.33",
-        "sqlalchemy[asyncio]>=2.0,<2.2",  # the async engine runs the embedded SQLite default and DDL
+        "aiohttp>=3.14,<4",  # web.RequestKey
+        "asyncpg>=0.30,<0.33",  # create_pool(reset=...)
+        "sqlalchemy[asyncio]>=2.1.6,<2.2",  # the async engine runs the embedded SQLite default and DDL
         "aiosqlite>=0.20,<0.23",  # the embedded default database: a new user needs no server
-        "alembic>=1.13,<2",
+        "alembic>=1.15.1,<2",
         "jsonschema>=4.18,<5",  # checks documents against the official meta-schemas
         # Request/response validation: measured ~80x faster than jsonschema on a 12-property body
         # (1 us vs 80 us), linear-time regexes (no ReDoS), precise error kinds and paths.
-        "jsonschema-rs>=0.29,<0.61",
+        "jsonschema-rs>=0.49,<0.61",
         "pyyaml>=6.0,<7",
         "click>=8.1,<9",
     ],

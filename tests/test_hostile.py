@@ -769,7 +769,7 @@ def test_websocket_flood(seeded: Server, case: str) -> None:
     frames = _ws(seeded, scenario)
     _no_server_error(frames, case)
     assert len(frames) == FLOOD, len(frames)
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 60  # a hang, not a speed test
     _still_serving(seeded)
 
 
