@@ -71,7 +71,7 @@ setup(
         "dev": DEV,
     },
     entry_points={
-        "console_scripts": ["openapi-aio=openapi_aio.cli:main"],
+        "console_scripts": ["openapi-aio=openapi_aio.service.cli:main"],
         # the api_client fixture (openapi_aio.testing) for services' own tests
         "pytest11": ["openapi_aio = openapi_aio.testing"],
     },

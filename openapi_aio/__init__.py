@@ -4,10 +4,10 @@ Write the OpenAPI document first; openapi_aio binds its operations to your async
 and casts their parameters, and answers every error as ``application/problem+json``.
 """
 
-from .__about__ import __version__
-from .api import Api
-from .app import App, setup
-from .errors import (
+from openapi_aio.__about__ import __version__
+from openapi_aio.api import Api
+from openapi_aio.endpoints.responses import NoContent
+from openapi_aio.errors import (
     ApiError,
     BadRequest,
     Conflict,
@@ -34,11 +34,11 @@ from .errors import (
     UnsupportedMediaType,
     Violation,
 )
-from .options import Options
-from .resolver import Resolver, RestyResolver
-from .responses import NoContent
-from .spec import ApiSpec, load_spec
-from .uploads import UploadedFile
+from openapi_aio.options import Options
+from openapi_aio.request.uploads import UploadedFile
+from openapi_aio.resolver import Resolver, RestyResolver
+from openapi_aio.service.app import App, setup
+from openapi_aio.spec import ApiSpec, load_spec
 
 __all__ = [
     "Api",

@@ -1,5 +1,5 @@
 """``python -m openapi_aio run spec.yaml``."""
 
-from .cli import main
+from openapi_aio.service.cli import main
 
 main(prog_name="python -m openapi_aio")

@@ -17,23 +17,31 @@ from urllib.parse import unquote
 from aiohttp import web
 from aiohttp.web_urldispatcher import _default_expect_handler
 
-from . import docs_ui, pipeline
-from .compile import BindContext, compile_operation
-from .errors import InvalidSpecification, MethodNotAllowed, NotFound, ProblemException, ResolverError, SpecError
-from .keys import APIS, OPERATION, PATH_VALUES
-from .operation import Operation
-from .options import Options
-from .problems import problem_response
-from .resolver import Resolver
-from .routing import Router, RouterError
-from .security import SecuritySchemes
-from .served_spec import ServedSpec
-from .spec import ApiSpec, load_spec
-from .spec.files import SpecFiles
+from openapi_aio import pipeline
+from openapi_aio.errors import (
+    InvalidSpecification,
+    MethodNotAllowed,
+    NotFound,
+    ProblemException,
+    ResolverError,
+    SpecError,
+)
+from openapi_aio.keys import APIS, OPERATION, PATH_VALUES
+from openapi_aio.operation import Operation
+from openapi_aio.options import Options
+from openapi_aio.pipeline.compile import BindContext, compile_operation
+from openapi_aio.pipeline.problems import problem_response
+from openapi_aio.pipeline.routing import Router, RouterError
+from openapi_aio.resolver import Resolver
+from openapi_aio.security import SecuritySchemes
+from openapi_aio.service import docs_ui
+from openapi_aio.service.served_spec import ServedSpec
+from openapi_aio.spec import ApiSpec, load_spec
+from openapi_aio.spec.files import SpecFiles
 
 if TYPE_CHECKING:
-    from .db import Database
-    from .db.storage import Storage
+    from openapi_aio.db import Database
+    from openapi_aio.db.storage import Storage
 
 __all__ = ["Api"]
 
@@ -77,7 +85,7 @@ class Api:
         # The document's tables and database resources (x-table, x-resource), when it has any.
         self.storage: Storage | None = None
         if options.datastore or self.spec.stored_schemas or any(op.resource for op in self.spec.operations):
-            from .db.storage import Storage  # SQLAlchemy is imported only by services that use it
+            from openapi_aio.db.storage import Storage  # SQLAlchemy is imported only by services that use it
 
             self.storage = Storage(self.spec, options, base_dir)
             errors += self.storage.errors
@@ -129,7 +137,7 @@ class Api:
         if self.storage is not None:
             self.storage.mount(app)
         if any(op.websocket is not None or (op.resource or {}).get("events") for op in self.spec.operations):
-            from .ws.hub import mount_hub
+            from openapi_aio.ws.hub import mount_hub
 
             database = self.database
             mount_hub(app, self.options.broker, database.url if database is not None else None)

@@ -2,7 +2,7 @@
 
 Two families share one base: start-up errors (the document or the handler modules are wrong; the
 service must not start) and HTTP problems (a request cannot be served; the client gets an RFC 9457
-``application/problem+json`` answer rendered by :mod:`openapi_aio.problems`); the client adds one
+``application/problem+json`` answer rendered by :mod:`openapi_aio.pipeline.problems`); the client adds one
 class for problems received from other services::
 
     OpenAPIError

@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .body import BodyReader
-from .parameters import ParameterReader, argument_name
-from .responses import Responder
-from .spec.model import MediaTypeSpec, OperationSpec, SpecVersion
-from .spec.pointers import pointer_join
-from .types import Authenticate, Endpoint, Handler
-from .validation import SchemaValidator
+from openapi_aio.endpoints.responses import Responder
+from openapi_aio.request.body import BodyReader
+from openapi_aio.request.parameters import ParameterReader, argument_name
+from openapi_aio.spec.model import MediaTypeSpec, OperationSpec, SpecVersion
+from openapi_aio.spec.pointers import pointer_join
+from openapi_aio.types import Authenticate, Endpoint, Handler
+from openapi_aio.validation import SchemaValidator
 
 if TYPE_CHECKING:
-    from .options import Options
-    from .security import SecuritySchemes
+    from openapi_aio.options import Options
+    from openapi_aio.security import SecuritySchemes
 
 __all__ = ["Operation"]
 
@@ -31,7 +31,7 @@ async def _not_composed(request: web.Request) -> web.StreamResponse:
 class Operation:
     """One operation of a served API, compiled once at start-up and immutable after.
 
-    :func:`openapi_aio.compile.compile_operation` makes it in one pass: the readers first
+    :func:`openapi_aio.pipeline.compile.compile_operation` makes it in one pass: the readers first
     (:meth:`readers`), then its :class:`~openapi_aio.types.Endpoint` (what answers it), then
     ``handle`` (the whole per-operation chain of :mod:`openapi_aio.pipeline`) and
     ``authenticate`` (its security check alone, for ``Expect: 100-continue``; ``None`` when

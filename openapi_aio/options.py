@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from .cors import Cors
-    from .problems import ExceptionHandler
-    from .resolver import Resolver
-    from .security.checkers import CheckerFactory
+    from openapi_aio.pipeline.cors import Cors
+    from openapi_aio.pipeline.problems import ExceptionHandler
+    from openapi_aio.resolver import Resolver
+    from openapi_aio.security.checkers import CheckerFactory
 
 __all__ = ["MockMode", "Options", "ReadOnlyPolicy", "TrailingSlash"]
 
@@ -91,15 +91,15 @@ class Options:
     - ``sentry``: report unhandled errors (500s) to Sentry with their operationId, request id and
       user (extra ``sentry``): a DSN, a mapping of ``sentry_sdk.init`` arguments, ``True`` (a
       client initialised by your code, or ``SENTRY_DSN``) or ``False``; default: on when
-      ``SENTRY_DSN`` is set (see :mod:`openapi_aio.sentry`).
-    - ``cors``: cross-origin requests allowed: a :class:`~openapi_aio.cors.Cors`, a mapping of its
+      ``SENTRY_DSN`` is set (see :mod:`openapi_aio.pipeline.sentry`).
+    - ``cors``: cross-origin requests allowed: a :class:`~openapi_aio.pipeline.cors.Cors`, a mapping of its
       fields, a list of origins or ``True`` (any origin); applied to the whole application, problem
-      responses included (see :mod:`openapi_aio.cors`).
+      responses included (see :mod:`openapi_aio.pipeline.cors`).
     - ``health``: serve ``GET /health`` (alive) and ``GET /ready`` (database and broker answer; 503
       problem otherwise), outside the served document; ``health_paths`` moves them.
     - ``handler_timeout``: seconds a handler (or CRUD view) may run before it is cancelled and the
       client answered 504; an operation's ``x-timeout`` overrides it (``false``: no limit there).
-      Default ``None``: no limit (see :mod:`openapi_aio.timeouts`).
+      Default ``None``: no limit (see :mod:`openapi_aio.pipeline.timeouts`).
     """
 
     base_path: str | None = None

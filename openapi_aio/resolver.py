@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from .errors import ResolverError
-from .spec.model import OperationSpec
+from openapi_aio.errors import ResolverError
+from openapi_aio.spec.model import OperationSpec
 
 __all__ = ["Resolver", "ResolverProtocol", "RestyResolver", "import_function"]
 

@@ -24,9 +24,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from .app import App
-from .client import ApiClient
-from .keys import APIS
+from openapi_aio.client import ApiClient
+from openapi_aio.keys import APIS
+from openapi_aio.service.app import App
 
 __all__ = ["api_client", "client_for", "serve_for_test"]
 

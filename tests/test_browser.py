@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import require
 
-from openapi_aio.docs_ui import assets_folder
+from openapi_aio.service.docs_ui import assets_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "dev"))

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import SPECS
 
 from openapi_aio import App
-from openapi_aio.cli import main
+from openapi_aio.service.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CONNEXION_APP = SPECS / "connexion_app"

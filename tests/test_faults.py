@@ -25,7 +25,7 @@ from test_cli_serve import eventually, free_port, http_get, listening, output, s
 from openapi_aio import GatewayTimeout, InvalidSpecification, Options
 from openapi_aio.api import Api
 from openapi_aio.db import Database
-from openapi_aio.timeouts import stage
+from openapi_aio.pipeline.timeouts import stage
 
 H = "specs.faults.handlers."
 SECONDS = {"name": "seconds", "in": "query", "required": True, "schema": {"type": "number"}}

@@ -9,7 +9,7 @@ import pytest
 from conftest import document
 from test_parameters import problem
 
-from openapi_aio.defaults import Defaults
+from openapi_aio.request.defaults import Defaults
 
 H = "specs.uploads.handlers."
 OK = {"200": {"description": "ok"}}

@@ -20,8 +20,8 @@ import pytest
 from test_corpus import VALID
 
 import openapi_aio.spec
+from openapi_aio.endpoints.examples import CannotGenerate, example_for
 from openapi_aio.errors import SpecError
-from openapi_aio.examples import CannotGenerate, example_for
 from openapi_aio.validation import SchemaValidator
 
 pytestmark = pytest.mark.corpus

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from conftest import SPECS, document
 
 from openapi_aio import App, load_spec
+from openapi_aio.endpoints.serialization import dumps, loads
 from openapi_aio.models import UNSET, Model, ModelError, Models, converter_for, write_module
-from openapi_aio.serialization import dumps, loads
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = load_spec(SPECS / "models" / "openapi.yaml")
@@ -348,7 +348,7 @@ async def test_a_body_the_model_refuses_is_a_400(serve):
 
 
 def test_unannotated_handlers_get_no_converters():
-    from openapi_aio.handlers import HandlerCall
+    from openapi_aio.endpoints.handler_call import HandlerCall
 
     async def plain(body: dict[str, Any], request: Any) -> None: ...
 

@@ -26,8 +26,8 @@ from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
 import openapi_aio
-from openapi_aio.access_log import JsonAccessLogger
-from openapi_aio.cors import Cors
+from openapi_aio.pipeline.cors import Cors
+from openapi_aio.service.access_log import JsonAccessLogger
 
 H = "specs.observability.handlers."
 TESTS = Path(__file__).resolve().parent
@@ -119,10 +119,10 @@ async def test_the_option_takes_sentry_init_arguments(serve):
 async def test_off_without_dsn(serve, monkeypatch):
     monkeypatch.delenv("SENTRY_DSN", raising=False)
     client = await serve(SPEC)
-    assert openapi_aio.sentry.sentry_context not in client.app.middlewares
+    assert openapi_aio.pipeline.sentry.sentry_context not in client.app.middlewares
     monkeypatch.setenv("SENTRY_DSN", "https://key@sentry.invalid/1")
-    assert openapi_aio.sentry.enabled(None)
-    assert not openapi_aio.sentry.enabled(False)
+    assert openapi_aio.pipeline.sentry.enabled(None)
+    assert not openapi_aio.pipeline.sentry.enabled(False)
 
 
 # --- JSON access log ---------------------------------------------------------------------------
@@ -253,7 +253,7 @@ async def test_any_origin(serve):
     client = await serve(SPEC, cors=True)
     response = await client.get("/hello", headers={"Origin": "https://anyone.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert (await serve(SPEC)).app.get(openapi_aio.cors.CORS) is None
+    assert (await serve(SPEC)).app.get(openapi_aio.pipeline.cors.CORS) is None
 
 
 # --- serve: the command line -------------------------------------------------------------------

@@ -450,7 +450,7 @@ async def test_off_a_wrong_response_passes_untouched(serve, version, caplog, cas
 
 
 def test_off_the_stage_adds_nothing():
-    from openapi_aio.response_validation import stage
+    from openapi_aio.pipeline.response_validation import stage
 
     class Options:
         validate_responses = False

@@ -9,7 +9,7 @@ from aiohttp import web
 from conftest import document
 
 import openapi_aio
-from openapi_aio.routing import Router, RouterError
+from openapi_aio.pipeline.routing import Router, RouterError
 
 H = "specs.routing.handlers."
 PET_ID = {"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}}

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from specs.security import auth, handlers
 
 import openapi_aio
-from openapi_aio.body import BodyReader
+from openapi_aio.request.body import BodyReader
 from openapi_aio.security import Credentials, InvalidCredentials, tokens
 
 A = "specs.security.auth."

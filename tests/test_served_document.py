@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from conftest import MakeClient, document
 
-from openapi_aio.served_spec import INFO_FUNCTIONS
+from openapi_aio.service.served_spec import INFO_FUNCTIONS
 
 PING = {"/ping": {"get": {"operationId": "x.ping", "responses": {"200": {"description": "ok"}}}}}
 

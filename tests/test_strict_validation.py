@@ -13,8 +13,8 @@ from conftest import document
 from test_parameters import problem
 from test_uploads import part, raw_form
 
-from openapi_aio import forms
-from openapi_aio.uploads import spooled_file
+from openapi_aio.request import forms
+from openapi_aio.request.uploads import spooled_file
 
 H = "specs.uploads.handlers."
 OK = {"200": {"description": "ok"}}

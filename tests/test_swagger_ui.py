@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import MakeClient, document
 
-from openapi_aio.docs_ui import ASSETS, assets_folder
+from openapi_aio.service.docs_ui import ASSETS, assets_folder
 
 pytestmark = pytest.mark.skipif(assets_folder() is None, reason="swagger-ui-bundle (the ui extra) is not installed")
 

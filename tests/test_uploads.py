@@ -20,8 +20,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from specs.uploads import handlers
 from test_parameters import problem
 
-from openapi_aio import forms
-from openapi_aio.uploads import SPOOL_SIZE, UploadedFile, spooled_file
+from openapi_aio.request import forms
+from openapi_aio.request.uploads import SPOOL_SIZE, UploadedFile, spooled_file
 
 H = "specs.uploads.handlers."
 OK = {"200": {"description": "ok"}}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from openapi_aio import RequestValidationError
-from openapi_aio.problems import problem_response
+from openapi_aio.pipeline.problems import problem_response
 
 
 async def invalid_request(request: web.Request, error: BaseException) -> web.StreamResponse:

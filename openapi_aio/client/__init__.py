@@ -7,8 +7,8 @@
 See docs/client.md. Problems answered by the service raise :class:`~openapi_aio.errors.ApiError`.
 """
 
-from ..errors import ApiError
-from .client import IDEMPOTENT, RETRY_STATUSES, ApiClient
-from .operation import ApiResponse, Operation
+from openapi_aio.client.client import IDEMPOTENT, RETRY_STATUSES, ApiClient
+from openapi_aio.client.operation import ApiResponse, Operation
+from openapi_aio.errors import ApiError
 
 __all__ = ["IDEMPOTENT", "RETRY_STATUSES", "ApiClient", "ApiError", "ApiResponse", "Operation"]

@@ -31,13 +31,13 @@ import yaml
 import yarl
 from multidict import CIMultiDict
 
-from ..errors import ApiError
-from ..media_types import is_json
-from ..spec import ApiSpec, load_spec
-from ..spec.model import MediaTypeSpec
-from ..tracing import outgoing_headers
-from .operation import ApiResponse, Operation, parse_body, snake_case
-from .serialize import encode_body
+from openapi_aio.client.operation import ApiResponse, Operation, parse_body, snake_case
+from openapi_aio.client.serialize import encode_body
+from openapi_aio.errors import ApiError
+from openapi_aio.request.media_types import is_json
+from openapi_aio.spec import ApiSpec, load_spec
+from openapi_aio.spec.model import MediaTypeSpec
+from openapi_aio.tracing import outgoing_headers
 
 __all__ = ["IDEMPOTENT", "RETRY_STATUSES", "ApiClient"]
 

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 import yarl
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from ..errors import RequestValidationError, ResponseValidationError, Violation
-from ..media_types import MULTIPART, essence, is_json
-from ..parameters import argument_name, sanitize
-from ..spec.model import MISSING, MediaTypeSpec, OperationSpec, ResponseSpec
-from ..validation import SchemaValidator
-from .auth import SecurityPlan
-from .serialize import ParameterWriter, choose_media_type
+from openapi_aio.client.auth import SecurityPlan
+from openapi_aio.client.serialize import ParameterWriter, choose_media_type
+from openapi_aio.errors import RequestValidationError, ResponseValidationError, Violation
+from openapi_aio.request.media_types import MULTIPART, essence, is_json
+from openapi_aio.request.parameters import argument_name, sanitize
+from openapi_aio.spec.model import MISSING, MediaTypeSpec, OperationSpec, ResponseSpec
+from openapi_aio.validation import SchemaValidator
 
 if TYPE_CHECKING:
-    from .client import ApiClient
+    from openapi_aio.client.client import ApiClient
 
 __all__ = ["ApiResponse", "Operation", "snake_case"]
 

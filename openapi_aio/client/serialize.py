@@ -1,5 +1,5 @@
-"""Write parameters and bodies the way the server reads them (:mod:`openapi_aio.parameters`,
-:mod:`openapi_aio.forms`): the mirror image, style by style.
+"""Write parameters and bodies the way the server reads them (:mod:`openapi_aio.request.parameters`,
+:mod:`openapi_aio.request.forms`): the mirror image, style by style.
 
 Each parameter compiles once into a :class:`ParameterWriter`; a call only runs it. Path and query
 values come out percent-encoded (delimiters stay literal, so an encoded delimiter inside an item
@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 from aiohttp import FormData
 
-from ..casting import schema_types
-from ..media_types import MULTIPART, URLENCODED, essence, is_json
-from ..parameters import DELIMITERS
-from ..spec.model import MediaTypeSpec, ParameterSpec
+from openapi_aio.request.casting import schema_types
+from openapi_aio.request.media_types import MULTIPART, URLENCODED, essence, is_json
+from openapi_aio.request.parameters import DELIMITERS
+from openapi_aio.spec.model import MediaTypeSpec, ParameterSpec
 
 __all__ = ["ParameterWriter", "choose_media_type", "encode_body", "text"]
 

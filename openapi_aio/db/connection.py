@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .translate import translated
+from openapi_aio.db.translate import translated
 
 if TYPE_CHECKING:
-    from .datastore import Database
+    from openapi_aio.db.datastore import Database
 
 __all__ = ["PG_DIALECT", "Connection", "Prepared", "has_expanding_parameters"]
 

@@ -24,9 +24,9 @@ import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from ..errors import ServiceUnavailable, StartupError
-from .connection import PG_DIALECT, Connection, Prepared, has_expanding_parameters
-from .translate import translated, unavailable
+from openapi_aio.db.connection import PG_DIALECT, Connection, Prepared, has_expanding_parameters
+from openapi_aio.db.translate import translated, unavailable
+from openapi_aio.errors import ServiceUnavailable, StartupError
 
 __all__ = ["Connection", "Database", "Prepared", "asyncpg_dsn", "default_datastore", "sqlalchemy_url"]
 

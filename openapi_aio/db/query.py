@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import PreconditionFailed, RequestValidationError, Violation
+from openapi_aio.errors import PreconditionFailed, RequestValidationError, Violation
 
 if TYPE_CHECKING:
-    from .resources import ResourceOperation
-    from .tables import TableModel
+    from openapi_aio.db.resources import ResourceOperation
+    from openapi_aio.db.tables import TableModel
 
 __all__ = [
     "check_text",

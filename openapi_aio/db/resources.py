@@ -19,18 +19,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SpecError
-from ..spec.normalize import template_names
-from ..spec.pointers import pointer_join
-from .tables import ColumnModel, TableModel
+from openapi_aio.db.tables import ColumnModel, TableModel
+from openapi_aio.errors import SpecError
+from openapi_aio.spec.normalize import template_names
+from openapi_aio.spec.pointers import pointer_join
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from ..operation import Operation
-    from .datastore import Database
-    from .pagination import CursorCodec
-    from .views import CrudView
+    from openapi_aio.db.datastore import Database
+    from openapi_aio.db.pagination import CursorCodec
+    from openapi_aio.db.views import CrudView
+    from openapi_aio.operation import Operation
 
 __all__ = ["OPERATORS", "Filter", "ResourceOperation", "compile_resource"]
 
@@ -272,6 +272,6 @@ def _check_order_enum(schema: Mapping[str, Any], result: ResourceOperation, erro
 
 
 def _base_view() -> type[CrudView]:
-    from .views import CrudView
+    from openapi_aio.db.views import CrudView
 
     return CrudView

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .datastore import Prepared
-from .query import Order, check_text, query_error
+from openapi_aio.db.datastore import Prepared
+from openapi_aio.db.query import Order, check_text, query_error
 
 if TYPE_CHECKING:
-    from .resources import Filter
-    from .views import CrudView
+    from openapi_aio.db.resources import Filter
+    from openapi_aio.db.views import CrudView
 
 __all__ = [
     "bind_assignments",

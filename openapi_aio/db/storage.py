@@ -14,20 +14,20 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from aiohttp import web
 
-from ..errors import ResolverError, SpecError
-from ..keys import DATABASE
-from ..resolver import import_function
-from ..types import Endpoint, Handler
-from .datastore import Database, default_datastore
-from .pagination import CursorCodec
-from .resources import ResourceOperation, compile_resource
-from .tables import TableModel, _Errors, build_tables
-from .views import CrudView
+from openapi_aio.db.datastore import Database, default_datastore
+from openapi_aio.db.pagination import CursorCodec
+from openapi_aio.db.resources import ResourceOperation, compile_resource
+from openapi_aio.db.tables import TableModel, _Errors, build_tables
+from openapi_aio.db.views import CrudView
+from openapi_aio.errors import ResolverError, SpecError
+from openapi_aio.keys import DATABASE
+from openapi_aio.resolver import import_function
+from openapi_aio.types import Endpoint, Handler
 
 if TYPE_CHECKING:
-    from ..operation import Operation
-    from ..options import Options
-    from ..spec import ApiSpec
+    from openapi_aio.operation import Operation
+    from openapi_aio.options import Options
+    from openapi_aio.spec import ApiSpec
 
 __all__ = ["NAMING", "Storage"]
 
@@ -133,7 +133,7 @@ class Storage:
         migrations = self.options.migrations_dir
         try:
             if migrations is not None and (Path(migrations) / "env.py").is_file():
-                from ..migrations import Migrations
+                from openapi_aio.service.migrations import Migrations
 
                 await asyncio.to_thread(Migrations(database, migrations).upgrade)
             else:

@@ -31,9 +31,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 
-from ..errors import SpecError
-from ..spec.model import MISSING, ApiSpec, StoredSchemaSpec
-from ..spec.pointers import pointer_join
+from openapi_aio.errors import SpecError
+from openapi_aio.spec.model import MISSING, ApiSpec, StoredSchemaSpec
+from openapi_aio.spec.pointers import pointer_join
 
 __all__ = ["ColumnModel", "TableModel", "build_tables"]
 

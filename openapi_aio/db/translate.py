@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 import asyncpg
 import sqlalchemy as sa
 
-from ..errors import Conflict, ServiceUnavailable, UnprocessableContent, Violation
+from openapi_aio.errors import Conflict, ServiceUnavailable, UnprocessableContent, Violation
 
 __all__ = ["translated", "unavailable"]
 

@@ -33,17 +33,17 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from aiohttp import web
 
-from ..errors import BadRequest, NotFound, UnprocessableContent
-from ..keys import ARGUMENTS, TOKEN_INFO, USER
-from ..responses import NoContent
-from . import query, statements, writes
-from .pagination import link_header
-from .writes import merge_patch
+from openapi_aio.db import query, statements, writes
+from openapi_aio.db.pagination import link_header
+from openapi_aio.db.writes import merge_patch
+from openapi_aio.endpoints.responses import NoContent
+from openapi_aio.errors import BadRequest, NotFound, UnprocessableContent
+from openapi_aio.keys import ARGUMENTS, TOKEN_INFO, USER
 
 if TYPE_CHECKING:
-    from .datastore import Database
-    from .resources import ResourceOperation
-    from .tables import TableModel
+    from openapi_aio.db.datastore import Database
+    from openapi_aio.db.resources import ResourceOperation
+    from openapi_aio.db.tables import TableModel
 
 __all__ = ["CrudView", "merge_patch"]
 

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..errors import Conflict, PreconditionFailed, ProblemException, UnprocessableContent, Violation
-from ..spec.model import MISSING
-from ..ws.hub import HUB
-from . import statements
-from .tables import _now
+from openapi_aio.db import statements
+from openapi_aio.db.tables import _now
+from openapi_aio.errors import Conflict, PreconditionFailed, ProblemException, UnprocessableContent, Violation
+from openapi_aio.spec.model import MISSING
+from openapi_aio.ws.hub import HUB
 
 if TYPE_CHECKING:
-    from .datastore import Connection, Database
-    from .views import CrudView
+    from openapi_aio.db.datastore import Connection, Database
+    from openapi_aio.db.views import CrudView
 
 log = logging.getLogger("openapi_aio.db")
 

@@ -4,6 +4,6 @@ The tables come from the service's OpenAPI document (``x-table``) and the databa
 ``DATASTORE``: both are handed over by ``python main.py db ...``, so nothing here repeats them.
 """
 
-from openapi_aio.migrations import run_environment
+from openapi_aio.service.migrations import run_environment
 
 run_environment()

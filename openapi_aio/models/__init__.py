@@ -13,11 +13,11 @@ A handler parameter annotated with a model class receives an instance; a handler
 instances (or lists of them). See docs/models.md.
 """
 
-from .arguments import converter_for, model_converters
-from .base import UNSET, Model, ModelError, ModelUnion, Unset
-from .codegen import write_module
-from .compile import Models, bind
-from .formats import FORMATS, NUMBER_FORMATS, Format
+from openapi_aio.models.arguments import converter_for, model_converters
+from openapi_aio.models.base import UNSET, Model, ModelError, ModelUnion, Unset
+from openapi_aio.models.codegen import write_module
+from openapi_aio.models.compile import Models, bind
+from openapi_aio.models.formats import FORMATS, NUMBER_FORMATS, Format
 
 __all__ = [
     "FORMATS",

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .base import ModelError
+from openapi_aio.models.base import ModelError
 
 __all__ = ["Converter", "converter_for", "model_converters"]
 

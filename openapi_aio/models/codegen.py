@@ -16,9 +16,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ..spec.model import MISSING, ApiSpec
-from .base import Unset
-from .compile import EXTRA_ATTR, ClassPlan, Compiler
+from openapi_aio.models.base import Unset
+from openapi_aio.models.compile import EXTRA_ATTR, ClassPlan, Compiler
+from openapi_aio.spec.model import MISSING, ApiSpec
 
 __all__ = ["write_module"]
 

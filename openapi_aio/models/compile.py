@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from typing import Any
 
-from ..spec.model import MISSING, ApiSpec
-from .base import UNSET, FieldCodec, Model, ModelError, ModelUnion, ObjectCodec, UnionCodec
-from .shapes import Shape, ShapeBuilder
+from openapi_aio.models.base import UNSET, FieldCodec, Model, ModelError, ModelUnion, ObjectCodec, UnionCodec
+from openapi_aio.models.shapes import Shape, ShapeBuilder
+from openapi_aio.spec.model import MISSING, ApiSpec
 
 __all__ = ["ClassPlan", "Compiler", "FieldPlan", "Models", "bind"]
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .base import ModelError, json_type
+from openapi_aio.models.base import ModelError, json_type
 
 __all__ = ["FORMATS", "NUMBER_FORMATS", "Format"]
 

@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .base import ModelError, json_type
-from .formats import FORMATS, NUMBER_FORMATS
+from openapi_aio.models.base import ModelError, json_type
+from openapi_aio.models.formats import FORMATS, NUMBER_FORMATS
 
 if TYPE_CHECKING:
-    from .compile import Compiler
+    from openapi_aio.models.compile import Compiler
 
 __all__ = ["Shape", "ShapeBuilder", "encode_value"]
 

@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..errors import Forbidden, SpecError, Unauthorized
-from ..keys import TOKEN_INFO, USER
-from ..types import Authenticate, Handler
-from .checkers import (
+from openapi_aio.errors import Forbidden, SpecError, Unauthorized
+from openapi_aio.keys import TOKEN_INFO, USER
+from openapi_aio.security.checkers import (
     Checker,
     CheckerFactory,
     Credentials,
@@ -34,11 +33,12 @@ from .checkers import (
     presence_checker,
     quoted,
 )
-from .functions import InfoFunction
-from .tokens import TokenVerifiers
+from openapi_aio.security.functions import InfoFunction
+from openapi_aio.security.tokens import TokenVerifiers
+from openapi_aio.types import Authenticate, Handler
 
 if TYPE_CHECKING:
-    from ..operation import Operation
+    from openapi_aio.operation import Operation
 
 __all__ = ["Checker", "Credentials", "InvalidCredentials", "SecuritySchemes", "stage"]
 

@@ -23,9 +23,9 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from ..errors import SpecError
-from ..resolver import import_function
-from .functions import InfoFunction
+from openapi_aio.errors import SpecError
+from openapi_aio.resolver import import_function
+from openapi_aio.security.functions import InfoFunction
 
 __all__ = ["Checker", "CheckerFactory", "Credentials", "InvalidCredentials", "build_checker"]
 

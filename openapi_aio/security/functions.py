@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..handlers import in_executor
+from openapi_aio.endpoints.handler_call import in_executor
 
 __all__ = ["InfoFunction"]
 

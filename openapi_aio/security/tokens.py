@@ -25,8 +25,8 @@ from typing import Any
 
 import aiohttp
 
-from ..errors import SpecError
-from .checkers import InvalidCredentials, info_function, setting
+from openapi_aio.errors import SpecError
+from openapi_aio.security.checkers import InvalidCredentials, info_function, setting
 
 __all__ = ["JWKS_REFRESH_SECONDS", "MAX_CACHED_TOKENS", "TokenVerifiers"]
 

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidSpecification, SpecError
-from .files import Ref, SpecFiles
-from .metaschema import check_structure
-from .model import ApiSpec, BodySpec, MediaTypeSpec, OperationSpec, ParameterSpec, ResponseSpec
-from .normalize import detect_version, normalize
+from openapi_aio.errors import InvalidSpecification, SpecError
+from openapi_aio.spec.files import Ref, SpecFiles
+from openapi_aio.spec.metaschema import check_structure
+from openapi_aio.spec.model import ApiSpec, BodySpec, MediaTypeSpec, OperationSpec, ParameterSpec, ResponseSpec
+from openapi_aio.spec.normalize import detect_version, normalize
 
 __all__ = [
     "ApiSpec",

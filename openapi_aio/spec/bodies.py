@@ -10,12 +10,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import SpecError
-from ..media_types import is_form
-from . import swagger2
-from .files import Ref
-from .model import MISSING, BodySpec, MediaTypeSpec, ResponseSpec
-from .reader import NodeReader
+from openapi_aio.errors import SpecError
+from openapi_aio.request.media_types import is_form
+from openapi_aio.spec import swagger2
+from openapi_aio.spec.files import Ref
+from openapi_aio.spec.model import MISSING, BodySpec, MediaTypeSpec, ResponseSpec
+from openapi_aio.spec.reader import NodeReader
 
 __all__ = ["media_types", "request_body", "responses"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .files import Ref
-from .model import StoredSchemaSpec
-from .reader import NodeReader
+from openapi_aio.spec.files import Ref
+from openapi_aio.spec.model import StoredSchemaSpec
+from openapi_aio.spec.reader import NodeReader
 
 __all__ = ["controller", "resource", "stored_schemas", "websocket"]
 

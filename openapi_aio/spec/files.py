@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import SpecError
-from .pointers import pointer_join, resolve_pointer
+from openapi_aio.errors import SpecError
+from openapi_aio.spec.pointers import pointer_join, resolve_pointer
 
 __all__ = ["Ref", "SpecFiles", "parse_text", "short_name"]
 

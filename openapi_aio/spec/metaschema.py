@@ -34,12 +34,12 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-from ..errors import SpecError
-from .model import SpecVersion
-from .pointers import pointer_join
-from .schemas import ONE_SCHEMA as _ONE_SCHEMA
-from .schemas import SCHEMA_LISTS as _SCHEMA_LISTS
-from .schemas import SCHEMA_MAPS as _SCHEMA_MAPS
+from openapi_aio.errors import SpecError
+from openapi_aio.spec.model import SpecVersion
+from openapi_aio.spec.pointers import pointer_join
+from openapi_aio.spec.schemas import ONE_SCHEMA as _ONE_SCHEMA
+from openapi_aio.spec.schemas import SCHEMA_LISTS as _SCHEMA_LISTS
+from openapi_aio.spec.schemas import SCHEMA_MAPS as _SCHEMA_MAPS
 
 __all__ = ["check_schema", "check_structure"]
 

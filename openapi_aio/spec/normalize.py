@@ -13,13 +13,13 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import SpecError
-from . import bodies, extensions, swagger2
-from .files import Ref, SpecFiles
-from .model import HTTP_METHODS, ApiSpec, OperationSpec, ParameterSpec, SpecVersion
-from .parameters import parameter_list, sort_parameters
-from .pointers import pointer_join
-from .reader import Located, NodeReader
+from openapi_aio.errors import SpecError
+from openapi_aio.spec import bodies, extensions, swagger2
+from openapi_aio.spec.files import Ref, SpecFiles
+from openapi_aio.spec.model import HTTP_METHODS, ApiSpec, OperationSpec, ParameterSpec, SpecVersion
+from openapi_aio.spec.parameters import parameter_list, sort_parameters
+from openapi_aio.spec.pointers import pointer_join
+from openapi_aio.spec.reader import Located, NodeReader
 
 __all__ = ["detect_version", "normalize", "template_names"]
 

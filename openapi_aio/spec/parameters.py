@@ -1,5 +1,5 @@
 """Parameter Objects read into :class:`~.model.ParameterSpec` (not to be confused with
-:mod:`openapi_aio.parameters`, which reads them from requests).
+:mod:`openapi_aio.request.parameters`, which reads them from requests).
 
 The serialisation is always the OpenAPI 3 ``style``/``explode``: a Swagger 2 parameter gets the one
 its ``collectionFormat`` means (see :mod:`.swagger2`).
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import swagger2
-from .files import Ref
-from .model import MISSING, ParameterSpec
-from .reader import Located, NodeReader
+from openapi_aio.spec import swagger2
+from openapi_aio.spec.files import Ref
+from openapi_aio.spec.model import MISSING, ParameterSpec
+from openapi_aio.spec.reader import Located, NodeReader
 
 __all__ = ["parameter_list", "sort_parameters"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
-from ..errors import SpecError
-from .files import Ref, SpecFiles
-from .metaschema import check_schema
-from .model import SpecVersion
-from .schemas import SchemaBundler
+from openapi_aio.errors import SpecError
+from openapi_aio.spec.files import Ref, SpecFiles
+from openapi_aio.spec.metaschema import check_schema
+from openapi_aio.spec.model import SpecVersion
+from openapi_aio.spec.schemas import SchemaBundler
 
 __all__ = ["Located", "NodeReader", "kind"]
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .files import Ref, SpecFiles
+from openapi_aio.spec.files import Ref, SpecFiles
 
 __all__ = ["ONE_SCHEMA", "SCHEMA_LISTS", "SCHEMA_MAPS", "FragmentCheck", "SchemaBundler"]
 
@@ -85,7 +85,8 @@ class SchemaBundler:
             return node
         bundled = dict(node)
         own = bundled.get("$defs")
-        bundled["$defs"] = {**(own if isinstance(own, Mapping) else {}), **closure}
+        # sorted: the served document is the same on every run (sets iterate in hash order)
+        bundled["$defs"] = {**(own if isinstance(own, Mapping) else {}), **dict(sorted(closure.items()))}
         return bundled
 
     def _check(self, schema: Any, at: Ref) -> None:

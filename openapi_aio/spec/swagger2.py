@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..media_types import MULTIPART, URLENCODED, is_form
-from .files import Ref
-from .model import MISSING, BodySpec, MediaTypeSpec
-from .reader import Located, NodeReader
+from openapi_aio.request.media_types import MULTIPART, URLENCODED, is_form
+from openapi_aio.spec.files import Ref
+from openapi_aio.spec.model import MISSING, BodySpec, MediaTypeSpec
+from openapi_aio.spec.reader import Located, NodeReader
 
 __all__ = [
     "array_style",

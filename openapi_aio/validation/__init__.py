@@ -19,11 +19,11 @@ from typing import Any
 
 import jsonschema_rs
 
-from ..errors import SpecError, Violation
-from ..spec.model import SpecVersion
-from . import formats
-from .dialects import Direction, to_json_schema
-from .messages import violations_from
+from openapi_aio.errors import SpecError, Violation
+from openapi_aio.spec.model import SpecVersion
+from openapi_aio.validation import formats
+from openapi_aio.validation.dialects import Direction, to_json_schema
+from openapi_aio.validation.messages import violations_from
 
 __all__ = ["SchemaValidator", "formats", "needs_backtracking"]
 

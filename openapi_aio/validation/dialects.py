@@ -25,8 +25,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from ..spec.model import SpecVersion
-from .formats import NUMERIC_RANGES
+from openapi_aio.spec.model import SpecVersion
+from openapi_aio.validation.formats import NUMERIC_RANGES
 
 __all__ = ["DISCRIMINATOR", "PATTERN", "READ_ONLY", "WRITE_ONLY", "Direction", "to_json_schema"]
 

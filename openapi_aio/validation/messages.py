@@ -17,9 +17,9 @@ from typing import Any
 
 import jsonschema_rs
 
-from ..errors import Violation
-from ..spec.pointers import escape
-from .dialects import DISCRIMINATOR, PATTERN, READ_ONLY, WRITE_ONLY
+from openapi_aio.errors import Violation
+from openapi_aio.spec.pointers import escape
+from openapi_aio.validation.dialects import DISCRIMINATOR, PATTERN, READ_ONLY, WRITE_ONLY
 
 __all__ = ["pointer", "violations_from"]
 

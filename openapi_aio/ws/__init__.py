@@ -6,6 +6,6 @@
 - :mod:`.client`: a small asyncio client for the protocol.
 """
 
-from .hub import HUB, Hub, publish
+from openapi_aio.ws.hub import HUB, Hub, publish
 
 __all__ = ["HUB", "Hub", "publish"]

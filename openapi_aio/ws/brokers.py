@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..errors import ServiceUnavailable
+from openapi_aio.errors import ServiceUnavailable
 
 __all__ = ["Broker", "MemoryBroker", "PostgresBroker", "RedisBroker", "broker_for"]
 
@@ -245,7 +245,7 @@ class PostgresBroker(_ListeningBroker):
 
 
 def _encode(channel: str, event: str, data: Any) -> str:
-    from ..serialization import json_default
+    from openapi_aio.endpoints.serialization import json_default
 
     return json.dumps([channel, event, data], default=json_default, separators=(",", ":"), ensure_ascii=False)
 
@@ -262,7 +262,7 @@ def broker_for(setting: str | None, datastore: str | None = None) -> Broker:
         dsn = datastore if setting in ("postgresql", "postgres") else setting
         if not dsn or not dsn.startswith(("postgresql", "postgres")):
             raise ValueError("broker 'postgresql' needs a PostgreSQL datastore (or give its URL)")
-        from ..db.datastore import asyncpg_dsn
+        from openapi_aio.db.datastore import asyncpg_dsn
 
         return PostgresBroker(asyncpg_dsn(dsn))
     raise ValueError(f"unknown broker {setting!r}: memory, redis[://...] or postgresql[://...]")

@@ -42,9 +42,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from .. import sentry
-from ..body import has_lone_surrogate
-from ..errors import (
+from openapi_aio.endpoints.handler_call import HandlerCall
+from openapi_aio.endpoints.serialization import json_default
+from openapi_aio.errors import (
     BadRequest,
     Forbidden,
     InternalServerError,
@@ -53,17 +53,17 @@ from ..errors import (
     RequestValidationError,
     SpecError,
 )
-from ..handlers import HandlerCall
-from ..keys import TOKEN_INFO, USER
-from ..problems import problem_body
-from ..resolver import import_function
-from ..serialization import json_default
-from ..validation import SchemaValidator
-from .hub import HUB, Hub
+from openapi_aio.keys import TOKEN_INFO, USER
+from openapi_aio.pipeline import sentry
+from openapi_aio.pipeline.problems import problem_body
+from openapi_aio.request.body import has_lone_surrogate
+from openapi_aio.resolver import import_function
+from openapi_aio.validation import SchemaValidator
+from openapi_aio.ws.hub import HUB, Hub
 
 if TYPE_CHECKING:
-    from ..operation import Operation
-    from ..types import Handler
+    from openapi_aio.operation import Operation
+    from openapi_aio.types import Handler
 
 __all__ = ["Connection", "WebSocketEndpoint"]
 

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from aiohttp import WSCloseCode, web
 
-from ..serialization import json_default
-from .brokers import Broker, MemoryBroker
+from openapi_aio.endpoints.serialization import json_default
+from openapi_aio.ws.brokers import Broker, MemoryBroker
 
 __all__ = ["HUB", "Hub", "Subscriber", "mount_hub", "publish"]
 
@@ -107,7 +107,7 @@ def mount_hub(app: web.Application, broker: str | None, datastore: str | None) -
     existing = app.get(HUB)
     if existing is not None:
         return existing
-    from .brokers import broker_for
+    from openapi_aio.ws.brokers import broker_for
 
     hub = app[HUB] = Hub(broker_for(broker, datastore))
 

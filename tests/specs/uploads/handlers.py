@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from openapi_aio.uploads import UploadedFile
+from openapi_aio.request.uploads import UploadedFile
 from specs.aliases import numbered_aliases
 
 KEPT: list[UploadedFile] = []

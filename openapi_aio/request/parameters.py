@@ -1,7 +1,7 @@
 """Read path, query, header and cookie parameters by their ``style``/``explode`` and cast them.
 
 Each parameter compiles once into a :class:`ParameterReader`; a request only calls them. Values are
-cast to the schema's type by :mod:`openapi_aio.casting` (integer, number, boolean, array, object);
+cast to the schema's type by :mod:`openapi_aio.request.casting` (integer, number, boolean, array, object);
 a value that does not cast is a
 :class:`~openapi_aio.errors.Violation`, and the caller reports every violation of a request at once.
 Swagger 2 ``collectionFormat`` arrives here already mapped to styles (``tsv`` -> ``tabDelimited``).
@@ -19,12 +19,12 @@ from urllib.parse import unquote
 
 from multidict import MultiMapping
 
-from .casting import CastError, caster_for, identity, nullable, object_caster, schema_types
-from .media_types import is_json
-from .spec.model import MISSING, ParameterSpec
+from openapi_aio.request.casting import CastError, caster_for, identity, nullable, object_caster, schema_types
+from openapi_aio.request.media_types import is_json
+from openapi_aio.spec.model import MISSING, ParameterSpec
 
 if TYPE_CHECKING:
-    from .validation import SchemaValidator
+    from openapi_aio.validation import SchemaValidator
 
 __all__ = ["CastError", "KnownNames", "ParameterReader", "argument_name", "caster_for", "known_query_names", "sanitize"]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote
 
-from .errors import SpecError
+from openapi_aio.errors import SpecError
 
 __all__ = ["Match", "Router", "RouterError"]
 

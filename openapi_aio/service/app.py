@@ -33,18 +33,18 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .api import Api
-from .commands import build_cli, configure_logging, startup_message
-from .errors import StartupError
-from .health import mount_health
-from .keys import DATABASE
-from .options import Options
-from .pipeline import install_app_tier
-from .spec import ApiSpec
-from .tracing import ACCESS_LOG_FORMAT
+from openapi_aio.api import Api
+from openapi_aio.errors import StartupError
+from openapi_aio.keys import DATABASE
+from openapi_aio.options import Options
+from openapi_aio.pipeline import install_app_tier
+from openapi_aio.service.commands import build_cli, configure_logging, startup_message
+from openapi_aio.service.health import mount_health
+from openapi_aio.spec import ApiSpec
+from openapi_aio.tracing import ACCESS_LOG_FORMAT
 
 if TYPE_CHECKING:
-    from .db import Database
+    from openapi_aio.db import Database
 
 log = logging.getLogger("openapi_aio")
 
@@ -148,9 +148,9 @@ class App:
     def run(self, host: str = "0.0.0.0", port: int = 8080, **kwargs: Any) -> None:  # noqa: S104
         """Serve until interrupted (``aiohttp.web.run_app``); access log lines end with the
         request's id; ``access_log_format="json"``: one JSON object per line instead
-        (:mod:`openapi_aio.access_log`)."""
+        (:mod:`openapi_aio.service.access_log`)."""
         if kwargs.get("access_log_format") == "json":
-            from .access_log import JsonAccessLogger, plain_access_lines
+            from openapi_aio.service.access_log import JsonAccessLogger, plain_access_lines
 
             del kwargs["access_log_format"]
             kwargs.setdefault("access_log_class", JsonAccessLogger)
@@ -203,8 +203,8 @@ class App:
             raise SystemExit(1)  # each failed worker has said why
 
     def _warn_about_memory_broker(self) -> None:
-        from .ws.brokers import MemoryBroker
-        from .ws.hub import HUB
+        from openapi_aio.ws.brokers import MemoryBroker
+        from openapi_aio.ws.hub import HUB
 
         hub = self.web_app.get(HUB)
         if hub is not None and isinstance(hub.broker, MemoryBroker):

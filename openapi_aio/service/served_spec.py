@@ -26,9 +26,9 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from .spec.files import Ref, SpecFiles
-from .spec.model import ApiSpec
-from .spec.pointers import escape
+from openapi_aio.spec.files import Ref, SpecFiles
+from openapi_aio.spec.model import ApiSpec
+from openapi_aio.spec.pointers import escape
 
 __all__ = ["INFO_FUNCTIONS", "ServedSpec", "bundled_document", "served_location"]
 
@@ -158,7 +158,7 @@ def _clean_scheme(scheme: Any) -> Any:
 def bundled_document(source: str | Path, *, base_dir: str | Path | None = None) -> Any:
     """The document at ``source`` as one file (``spec bundle``): references to other files
     inlined, as :class:`ServedSpec` serves it with ``serve_spec_bundled``."""
-    from .spec.normalize import detect_version
+    from openapi_aio.spec.normalize import detect_version
 
     files = SpecFiles(source, base_dir=base_dir)
     return _bundled(files, detect_version(files.root, Ref(files.root_uri)))

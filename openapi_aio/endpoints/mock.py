@@ -10,7 +10,7 @@ only the last step differs. The answer is:
 - its media type: the one ``Accept`` prefers among the response's, JSON when there is a choice;
 - its body: the media type's ``example``, or its first ``examples`` entry (``Prefer:
   example=name`` picks one by name), or the schema's own ``example``/``examples``/``default``, or
-  a value built from the schema (:mod:`openapi_aio.examples`), the same on every request;
+  a value built from the schema (:mod:`openapi_aio.endpoints.examples`), the same on every request;
 - its headers: the documented response headers that have an example, or are ``required``.
 
 ``Preference-Applied`` tells which preferences were honoured (RFC 7240).
@@ -25,16 +25,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .errors import NotAcceptable
-from .examples import CannotGenerate, example_for
-from .media_types import essence as media_type_essence
-from .media_types import is_json
-from .responses import encode, negotiate
-from .spec.model import MISSING, MediaTypeSpec, ResponseSpec
+from openapi_aio.endpoints.examples import CannotGenerate, example_for
+from openapi_aio.endpoints.responses import encode, negotiate
+from openapi_aio.errors import NotAcceptable
+from openapi_aio.request.media_types import essence as media_type_essence
+from openapi_aio.request.media_types import is_json
+from openapi_aio.spec.model import MISSING, MediaTypeSpec, ResponseSpec
 
 if TYPE_CHECKING:
-    from .operation import Operation
-    from .types import Handler
+    from openapi_aio.operation import Operation
+    from openapi_aio.types import Handler
 
 __all__ = ["MockAnswers", "endpoint"]
 

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import mock
-from .errors import NotImplementedProblem, ResolverError
-from .handlers import SECURITY_ARGUMENTS, HandlerCall
-from .keys import ARGUMENTS
-from .types import Endpoint
+from openapi_aio.endpoints import mock
+from openapi_aio.endpoints.handler_call import SECURITY_ARGUMENTS, HandlerCall
+from openapi_aio.errors import NotImplementedProblem, ResolverError
+from openapi_aio.keys import ARGUMENTS
+from openapi_aio.types import Endpoint
 
 if TYPE_CHECKING:
-    from .db.storage import Storage
-    from .operation import Operation
-    from .options import Options
+    from openapi_aio.db.storage import Storage
+    from openapi_aio.operation import Operation
+    from openapi_aio.options import Options
 
 __all__ = [
     "BindContext",
@@ -68,7 +68,7 @@ def websocket(operation: Operation, context: BindContext) -> Endpoint | None:
     """``x-websocket``: the upgrade, then the connection's frames (see :mod:`openapi_aio.ws`)."""
     if operation.spec.websocket is None:
         return None
-    from .ws.endpoint import WebSocketEndpoint  # the hub and brokers load only where used
+    from openapi_aio.ws.endpoint import WebSocketEndpoint  # the hub and brokers load only where used
 
     return Endpoint(WebSocketEndpoint.compile(operation, context.source).handler(), "websocket")
 

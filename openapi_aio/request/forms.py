@@ -8,7 +8,7 @@ multipart forms ``contentType`` is the type of a property's parts (``application
 parsed as JSON, as object properties are by default; binary ones are files).
 
 Multipart bodies are read part by part as they arrive (:func:`read_multipart`), never buffered
-whole: file parts stream into spooled temporary files (:mod:`openapi_aio.uploads`), within
+whole: file parts stream into spooled temporary files (:mod:`openapi_aio.request.uploads`), within
 :class:`Limits`.
 """
 
@@ -29,12 +29,12 @@ from aiohttp.multipart import BodyPartReader, MultipartReader
 from aiohttp.streams import StreamReader
 from aiohttp.web_request import FileField
 
-from .casting import Caster, CastError, caster_for, identity, schema_types
-from .errors import RequestEntityTooLarge, Violation
-from .media_types import MULTIPART, URLENCODED, is_form, is_json
-from .parameters import DELIMITERS, KnownNames, argument_name
-from .spec.model import MediaTypeSpec
-from .uploads import SPOOL_SIZE, UploadedFile, spooled_file
+from openapi_aio.errors import RequestEntityTooLarge, Violation
+from openapi_aio.request.casting import Caster, CastError, caster_for, identity, schema_types
+from openapi_aio.request.media_types import MULTIPART, URLENCODED, is_form, is_json
+from openapi_aio.request.parameters import DELIMITERS, KnownNames, argument_name
+from openapi_aio.request.uploads import SPOOL_SIZE, UploadedFile, spooled_file
+from openapi_aio.spec.model import MediaTypeSpec
 
 __all__ = ["FormDecoder", "Limits", "MalformedForm", "is_form", "read_multipart", "urlencoded_fields"]
 

@@ -17,15 +17,15 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import ProblemException
-from .keys import DATABASE
-from .problems import problem_response
-from .serialization import dumps
+from openapi_aio.endpoints.serialization import dumps
+from openapi_aio.errors import ProblemException
+from openapi_aio.keys import DATABASE
+from openapi_aio.pipeline.problems import problem_response
 
 __all__ = ["check_readiness", "mount_health"]
 
 CHECK_TIMEOUT = 5.0
-MOUNTED: web.AppKey[bool] = web.AppKey("openapi_aio.health", bool)
+MOUNTED: web.AppKey[bool] = web.AppKey("openapi_aio.service.health", bool)
 
 
 async def _health(request: web.Request) -> web.StreamResponse:
@@ -38,7 +38,7 @@ async def check_readiness(app: web.Application) -> dict[str, str]:
     database = app.get(DATABASE)
     if database is not None:
         checks["database"] = await _check(_select_one(database))
-    from .ws.hub import HUB
+    from openapi_aio.ws.hub import HUB
 
     hub = app.get(HUB)
     if hub is not None:

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 import yaml
 
-from .errors import InvalidSpecification, ProblemException, StartupError
+from openapi_aio.errors import InvalidSpecification, ProblemException, StartupError
 
 if TYPE_CHECKING:
-    from .api import Api
-    from .app import App
-    from .db import Database
+    from openapi_aio.api import Api
+    from openapi_aio.db import Database
+    from openapi_aio.service.app import App
 
 __all__ = ["build_cli", "configure_logging"]
 
@@ -160,7 +160,7 @@ def build_cli(app: App) -> click.Group:
     @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
     @clean_failures
     def validate(file: str | None) -> None:
-        from .spec import load_spec
+        from openapi_aio.spec import load_spec
 
         sources = [file] if file is not None else [_document_of(api) for api in app.apis]
         if not sources:
@@ -173,7 +173,7 @@ def build_cli(app: App) -> click.Group:
     @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
     @clean_failures
     def bundle(file: str | None, fmt: str) -> None:
-        from .served_spec import bundled_document
+        from openapi_aio.service.served_spec import bundled_document
 
         source = file if file is not None else (_document_of(app.apis[0]) if app.apis else None)
         if source is None:
@@ -189,8 +189,8 @@ def build_cli(app: App) -> click.Group:
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not to stdout.")
     @clean_failures
     def models(file: str | None, output: str | None) -> None:
-        from .models import write_module
-        from .spec import load_spec
+        from openapi_aio.models import write_module
+        from openapi_aio.spec import load_spec
 
         if file is None and not app.apis:
             raise click.ClickException("no document: give FILE")
@@ -221,7 +221,7 @@ def _db_commands(app: App) -> click.Group:
         pass
 
     def migrations() -> Any:
-        from .migrations import Migrations
+        from openapi_aio.service.migrations import Migrations
 
         return Migrations(_database(app), app.migrations_dir)
 
@@ -363,7 +363,7 @@ def _database(app: App) -> Database:
 async def _create_database(database: Database) -> str:
     import asyncpg
 
-    from .db.datastore import asyncpg_dsn
+    from openapi_aio.db.datastore import asyncpg_dsn
 
     dsn = asyncpg_dsn(database.url)
     name = _database_name(dsn)
@@ -380,7 +380,7 @@ async def _create_database(database: Database) -> str:
 async def _drop_database(database: Database) -> str:
     import asyncpg
 
-    from .db.datastore import asyncpg_dsn
+    from openapi_aio.db.datastore import asyncpg_dsn
 
     dsn = asyncpg_dsn(database.url)
     name = _database_name(dsn)

@@ -20,14 +20,14 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from .db.datastore import sqlalchemy_url
+from openapi_aio.db.datastore import sqlalchemy_url
 
 if TYPE_CHECKING:
-    from .db import Database
+    from openapi_aio.db import Database
 
 __all__ = ["TEMPLATE", "Migrations", "run_environment"]
 
-TEMPLATE = Path(__file__).parent / "migration_template"
+TEMPLATE = Path(__file__).parent.parent / "migration_template"
 
 
 class Migrations:
@@ -107,7 +107,7 @@ def render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[Fal
     whatever openapi_aio becomes): the UTC and SQLite-decimal adapters are storage details."""
     if kind != "type":
         return False
-    from .db.tables import SQLiteDecimal, UTCDateTime
+    from openapi_aio.db.tables import SQLiteDecimal, UTCDateTime
 
     variants = getattr(item, "_variant_mapping", None) or {}
     if isinstance(item, sa.JSON) and "postgresql" in variants:

@@ -29,15 +29,15 @@ from typing import Any
 
 from aiohttp import web
 
-from .keys import OPERATION, USER
-from .tracing import REQUEST_ID
-from .types import Middleware
+from openapi_aio.keys import OPERATION, USER
+from openapi_aio.tracing import REQUEST_ID
+from openapi_aio.types import Middleware
 
 __all__ = ["enabled", "report", "sentry_context", "sentry_middleware"]
 
 log = logging.getLogger("openapi_aio")
 UNHANDLED_LOGGER = "openapi_aio.unhandled"
-INSTALLED: web.AppKey[bool] = web.AppKey("openapi_aio.sentry", bool)
+INSTALLED: web.AppKey[bool] = web.AppKey("openapi_aio.pipeline.sentry", bool)
 
 
 def enabled(setting: bool | str | Mapping[str, Any] | None) -> bool:

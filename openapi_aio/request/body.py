@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from .defaults import Defaults
-from .errors import UnsupportedMediaType, Violation
-from .forms import (
+from openapi_aio.errors import UnsupportedMediaType, Violation
+from openapi_aio.options import Options
+from openapi_aio.request.defaults import Defaults
+from openapi_aio.request.forms import (
     FormDecoder,
     Limits,
     MalformedForm,
@@ -30,16 +31,15 @@ from .forms import (
     too_large,
     urlencoded_fields,
 )
-from .media_types import essence as media_type_essence
-from .media_types import is_form, is_json
-from .options import Options
-from .parameters import sanitize
-from .spec.model import MISSING, BodySpec, MediaTypeSpec
-from .validation.dialects import read_only_paths
+from openapi_aio.request.media_types import essence as media_type_essence
+from openapi_aio.request.media_types import is_form, is_json
+from openapi_aio.request.parameters import sanitize
+from openapi_aio.spec.model import MISSING, BodySpec, MediaTypeSpec
+from openapi_aio.validation.dialects import read_only_paths
 
 if TYPE_CHECKING:
-    from .uploads import UploadedFile
-    from .validation import SchemaValidator
+    from openapi_aio.request.uploads import UploadedFile
+    from openapi_aio.validation import SchemaValidator
 
 __all__ = ["BodyReader", "is_json", "media_type_essence", "read_body"]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import NotFound
-from .problems import problem_response
+from openapi_aio.errors import NotFound
+from openapi_aio.pipeline.problems import problem_response
 
 __all__ = ["ASSETS", "SwaggerUI", "assets_folder"]
 

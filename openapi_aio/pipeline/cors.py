@@ -22,9 +22,9 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
-from .errors import ProblemException
-from .problems import problem_response
-from .types import Middleware
+from openapi_aio.errors import ProblemException
+from openapi_aio.pipeline.problems import problem_response
+from openapi_aio.types import Middleware
 
 __all__ = ["Cors", "cors_middleware"]
 
@@ -120,7 +120,7 @@ def _forbidden(detail: str) -> web.StreamResponse:
     return problem_response(ProblemException(403, "Forbidden", detail))
 
 
-CORS: web.AppKey[Cors] = web.AppKey("openapi_aio.cors", Cors)
+CORS: web.AppKey[Cors] = web.AppKey("openapi_aio.pipeline.cors", Cors)
 
 
 def cors_middleware(app: web.Application, cors: Cors) -> Middleware | None:

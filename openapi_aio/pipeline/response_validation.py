@@ -32,17 +32,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
 
-from .errors import ResponseValidationError, Violation
-from .media_types import essence as media_type_essence
-from .media_types import is_json
-from .parameters import CastError, ParameterReader
-from .spec.model import MISSING, ParameterSpec, ResponseSpec, SpecVersion
-from .spec.pointers import escape
-from .validation import SchemaValidator
+from openapi_aio.errors import ResponseValidationError, Violation
+from openapi_aio.request.media_types import essence as media_type_essence
+from openapi_aio.request.media_types import is_json
+from openapi_aio.request.parameters import CastError, ParameterReader
+from openapi_aio.spec.model import MISSING, ParameterSpec, ResponseSpec, SpecVersion
+from openapi_aio.spec.pointers import escape
+from openapi_aio.validation import SchemaValidator
 
 if TYPE_CHECKING:
-    from .operation import Operation
-    from .types import Handler
+    from openapi_aio.operation import Operation
+    from openapi_aio.types import Handler
 
 __all__ = ["ResponseChecker", "stage"]
 

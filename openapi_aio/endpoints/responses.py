@@ -15,12 +15,12 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .errors import NotAcceptable
-from .keys import RESPONSE_MEDIA_TYPE
-from .media_types import essence as media_type_essence
-from .media_types import is_json
-from .serialization import dumps
-from .spec.model import OperationSpec
+from openapi_aio.endpoints.serialization import dumps
+from openapi_aio.errors import NotAcceptable
+from openapi_aio.keys import RESPONSE_MEDIA_TYPE
+from openapi_aio.request.media_types import essence as media_type_essence
+from openapi_aio.request.media_types import is_json
+from openapi_aio.spec.model import OperationSpec
 
 __all__ = ["NoContent", "Responder", "encode", "negotiate"]
 

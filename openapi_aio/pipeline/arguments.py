@@ -8,7 +8,7 @@ to ignore (``Accept``, ``Content-Type``, ``Authorization``) are neither read nor
 ``strict_validation``, query parameters the operation does not declare are a 400 too.
 
 Files uploaded with the request are closed once the handler has returned (see
-:mod:`openapi_aio.uploads`).
+:mod:`openapi_aio.request.uploads`).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .errors import RequestValidationError, Violation
-from .keys import ARGUMENTS, PATH_VALUES
-from .parameters import CastError, ParameterReader, known_query_names
-from .spec.model import MISSING
-from .uploads import UploadedFile
+from openapi_aio.errors import RequestValidationError, Violation
+from openapi_aio.keys import ARGUMENTS, PATH_VALUES
+from openapi_aio.request.parameters import CastError, ParameterReader, known_query_names
+from openapi_aio.request.uploads import UploadedFile
+from openapi_aio.spec.model import MISSING
 
 if TYPE_CHECKING:
-    from .operation import Operation
-    from .types import Handler
+    from openapi_aio.operation import Operation
+    from openapi_aio.types import Handler
 
 __all__ = ["read_parameters", "stage"]
 

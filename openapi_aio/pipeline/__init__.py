@@ -30,16 +30,17 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import arguments, endpoints, response_validation, security, sentry, timeouts
-from .cors import Cors, cors_middleware
-from .errors import SpecError
-from .problems import ExceptionHandler, problem_stage
-from .tracing import request_ids
-from .types import Endpoint, Handler, Middleware
+from openapi_aio import endpoints, security
+from openapi_aio.errors import SpecError
+from openapi_aio.pipeline import arguments, response_validation, sentry, timeouts
+from openapi_aio.pipeline.cors import Cors, cors_middleware
+from openapi_aio.pipeline.problems import ExceptionHandler, problem_stage
+from openapi_aio.tracing import request_ids
+from openapi_aio.types import Endpoint, Handler, Middleware
 
 if TYPE_CHECKING:
-    from .operation import Operation
-    from .options import Options
+    from openapi_aio.operation import Operation
+    from openapi_aio.options import Options
 
 __all__ = ["API_TIER", "APP_TIER", "ENDPOINTS", "STAGES", "Stage", "api_handler", "chain", "choose_endpoint"]
 

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .errors import GatewayTimeout, SpecError
+from openapi_aio.errors import GatewayTimeout, SpecError
 
 if TYPE_CHECKING:
-    from .operation import Operation
-    from .types import Handler
+    from openapi_aio.operation import Operation
+    from openapi_aio.types import Handler
 
 __all__ = ["limit", "stage"]
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .errors import RequestValidationError, ResolverError, Violation
-from .keys import TOKEN_INFO, USER
-from .models import ModelError, model_converters
+from openapi_aio.errors import RequestValidationError, ResolverError, Violation
+from openapi_aio.keys import TOKEN_INFO, USER
+from openapi_aio.models import ModelError, model_converters
 
 __all__ = ["REQUEST_ARGUMENTS", "SECURITY_ARGUMENTS", "HandlerCall", "in_executor"]
 

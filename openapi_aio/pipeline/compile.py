@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from . import pipeline, security
-from .endpoints import BindContext
-from .operation import Operation
+from openapi_aio import pipeline, security
+from openapi_aio.endpoints import BindContext
+from openapi_aio.operation import Operation
 
 if TYPE_CHECKING:
-    from .security import SecuritySchemes
-    from .spec.model import OperationSpec, SpecVersion
+    from openapi_aio.security import SecuritySchemes
+    from openapi_aio.spec.model import OperationSpec, SpecVersion
 
 __all__ = ["BindContext", "compile_operation"]
 

@@ -24,8 +24,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .validation import SchemaValidator
-from .validation.dialects import Direction
+from openapi_aio.validation import SchemaValidator
+from openapi_aio.validation.dialects import Direction
 
 __all__ = ["CannotGenerate", "example_for", "pattern_example"]
 

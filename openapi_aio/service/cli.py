@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from .app import App, configure_logging
-from .errors import StartupError
+from openapi_aio.errors import StartupError
+from openapi_aio.service.app import App, configure_logging
 
 __all__ = ["main"]
 

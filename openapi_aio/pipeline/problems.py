@@ -15,11 +15,11 @@ from typing import Any
 
 from aiohttp import web
 
-from . import sentry
-from .errors import InternalServerError, ProblemException
-from .keys import OPERATION
-from .serialization import dumps
-from .tracing import current_request_id
+from openapi_aio.endpoints.serialization import dumps
+from openapi_aio.errors import InternalServerError, ProblemException
+from openapi_aio.keys import OPERATION
+from openapi_aio.pipeline import sentry
+from openapi_aio.tracing import current_request_id
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "ExceptionHandler", "problem_body", "problem_response", "to_problem"]
 

@@ -1,0 +1,1 @@
+"""Reading a request: parameters, casting, bodies, forms, uploads, defaults, media types."""
