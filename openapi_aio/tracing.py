@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from openapi_aio.keys import REQUEST_ID
+
 __all__ = [
     "ACCESS_LOG_FORMAT",
     "REQUEST_ID",
@@ -29,7 +31,6 @@ __all__ = [
     "request_ids",
 ]
 
-REQUEST_ID: web.RequestKey[str] = web.RequestKey("openapi_aio.request_id", str)
 # aiohttp's default access log line, with the request id at the end
 ACCESS_LOG_FORMAT = '%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i" %{X-Request-ID}o'
 

@@ -87,7 +87,7 @@ async def test_app_tier_order_is_the_pipelines_whatever_the_order_apis_are_added
     """request ids, CORS, Sentry (pipeline.APP_TIER), then the user's middlewares; a second API
     adding CORS later still gets it in its place."""
     from openapi_aio import pipeline
-    from openapi_aio.pipeline.cors import CORS
+    from openapi_aio.keys import CORS
     from openapi_aio.tracing import request_ids
 
     @web.middleware

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from openapi_aio.db import statements
 from openapi_aio.db.tables import _now
 from openapi_aio.errors import Conflict, PreconditionFailed, ProblemException, UnprocessableContent, Violation
+from openapi_aio.keys import HUB
 from openapi_aio.spec.model import MISSING
-from openapi_aio.ws.hub import HUB
 
 if TYPE_CHECKING:
     from openapi_aio.db.datastore import Connection, Database

@@ -32,6 +32,7 @@ from aiohttp import web
 
 from openapi_aio import endpoints, security
 from openapi_aio.errors import SpecError
+from openapi_aio.keys import APP_TIER as APP_TIER_INSTALLED
 from openapi_aio.pipeline import arguments, response_validation, sentry, timeouts
 from openapi_aio.pipeline.cors import Cors, cors_middleware
 from openapi_aio.pipeline.problems import ExceptionHandler, problem_stage
@@ -63,8 +64,6 @@ def _sentry(app: web.Application, options: Options) -> Middleware | None:
 
 APP_TIER: tuple[AppTier, ...] = (_request_ids, _cors, _sentry)
 
-_INSTALLED: web.AppKey[dict[AppTier, Middleware]] = web.AppKey("openapi_aio.app_tier", dict)
-
 
 def install_app_tier(app: web.Application, options: Options) -> None:
     """Put the app tier's middlewares first in ``app``, in APP_TIER's order, before the user's.
@@ -72,7 +71,7 @@ def install_app_tier(app: web.Application, options: Options) -> None:
     Several APIs may be set up on one application, each adding what its options need: the list is
     recomposed from APP_TIER each time, never inserted into by position.
     """
-    installed = app.setdefault(_INSTALLED, {})
+    installed = app.setdefault(APP_TIER_INSTALLED, {})
     for factory in APP_TIER:
         if factory not in installed:
             middleware = factory(app, options)

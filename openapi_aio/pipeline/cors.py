@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from openapi_aio.errors import ProblemException
+from openapi_aio.keys import CORS
 from openapi_aio.pipeline.problems import problem_response
 from openapi_aio.types import Middleware
 
@@ -118,9 +119,6 @@ class Cors:
 
 def _forbidden(detail: str) -> web.StreamResponse:
     return problem_response(ProblemException(403, "Forbidden", detail))
-
-
-CORS: web.AppKey[Cors] = web.AppKey("openapi_aio.pipeline.cors", Cors)
 
 
 def cors_middleware(app: web.Application, cors: Cors) -> Middleware | None:

@@ -29,15 +29,13 @@ from typing import Any
 
 from aiohttp import web
 
-from openapi_aio.keys import OPERATION, USER
-from openapi_aio.tracing import REQUEST_ID
+from openapi_aio.keys import OPERATION, REQUEST_ID, SENTRY_ON, USER
 from openapi_aio.types import Middleware
 
 __all__ = ["enabled", "report", "sentry_context", "sentry_middleware"]
 
 log = logging.getLogger("openapi_aio")
 UNHANDLED_LOGGER = "openapi_aio.unhandled"
-INSTALLED: web.AppKey[bool] = web.AppKey("openapi_aio.pipeline.sentry", bool)
 
 
 def enabled(setting: bool | str | Mapping[str, Any] | None) -> bool:
@@ -70,7 +68,7 @@ def init(setting: bool | str | Mapping[str, Any] | None) -> None:
 def report(request: web.Request, error: BaseException) -> None:
     """Send an unhandled error to Sentry when reporting is on for the request's application (inside
     :func:`sentry_context`'s scope, so the event carries the operation, request id and user)."""
-    if request.config_dict.get(INSTALLED):
+    if request.config_dict.get(SENTRY_ON):
         import sentry_sdk
 
         sentry_sdk.capture_exception(error)
@@ -79,10 +77,10 @@ def report(request: web.Request, error: BaseException) -> None:
 def sentry_middleware(app: web.Application, setting: bool | str | Mapping[str, Any] | None) -> Middleware | None:
     """Initialise Sentry for ``app`` and return :func:`sentry_context`, once per application
     (``None`` when it is off or already there)."""
-    if not enabled(setting) or app.get(INSTALLED):
+    if not enabled(setting) or app.get(SENTRY_ON):
         return None
     init(setting)
-    app[INSTALLED] = True
+    app[SENTRY_ON] = True
     return sentry_context
 
 

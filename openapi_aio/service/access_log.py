@@ -22,8 +22,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from openapi_aio.keys import OPERATION
-from openapi_aio.tracing import REQUEST_ID
+from openapi_aio.keys import OPERATION, REQUEST_ID
 
 __all__ = ["JsonAccessLogger", "access_record", "plain_access_lines"]
 

@@ -203,8 +203,8 @@ class App:
             raise SystemExit(1)  # each failed worker has said why
 
     def _warn_about_memory_broker(self) -> None:
+        from openapi_aio.keys import HUB
         from openapi_aio.ws.brokers import MemoryBroker
-        from openapi_aio.ws.hub import HUB
 
         hub = self.web_app.get(HUB)
         if hub is not None and isinstance(hub.broker, MemoryBroker):

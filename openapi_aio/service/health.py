@@ -19,13 +19,12 @@ from aiohttp import web
 
 from openapi_aio.endpoints.serialization import dumps
 from openapi_aio.errors import ProblemException
-from openapi_aio.keys import DATABASE
+from openapi_aio.keys import DATABASE, HEALTH_MOUNTED
 from openapi_aio.pipeline.problems import problem_response
 
 __all__ = ["check_readiness", "mount_health"]
 
 CHECK_TIMEOUT = 5.0
-MOUNTED: web.AppKey[bool] = web.AppKey("openapi_aio.service.health", bool)
 
 
 async def _health(request: web.Request) -> web.StreamResponse:
@@ -38,7 +37,7 @@ async def check_readiness(app: web.Application) -> dict[str, str]:
     database = app.get(DATABASE)
     if database is not None:
         checks["database"] = await _check(_select_one(database))
-    from openapi_aio.ws.hub import HUB
+    from openapi_aio.keys import HUB
 
     hub = app.get(HUB)
     if hub is not None:
@@ -87,9 +86,9 @@ async def _ready(request: web.Request) -> web.StreamResponse:
 def mount_health(app: web.Application, paths: tuple[str, str], documented: Any = None) -> None:
     """Add ``GET`` (and ``HEAD``) ``paths[0]`` (alive) and ``paths[1]`` (ready) to ``app``, once;
     ``documented(path)`` says whether a document already answers ``path``."""
-    if app.get(MOUNTED):
+    if app.get(HEALTH_MOUNTED):
         return
-    app[MOUNTED] = True
+    app[HEALTH_MOUNTED] = True
     for path, handler in zip(paths, (_health, _ready), strict=True):
         if documented is not None and documented(path):
             continue

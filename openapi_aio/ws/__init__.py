@@ -6,6 +6,7 @@
 - :mod:`.client`: a small asyncio client for the protocol.
 """
 
-from openapi_aio.ws.hub import HUB, Hub, publish
+from openapi_aio.keys import HUB
+from openapi_aio.ws.hub import Hub, publish
 
 __all__ = ["HUB", "Hub", "publish"]

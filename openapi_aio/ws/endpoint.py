@@ -53,13 +53,13 @@ from openapi_aio.errors import (
     RequestValidationError,
     SpecError,
 )
-from openapi_aio.keys import TOKEN_INFO, USER
+from openapi_aio.keys import HUB, TOKEN_INFO, USER
 from openapi_aio.pipeline import sentry
 from openapi_aio.pipeline.problems import problem_body
 from openapi_aio.request.body import has_lone_surrogate
 from openapi_aio.resolver import import_function
 from openapi_aio.validation import SchemaValidator
-from openapi_aio.ws.hub import HUB, Hub
+from openapi_aio.ws.hub import Hub
 
 if TYPE_CHECKING:
     from openapi_aio.operation import Operation

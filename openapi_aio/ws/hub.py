@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from aiohttp import WSCloseCode, web
 
 from openapi_aio.endpoints.serialization import json_default
+from openapi_aio.keys import HUB
 from openapi_aio.ws.brokers import Broker, MemoryBroker
 
 __all__ = ["HUB", "Hub", "Subscriber", "mount_hub", "publish"]
@@ -96,9 +97,6 @@ def _matcher(pattern: str) -> Callable[[str], bool]:
     if not any(char in pattern for char in "*?["):
         return pattern.__eq__
     return re.compile(fnmatch.translate(pattern)).match  # type: ignore[return-value]
-
-
-HUB: web.AppKey[Hub] = web.AppKey("openapi_aio.hub", Hub)
 
 
 def mount_hub(app: web.Application, broker: str | None, datastore: str | None) -> Hub:

@@ -1,4 +1,5 @@
-from openapi_aio.tracing import REQUEST_ID, current_request_id
+from openapi_aio.keys import REQUEST_ID
+from openapi_aio.tracing import current_request_id
 
 
 async def echo(request):
