@@ -118,7 +118,7 @@ class Api:
                     arguments=options.arguments,
                 )
             self.served = ServedSpec(self.spec, self.base_path, files=files)
-        self.handle = pipeline.api_handler(self._dispatch, options.exception_handlers)
+        self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)
 
     # --- serving ---
 
@@ -142,8 +142,8 @@ class Api:
             database = self.database
             mount_hub(app, self.options.broker, database.url if database is not None else None)
         if self.base_path:
-            app.router.add_route("*", self.base_path, self.handle, expect_handler=self._expect)
-        app.router.add_route("*", self.base_path + "/{tail:.*}", self.handle, expect_handler=self._expect)
+            app.router.add_route("*", self.base_path, self.route_handler, expect_handler=self._expect)
+        app.router.add_route("*", self.base_path + "/{tail:.*}", self.route_handler, expect_handler=self._expect)
         if APIS not in app:
             app[APIS] = []
         app[APIS].append(self)

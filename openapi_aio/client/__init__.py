@@ -8,7 +8,7 @@ See docs/client.md. Problems answered by the service raise :class:`~openapi_aio.
 """
 
 from openapi_aio.client.client import IDEMPOTENT, RETRY_STATUSES, ApiClient
-from openapi_aio.client.operation import ApiResponse, Operation
+from openapi_aio.client.operation import ApiResponse, ClientOperation
 from openapi_aio.errors import ApiError
 
-__all__ = ["IDEMPOTENT", "RETRY_STATUSES", "ApiClient", "ApiError", "ApiResponse", "Operation"]
+__all__ = ["IDEMPOTENT", "RETRY_STATUSES", "ApiClient", "ApiError", "ApiResponse", "ClientOperation"]

@@ -31,7 +31,7 @@ import yaml
 import yarl
 from multidict import CIMultiDict
 
-from openapi_aio.client.operation import ApiResponse, Operation, parse_body, snake_case
+from openapi_aio.client.operation import ApiResponse, ClientOperation, parse_body, snake_case
 from openapi_aio.client.serialize import encode_body
 from openapi_aio.errors import ApiError
 from openapi_aio.request.media_types import is_json
@@ -101,11 +101,11 @@ class ApiClient:
         self.headers = dict(headers or {})
         self._session = session
         self._owns_session = session is None
-        self._operations: dict[str, Operation] = {}
-        self._aliases: dict[str, Operation] = {}
+        self._operations: dict[str, ClientOperation] = {}
+        self._aliases: dict[str, ClientOperation] = {}
         for operation_spec in self.spec.operations:
             name = python_name(operation_spec.operation_id or f"{operation_spec.method}_{operation_spec.path}")
-            operation = Operation(self, operation_spec, name)
+            operation = ClientOperation(self, operation_spec, name)
             self._operations[name] = operation
             for alias in (name, operation_spec.operation_id or name, snake_case(name), name.rpartition("_")[2]):
                 self._aliases.setdefault(alias, operation)
@@ -141,7 +141,7 @@ class ApiClient:
         """The operations' method names (each also answers to its snake_case name)."""
         return sorted(self._operations)
 
-    def __getattr__(self, name: str) -> Operation:
+    def __getattr__(self, name: str) -> ClientOperation:
         aliases = self.__dict__.get("_aliases")
         if aliases is not None and name in aliases:
             return aliases[name]  # type: ignore[no-any-return]
@@ -176,7 +176,12 @@ class ApiClient:
     # --- sending ---
 
     async def send(
-        self, operation: Operation, url: yarl.URL, headers: CIMultiDict[str], media: MediaTypeSpec | None, body: Any
+        self,
+        operation: ClientOperation,
+        url: yarl.URL,
+        headers: CIMultiDict[str],
+        media: MediaTypeSpec | None,
+        body: Any,
     ) -> ApiResponse:
         """Send one call, retrying an idempotent one; a success as :class:`ApiResponse`, a 4xx/5xx
         raised as :class:`ApiError`."""
@@ -215,7 +220,7 @@ class ApiClient:
                 return min(seconds, self.max_backoff)
         return float(min(self.backoff * 2**attempt, self.max_backoff))
 
-    async def _finish(self, operation: Operation, response: aiohttp.ClientResponse) -> ApiResponse:
+    async def _finish(self, operation: ClientOperation, response: aiohttp.ClientResponse) -> ApiResponse:
         async with response:
             raw = await response.read()
             content_type = response.content_type if response.headers.get("Content-Type") else ""

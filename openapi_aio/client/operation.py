@@ -1,5 +1,5 @@
 """One operation of a client, compiled once: its parameter writers, body media types, security
-plan and (when asked for) validators. ``await client.getPet(pet_id=1)`` calls :class:`Operation`.
+plan and (when asked for) validators. ``await client.getPet(pet_id=1)`` calls :class:`ClientOperation`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from openapi_aio.validation import SchemaValidator
 if TYPE_CHECKING:
     from openapi_aio.client.client import ApiClient
 
-__all__ = ["ApiResponse", "Operation", "snake_case"]
+__all__ = ["ApiResponse", "ClientOperation", "snake_case"]
 
 _BODY, _CONTENT_TYPE = object(), object()
 
@@ -37,7 +37,7 @@ def snake_case(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ApiResponse:
-    """What :meth:`Operation.raw` returns: the status, headers and parsed body of a success."""
+    """What :meth:`ClientOperation.raw` returns: the status, headers and parsed body of a success."""
 
     status: int
     headers: CIMultiDictProxy[str]
@@ -45,7 +45,7 @@ class ApiResponse:
     content_type: str
 
 
-class Operation:
+class ClientOperation:
     """An operation as an awaitable method: keyword arguments are its parameters (by their name,
     their Python-safe name or their snake_case name), ``body=`` its request body and
     ``content_type=`` the media type to send it as (when several are accepted).
@@ -95,7 +95,7 @@ class Operation:
         self._response_validators: dict[tuple[str, str], SchemaValidator] = {}
 
     def __repr__(self) -> str:
-        return f"<Operation {self.name}: {self.method} {self.spec.path}>"
+        return f"<ClientOperation {self.name}: {self.method} {self.spec.path}>"
 
     @property
     def arguments(self) -> list[str]:

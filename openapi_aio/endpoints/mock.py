@@ -45,7 +45,7 @@ _PREFER = re.compile(r"""(?:^|[,;])\s*(code|example)\s*=\s*("[^"]*"|[^\s,;]*)"""
 
 def endpoint(operation: Operation) -> Handler:
     """The handler answering ``operation`` from its document."""
-    return MockAnswers(operation).handle
+    return MockAnswers(operation).answer
 
 
 class MockAnswers:
@@ -58,7 +58,7 @@ class MockAnswers:
         self._bodies: dict[tuple[str, str, str | None], tuple[bytes | None, str | None]] = {}
         self._headers: dict[str, dict[str, str]] = {}
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
+    async def answer(self, request: web.Request) -> web.StreamResponse:
         preferences = _preferences(request.headers.getall("Prefer", []))
         applied = []
         key = self.default

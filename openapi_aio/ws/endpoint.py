@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from openapi_aio.operation import Operation
     from openapi_aio.types import Handler
 
-__all__ = ["Connection", "WebSocketEndpoint"]
+__all__ = ["Peer", "WebSocketEndpoint"]
 
 log = logging.getLogger("openapi_aio.ws")
 
@@ -183,7 +183,7 @@ class WebSocketEndpoint:
             if not ready:
                 raise BadRequest(detail="this operation is a websocket: send an Upgrade: websocket request")
             await ws.prepare(request)
-            connection = Connection(self, hub, request, ws)
+            connection = Peer(self, hub, request, ws)
             await connection.serve()
             return ws
 
@@ -198,8 +198,9 @@ def _rule(value: Any, error: Callable[..., SpecError], *where: str) -> bool | fr
     raise error("must be true, false or {scopes: [...]}", *where)
 
 
-class Connection:
-    """One client: its subscriptions, its bounded outgoing queue, its RPC calls in flight."""
+class Peer:
+    """One connected websocket client (a ``Peer``, not to be confused with a database
+    ``Connection``): its subscriptions, its bounded outgoing queue, its RPC calls in flight."""
 
     def __init__(self, endpoint: WebSocketEndpoint, hub: Hub, request: web.Request, ws: web.WebSocketResponse) -> None:
         self.endpoint = endpoint
@@ -405,14 +406,14 @@ class Connection:
                 raise Forbidden(detail=f"not allowed to {action} on channel {channel.name!r}")
 
 
-async def _subscribe(connection: Connection, payload: Any) -> Any:
+async def _subscribe(connection: Peer, payload: Any) -> Any:
     channel, pattern = connection.channel(payload, "subscribe")
     await connection.allow(channel, "subscribe")
     connection.hub.subscribe(connection, channel.name, pattern)
     return {"channel": channel.name, "event": pattern}
 
 
-async def _unsubscribe(connection: Connection, payload: Any) -> Any:
+async def _unsubscribe(connection: Peer, payload: Any) -> Any:
     if not isinstance(payload, Mapping) or not isinstance(payload.get("channel"), str):
         raise BadRequest(detail='unsubscribe needs a payload {"channel": ...[, "event": ...]}')
     event = payload.get("event")
@@ -420,7 +421,7 @@ async def _unsubscribe(connection: Connection, payload: Any) -> Any:
     return {"channel": payload["channel"], "event": event}
 
 
-async def _publish(connection: Connection, payload: Any) -> Any:
+async def _publish(connection: Peer, payload: Any) -> Any:
     channel, event = connection.channel(payload, "publish")
     if any(char in event for char in "*?["):
         raise BadRequest(detail="publish an event name, not a pattern")
