@@ -38,8 +38,10 @@ from openapi_aio.errors import StartupError
 from openapi_aio.keys import DATABASE
 from openapi_aio.options import Options
 from openapi_aio.pipeline import install_app_tier
-from openapi_aio.service.commands import build_cli, configure_logging, startup_message
+from openapi_aio.service.commands import build_cli
+from openapi_aio.service.failures import startup_message
 from openapi_aio.service.health import mount_health
+from openapi_aio.service.logs import configure_logging
 from openapi_aio.spec import ApiSpec
 from openapi_aio.tracing import ACCESS_LOG_FORMAT
 

@@ -1,0 +1,146 @@
+"""The command line every :class:`~openapi_aio.App` gets: ``python main.py serve``, ``db ...``,
+``routes``, ``spec ...``; users add their own commands to the same click group (``app.cli``).
+
+This module holds the group and its serve, routes and spec commands; ``db`` is in
+:mod:`.db`, ``serve --reload`` in :mod:`.reload`, the one-line failures in
+:mod:`openapi_aio.service.failures`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import yaml
+
+from openapi_aio.service.commands.db import db_commands
+from openapi_aio.service.commands.reload import run_with_reload, running_under_reloader, watched_files
+from openapi_aio.service.failures import clean_failures
+from openapi_aio.service.logs import configure_logging
+
+if TYPE_CHECKING:
+    from openapi_aio.api import Api
+    from openapi_aio.service.app import App
+
+__all__ = ["build_cli"]
+
+
+def build_cli(app: App) -> click.Group:
+    """The click group behind ``app.main()``."""
+
+    @click.group(help="Run and manage this openapi_aio service.")
+    @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+    def cli(verbose: int) -> None:
+        configure_logging(verbose)
+
+    @cli.command(help="Serve the API over HTTP.")
+    @click.option("--host", default="0.0.0.0", envvar="HOST", show_default=True, show_envvar=True)  # noqa: S104
+    @click.option("--port", default=8080, type=int, envvar="PORT", show_default=True, show_envvar=True)
+    @click.option(
+        "--workers", "-w", default=1, type=click.IntRange(1), envvar="WEB_CONCURRENCY", show_default=True,
+        show_envvar=True, help="Processes sharing the port (SO_REUSEPORT).",
+    )  # fmt: skip
+    @click.option("--reload", is_flag=True, help="Restart when a Python file or a document changes (development).")
+    @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+    @click.option(
+        "--access-log-format", type=click.Choice(["text", "json"]), default="text", envvar="ACCESS_LOG_FORMAT",
+        show_default=True, show_envvar=True, help="text: aiohttp's line; json: one JSON object per request.",
+    )  # fmt: skip
+    @click.option(
+        "--shutdown-timeout", default=30.0, type=click.FloatRange(0), envvar="SHUTDOWN_TIMEOUT", show_default=True,
+        show_envvar=True, help="Seconds given to requests in flight on SIGTERM before they are cancelled.",
+    )  # fmt: skip
+    @clean_failures
+    def serve(
+        host: str,
+        port: int,
+        workers: int,
+        reload: bool,
+        access_log: bool,
+        access_log_format: str,
+        shutdown_timeout: float,
+    ) -> None:
+        if reload and not running_under_reloader():
+            sys.exit(run_with_reload(watched_files(app)))
+        app.serve(
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            shutdown_timeout=shutdown_timeout,
+            access_log_format=access_log_format,
+        )
+
+    @cli.command(help="List the operations: method, path and what answers them.")
+    @clean_failures
+    def routes() -> None:
+        rows = [
+            (method, path, operation.bound_to or "-") for api in app.apis for method, path, operation in api.routes()
+        ]
+        width_method = max((len(row[0]) for row in rows), default=6)
+        width_path = max((len(row[1]) for row in rows), default=4)
+        for method, path, target in rows:
+            click.echo(f"{method:<{width_method}}  {path:<{width_path}}  {target}")
+
+    @cli.group(help="The OpenAPI documents.")
+    def spec() -> None:
+        pass
+
+    @spec.command(help="Check the documents (or FILE); located messages and exit status 1 when invalid.")
+    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
+    @clean_failures
+    def validate(file: str | None) -> None:
+        from openapi_aio.spec import load_spec
+
+        sources = [file] if file is not None else [_document_of(api) for api in app.apis]
+        if not sources:
+            raise click.ClickException("no document: give FILE")
+        for source in sources:
+            click.echo(f"{load_spec(source, base_dir=app.specification_dir).source}: valid")
+
+    @spec.command(help="Print a document as one file, every $ref to another file inlined.")
+    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
+    @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+    @clean_failures
+    def bundle(file: str | None, fmt: str) -> None:
+        from openapi_aio.service.served_spec import bundled_document
+
+        source = file if file is not None else (_document_of(app.apis[0]) if app.apis else None)
+        if source is None:
+            raise click.ClickException("no document: give FILE")
+        document = source if isinstance(source, Mapping) else bundled_document(source, base_dir=app.specification_dir)
+        if fmt == "json":
+            click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        else:
+            click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
+
+    @spec.command(help="Write the model classes of the document's schemas as a typed Python module.")
+    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not to stdout.")
+    @clean_failures
+    def models(file: str | None, output: str | None) -> None:
+        from openapi_aio.models import write_module
+        from openapi_aio.spec import load_spec
+
+        if file is None and not app.apis:
+            raise click.ClickException("no document: give FILE")
+        loaded = load_spec(file, base_dir=app.specification_dir) if file is not None else app.apis[0].spec
+        source = write_module(loaded, target=Path(output).name if output else "models.py")
+        if output is None:
+            click.echo(source, nl=False)
+        else:
+            Path(output).write_text(source, encoding="utf-8")
+
+    cli.add_command(db_commands(app))
+    return cli
+
+
+def _document_of(api: Api) -> str | Mapping[str, Any]:
+    """Where ``api``'s document can be read again: its file (the name in messages is relative to
+    the current directory, not to ``specification_dir``), or the document given as a dict."""
+    source = api.spec.source
+    return api.spec.document if source == "<document>" else str(Path(source).resolve())
