@@ -104,7 +104,7 @@ async def test_rpc_handler_gets_connection_user_token_info_request(server: TestC
         "user": "wes",
         "token_info": handlers.TOKENS["tok-writer"],
         "path": "/live",
-        "connection": "Connection",
+        "connection": "Peer",
         "payload": [1],
     }
 
