@@ -20,6 +20,7 @@ from typing import Any
 from openapi_aio.models.base import UNSET, FieldCodec, Model, ModelError, ModelUnion, ObjectCodec, UnionCodec
 from openapi_aio.models.shapes import Shape, ShapeBuilder
 from openapi_aio.spec.model import MISSING, ApiSpec
+from openapi_aio.spec.pointers import resolve_pointer, unescape
 
 __all__ = ["ClassPlan", "Compiler", "FieldPlan", "Models", "bind"]
 
@@ -165,15 +166,10 @@ class Compiler:
             return schema
         if ref in seen or not ref.startswith("#"):
             return {}
-        node: Any = self.document
-        for part in ref[1:].split("/")[1:]:
-            part = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return {}
+        try:
+            node = resolve_pointer(self.document, ref[1:])
+        except LookupError:
+            return {}
         return self.resolve(node, seen | {ref}) if isinstance(node, Mapping) else {}
 
     def class_of(self, schema: Mapping[str, Any]) -> str | None:
@@ -183,7 +179,7 @@ class Compiler:
         return name if name in self.class_names else None
 
     def _schema_name(self, ref: str) -> str:
-        return ref[len(self.prefix) :].replace("~1", "/").replace("~0", "~") if ref.startswith(self.prefix) else ref
+        return unescape(ref[len(self.prefix) :]) if ref.startswith(self.prefix) else ref
 
     def merged(
         self, schema: Mapping[str, Any], seen: frozenset[str] = frozenset()

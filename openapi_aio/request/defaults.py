@@ -20,6 +20,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from openapi_aio.spec.pointers import resolve_pointer
+
 __all__ = ["Defaults"]
 
 
@@ -104,13 +106,7 @@ class _Compiler:
         ref = schema.get("$ref")
         if not isinstance(ref, str) or not ref.startswith("#"):
             return None
-        found: Any = self.root
-        for part in ref[1:].split("/")[1:]:
-            part = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(found, Mapping):
-                found = found.get(part)
-            elif isinstance(found, list) and part.isdigit() and int(part) < len(found):
-                found = found[int(part)]
-            else:
-                return None
-        return found
+        try:
+            return resolve_pointer(self.root, ref[1:])
+        except LookupError:
+            return None

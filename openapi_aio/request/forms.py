@@ -35,6 +35,7 @@ from openapi_aio.request.media_types import MULTIPART, URLENCODED, is_form, is_j
 from openapi_aio.request.parameters import DELIMITERS, KnownNames, argument_name
 from openapi_aio.request.uploads import SPOOL_SIZE, UploadedFile, spooled_file
 from openapi_aio.spec.model import MediaTypeSpec
+from openapi_aio.spec.pointers import pointer_join
 
 __all__ = ["FormDecoder", "Limits", "MalformedForm", "is_form", "read_multipart", "urlencoded_fields"]
 
@@ -144,11 +145,6 @@ def _known_fields(schema: Mapping[str, Any]) -> KnownNames | None:
     return KnownNames(schema.get("properties") or (), patterns=patterns)
 
 
-def _pointer(name: str) -> str:
-    """The JSON pointer of a form field (RFC 6901): ``a/b`` -> ``/a~1b``."""
-    return "/" + name.replace("~", "~0").replace("/", "~1")
-
-
 class FormDecoder:
     """Compiled decoding of one form media type: raw values by name -> the body's fields.
 
@@ -193,18 +189,20 @@ class FormDecoder:
         """The fields, cast, and a violation for each that does not cast (or is unknown, when
         ``strict``); ``unreadable`` are fields sent but not decodable as text (name -> why)."""
         values: dict[str, Any] = {}
-        violations = [Violation("body", _pointer(name), message) for name, message in (unreadable or {}).items()]
+        violations = [
+            Violation("body", pointer_join("", name), message) for name, message in (unreadable or {}).items()
+        ]
         known = self.known if strict else None
         for name, items in raw.items():
             if known is not None and not known.knows(name):
-                violations.append(Violation("body", _pointer(name), "not a declared form field"))
+                violations.append(Violation("body", pointer_join("", name), "not a declared form field"))
                 continue
             try:
                 values[name] = self.field(name).decode(items)
             except CastError as error:
-                violations.append(Violation("body", _pointer(name), str(error)))
+                violations.append(Violation("body", pointer_join("", name), str(error)))
         violations += [
-            Violation("body", _pointer(name), "required field is missing")
+            Violation("body", pointer_join("", name), "required field is missing")
             for name in self.required
             if name not in values and name not in raw and name not in (unreadable or ())
         ]
