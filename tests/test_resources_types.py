@@ -335,7 +335,7 @@ async def test_nullable_in_openapi_30(serve_db):
 
 def test_decimal_exactness_of_the_converters():
     """number/decimal values are Decimals in the database: 0.1 + 0.2 style errors never happen."""
-    from openapi_aio.db.tables import _decimal_to_number, _to_decimal
+    from openapi_aio.db.columns import _decimal_to_number, _to_decimal
 
     assert _to_decimal(12.34) == decimal.Decimal("12.34")
     assert _decimal_to_number(decimal.Decimal("12.34")) == 12.34

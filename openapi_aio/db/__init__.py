@@ -17,8 +17,9 @@ Handlers reach the database through ``request.app[DATABASE]``::
             rows = await conn.fetch_all(sa.select(tasks).where(tasks.c.done.is_(False)))
 """
 
+from openapi_aio.db.columns import ColumnModel
 from openapi_aio.db.datastore import Connection, Database, default_datastore
-from openapi_aio.db.tables import ColumnModel, TableModel
+from openapi_aio.db.tables import TableModel
 from openapi_aio.db.views import CrudView, merge_patch
 
 __all__ = ["ColumnModel", "Connection", "CrudView", "Database", "TableModel", "default_datastore", "merge_patch"]

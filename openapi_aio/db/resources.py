@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from openapi_aio.db.tables import ColumnModel, TableModel
+from openapi_aio.db.columns import ColumnModel
+from openapi_aio.db.tables import TableModel
 from openapi_aio.errors import SpecError
 from openapi_aio.spec.normalize import template_names
 from openapi_aio.spec.pointers import pointer_join

@@ -15,87 +15,27 @@ The vocabulary (documented in ``docs/resources.md``)::
         url: {type: string, readOnly: true, x-column: false}   # not stored: a view computes it
 
 Types come from ``type`` + ``format`` (+ ``maxLength``, ``enum``); objects and arrays are JSON
-columns (JSONB on PostgreSQL). Everything here runs once, at start-up.
+columns (JSONB on PostgreSQL): one property's column is :mod:`openapi_aio.db.columns`' job, this
+module assembles the table (keys, constraints, foreign keys). Everything here runs once, at start-up.
 """
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.types import TypeDecorator
 
+from openapi_aio.db.columns import COLUMN_KEYS, ColumnModel, build_column
 from openapi_aio.errors import SpecError
-from openapi_aio.spec.model import MISSING, ApiSpec, StoredSchemaSpec
+from openapi_aio.spec.model import ApiSpec, StoredSchemaSpec
 from openapi_aio.spec.pointers import pointer_join
 
-__all__ = ["ColumnModel", "TableModel", "build_tables"]
+__all__ = ["TableModel", "build_tables"]
 
 _TABLE_KEYS = frozenset({"name", "version", "unique", "indexes", "schema"})
-_COLUMN_KEYS = frozenset({"primary_key", "unique", "index", "references", "on_delete", "default", "on_update"})
 _ON_DELETE = {"cascade": "CASCADE", "set null": "SET NULL", "restrict": "RESTRICT", "no action": "NO ACTION"}
-
-
-class UTCDateTime(TypeDecorator[datetime.datetime]):
-    """``timestamp with time zone``; SQLite keeps no zone, so values are stored and read as UTC."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime.datetime | None, dialect: sa.Dialect) -> datetime.datetime | None:
-        if value is not None and value.tzinfo is not None and dialect.name == "sqlite":
-            return value.astimezone(datetime.UTC).replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: datetime.datetime | None, dialect: sa.Dialect) -> datetime.datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=datetime.UTC)
-        return value
-
-
-class SQLiteDecimal(TypeDecorator[decimal.Decimal]):
-    """``numeric`` on SQLite, which stores it as a float: read back as a Decimal of that float's
-    shortest text (SQLAlchemy's own conversion warns on every read)."""
-
-    impl = sa.Numeric(asdecimal=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
-        return float(value) if isinstance(value, decimal.Decimal) else value
-
-    def process_result_value(self, value: Any, dialect: sa.Dialect) -> decimal.Decimal | None:
-        return None if value is None else decimal.Decimal(str(value))
-
-
-@dataclass(slots=True, eq=False)
-class ColumnModel:
-    """One stored property: its column and how API values become database values."""
-
-    name: str
-    column: sa.Column[Any]
-    schema: Mapping[str, Any]
-    read_only: bool = False
-    write_only: bool = False
-    nullable: bool = True
-    is_json: bool = False
-    # the API's JSON value -> the Python value the driver binds (str -> datetime, str -> UUID...)
-    to_db: Callable[[Any], Any] = field(default=lambda value: value)
-    # the database's value -> the JSON-ready value (Decimal -> float for type: number)
-    to_api: Callable[[Any], Any] | None = None
-    generate: Callable[[], Any] | None = None  # a value for inserts that do not give one
-    default: Any = MISSING  # the schema's default, for inserts that do not give one
-    regenerate: Callable[[], Any] | None = None  # on_update: now
-
-    @property
-    def sortable(self) -> bool:
-        """JSON has no order; a writeOnly value must not leak through the order of rows."""
-        return not self.is_json and not self.write_only
 
 
 @dataclass(slots=True, eq=False)
@@ -142,6 +82,8 @@ def build_tables(spec: ApiSpec, metadata: sa.MetaData) -> dict[str, TableModel]:
 
 
 class _Errors(Exception):
+    """Every table mistake at once, with the tables that had none (the caller reports both)."""
+
     def __init__(self, errors: list[SpecError], models: dict[str, TableModel]) -> None:
         self.errors = errors
         self.models = models  # the schemas without mistakes, so their resources are checked too
@@ -189,18 +131,18 @@ def _build_table(
             continue
         if not isinstance(x_column, Mapping):
             raise error("'x-column' must be an object or false", "properties", prop, "x-column")
-        unknown = set(x_column) - _COLUMN_KEYS
+        unknown = set(x_column) - COLUMN_KEYS
         if unknown:
             raise error(f"unknown x-column key(s): {', '.join(sorted(unknown))}", "properties", prop, "x-column")
-        columns[prop] = _column(name, prop, schema, x_column, prop in required, error)
+        columns[prop] = build_column(name, prop, schema, x_column, prop in required, error)
         if "references" in x_column:
             keys.append((prop, x_column))
     primary = [model for model in columns.values() if model.column.primary_key]
     if not primary:
         if "id" not in columns:
             raise error("no primary key: mark a property with x-column: {primary_key: true} (or name it 'id')")
-        columns["id"] = _column(name, "id", properties["id"], {**properties["id"].get("x-column", {}),
-                                                                  "primary_key": True}, True, error)  # fmt: skip
+        id_options = {**properties["id"].get("x-column", {}), "primary_key": True}
+        columns["id"] = build_column(name, "id", properties["id"], id_options, True, error)
         primary = [columns["id"]]
     if len(primary) > 1:
         raise error("a resource table has one primary key column; use x-table unique for natural keys")
@@ -258,145 +200,6 @@ def _merged_properties(schema: Mapping[str, Any]) -> tuple[dict[str, Mapping[str
     if isinstance(schema.get("required"), list):
         required |= {str(name) for name in schema["required"]}
     return properties, required
-
-
-def _flatten(schema: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
-    """The property's own schema (a lone ``allOf``/``anyOf`` member with ``null`` unwrapped) and
-    whether ``null`` is allowed."""
-    nullable = bool(schema.get("nullable") or schema.get("x-nullable"))
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        nullable = nullable or "null" in kind
-        kinds = [k for k in kind if k != "null"]
-        schema = {**schema, "type": kinds[0] if len(kinds) == 1 else kinds}
-    for combinator in ("allOf", "anyOf", "oneOf"):
-        members = schema.get(combinator)
-        if "type" not in schema and isinstance(members, list):
-            real = [m for m in members if isinstance(m, Mapping) and m.get("type") != "null"]
-            nullable = nullable or len(real) < len(members)
-            if len(real) == 1:
-                inner, inner_nullable = _flatten(real[0])
-                return {**inner, **{k: v for k, v in schema.items() if k != combinator}}, nullable or inner_nullable
-    return schema, nullable
-
-
-def _column(
-    table: str, name: str, schema: Mapping[str, Any], x_column: Mapping[str, Any], required: bool,
-    error: Callable[..., SpecError],
-) -> ColumnModel:  # fmt: skip
-    flat, nullable = _flatten(schema)
-    primary_key = bool(x_column.get("primary_key"))
-    column_type, to_db, to_api, is_json = _column_type(table, name, flat)
-    model = ColumnModel(
-        name,
-        sa.Column(name, column_type, primary_key=primary_key),
-        flat,
-        read_only=bool(schema.get("readOnly")),
-        write_only=bool(schema.get("writeOnly")),
-        is_json=is_json,
-        to_db=to_db,
-        to_api=to_api,
-    )
-    model.nullable = not primary_key and (nullable or not required)
-    model.column.nullable = model.nullable
-    if x_column.get("unique"):
-        model.column.unique = True
-    if x_column.get("index"):
-        model.column.index = True
-    if "default" in flat:
-        model.default = flat["default"]
-    generated = x_column.get("default")
-    if generated == "now":
-        model.generate = _now
-        model.column.server_default = sa.DefaultClause(sa.func.current_timestamp())
-    elif generated == "uuid":
-        model.generate = uuid.uuid4
-    elif generated is not None:
-        raise error("x-column default must be 'now' or 'uuid' (a schema 'default' gives literal defaults)",
-                    "properties", name, "x-column", "default")  # fmt: skip
-    if x_column.get("on_update") == "now":
-        model.regenerate = _now
-    elif "on_update" in x_column:
-        raise error("x-column on_update must be 'now'", "properties", name, "x-column", "on_update")
-    if primary_key and generated is None and flat.get("format") == "uuid" and model.read_only:
-        model.generate = uuid.uuid4
-    return model
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _column_type(
-    table: str, name: str, schema: Mapping[str, Any]
-) -> tuple[Any, Callable[[Any], Any], Callable[[Any], Any] | None, bool]:
-    """(SQLAlchemy type, API -> database value, database -> API value, is JSON)."""
-    kind, fmt = schema.get("type"), schema.get("format")
-    enum = schema.get("enum")
-    column_type: Any
-    if isinstance(enum, list) and enum and all(isinstance(value, str) for value in enum):
-        length = max(len(value) for value in enum)
-        column_type = sa.Enum(*enum, name=f"{table}_{name}", native_enum=False, create_constraint=True, length=length)
-        return column_type, _identity, None, False
-    if kind == "integer":
-        if fmt == "int64":
-            return sa.BigInteger().with_variant(sa.Integer(), "sqlite"), _identity, None, False
-        return sa.Integer(), _identity, None, False
-    if kind == "number":
-        if fmt == "decimal":
-            column_type = sa.Numeric(schema.get("x-precision"), schema.get("x-scale")).with_variant(
-                SQLiteDecimal(), "sqlite"
-            )
-            return column_type, _to_decimal, _decimal_to_number, False
-        return sa.Float(53 if fmt == "double" else None), _identity, None, False
-    if kind == "boolean":
-        return sa.Boolean(), _identity, None, False
-    if kind == "string":
-        if fmt == "date-time":
-            return UTCDateTime(), _to_datetime, None, False
-        if fmt == "date":
-            return sa.Date(), _to_date, None, False
-        if fmt == "uuid":
-            return sa.Uuid(), _to_uuid, None, False
-        if fmt == "decimal":
-            column_type = sa.Numeric().with_variant(SQLiteDecimal(), "sqlite")
-            return column_type, _to_decimal, str, False
-        max_length = schema.get("maxLength")
-        return (sa.String(max_length) if isinstance(max_length, int) else sa.Text()), _identity, None, False
-    # none_as_null: a missing value is SQL NULL on both databases (not JSON 'null' on SQLite)
-    column_type = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
-    return column_type, _identity, None, True
-
-
-def _to_datetime(value: Any) -> Any:
-    if isinstance(value, str):
-        parsed = datetime.datetime.fromisoformat(value.replace("z", "Z"))
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
-    return value
-
-
-def _to_date(value: Any) -> Any:
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _to_uuid(value: Any) -> Any:
-    return uuid.UUID(value) if isinstance(value, str) else value
-
-
-def _to_decimal(value: Any) -> Any:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return decimal.Decimal(str(value))
-    return value
-
-
-def _decimal_to_number(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
-    return value
 
 
 def _add_foreign_key(

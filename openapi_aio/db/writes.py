@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from openapi_aio.db import statements
-from openapi_aio.db.tables import _now
+from openapi_aio.db.columns import _now
 from openapi_aio.errors import Conflict, PreconditionFailed, ProblemException, UnprocessableContent, Violation
 from openapi_aio.keys import HUB
 from openapi_aio.spec.model import MISSING

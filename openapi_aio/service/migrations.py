@@ -107,7 +107,7 @@ def render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[Fal
     whatever openapi_aio becomes): the UTC and SQLite-decimal adapters are storage details."""
     if kind != "type":
         return False
-    from openapi_aio.db.tables import SQLiteDecimal, UTCDateTime
+    from openapi_aio.db.columns import SQLiteDecimal, UTCDateTime
 
     variants = getattr(item, "_variant_mapping", None) or {}
     if isinstance(item, sa.JSON) and "postgresql" in variants:
