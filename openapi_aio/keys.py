@@ -11,12 +11,11 @@ if TYPE_CHECKING:
     from openapi_aio.api import Api
     from openapi_aio.db import Database
     from openapi_aio.operation import Operation
-    from openapi_aio.pipeline.cors import Cors
     from openapi_aio.types import Middleware
     from openapi_aio.ws.hub import Hub
 
 __all__ = [
-    "APIS", "APP_TIER", "ARGUMENTS", "CORS", "DATABASE", "HEALTH_MOUNTED", "HUB", "OPERATION", "PATH_VALUES",
+    "APIS", "APP_TIER", "ARGUMENTS", "DATABASE", "HEALTH_MOUNTED", "HUB", "OPERATION", "PATH_VALUES",
     "REQUEST_ID", "RESPONSE_MEDIA_TYPE", "SENTRY_ON", "TOKEN_INFO", "USER",
 ]  # fmt: skip
 
@@ -37,8 +36,7 @@ REQUEST_ID: web.RequestKey[str] = web.RequestKey("openapi_aio.request_id", str)
 
 # What pipeline.install_app_tier has added to an application, by factory (once each).
 APP_TIER: web.AppKey[dict[Any, Middleware]] = web.AppKey("openapi_aio.app_tier", dict)
-# CORS configuration of the application (the first API's, once), and whether Sentry reports it.
-CORS: web.AppKey[Cors] = web.AppKey("openapi_aio.cors", object)  # type: ignore[arg-type]
+# Whether Sentry reports the application's unhandled errors (pipeline/sentry.py).
 SENTRY_ON: web.AppKey[bool] = web.AppKey("openapi_aio.sentry", bool)
 # The websocket hub of the application (ws/hub.py): fan-out in process, the broker across processes.
 HUB: web.AppKey[Hub] = web.AppKey("openapi_aio.hub", object)  # type: ignore[arg-type]

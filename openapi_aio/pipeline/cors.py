@@ -23,7 +23,6 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from openapi_aio.errors import ProblemException
-from openapi_aio.keys import CORS
 from openapi_aio.pipeline.problems import problem_response
 from openapi_aio.types import Middleware
 
@@ -121,13 +120,10 @@ def _forbidden(detail: str) -> web.StreamResponse:
     return problem_response(ProblemException(403, "Forbidden", detail))
 
 
-def cors_middleware(app: web.Application, cors: Cors) -> Middleware | None:
+def cors_middleware(app: web.Application, cors: Cors) -> Middleware:
     """The middleware answering preflights, and the hook adding the headers to every response of
-    ``app`` (including problems); once per application (``None`` after: a second API keeps the
-    first configuration)."""
-    if CORS in app:
-        return None
-    app[CORS] = cors
+    ``app`` (including problems). ``pipeline.install_app_tier`` asks once per application, so a
+    second API keeps the first configuration."""
 
     @web.middleware
     async def preflight(
