@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
 import subprocess
 import threading
@@ -49,6 +50,21 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# The responses block most test documents need, and the problem check most tests make.
+OK = {"200": {"description": "ok"}}
+PROBLEM = "application/problem+json"
+
+
+async def problem(response: Any, status: int = 400) -> dict[str, Any]:
+    """The problem+json body of ``response``, which must have ``status`` (line and body)."""
+    text = await response.text()
+    assert response.status == status, text
+    assert response.content_type == PROBLEM, text
+    body: dict[str, Any] = json.loads(text)
+    assert body["status"] == status
+    return body
 
 
 def document(paths: Mapping[str, Any], version: str = "3.0.3", **extra: Any) -> dict[str, Any]:

@@ -6,12 +6,10 @@ import dataclasses
 
 import pytest
 from aiohttp import web
-from conftest import SPECS, document
+from conftest import OK, SPECS, document
 
 import openapi_aio
 from openapi_aio import App, Options
-
-OK = {"200": {"description": "ok"}}
 
 
 async def test_app_finds_documents_relative_to_its_module(aiohttp_client, monkeypatch):

@@ -11,11 +11,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import document
+from conftest import OK, document
 from test_parameters import problem, received, typed
 
 H = "specs.parameters.handlers."
-OK = {"200": {"description": "ok"}}
 INT = {"type": "integer"}
 STR = {"type": "string"}
 OBJECT = {"type": "object"}

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import document
+from conftest import OK, document
 from specs.client import handlers
 from test_parameters import typed
 
@@ -22,7 +22,6 @@ from openapi_aio.client.serialize import ParameterWriter
 from openapi_aio.spec.model import ParameterSpec
 
 C = "specs.client.handlers"
-OK = {"200": {"description": "ok"}}
 INT = {"type": "integer"}
 NUM = {"type": "number"}
 BOOL = {"type": "boolean"}

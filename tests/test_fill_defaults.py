@@ -6,13 +6,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import document
+from conftest import OK, document
 from test_parameters import problem
 
 from openapi_aio.request.defaults import Defaults
 
 H = "specs.uploads.handlers."
-OK = {"200": {"description": "ok"}}
 STR = {"type": "string"}
 
 PET = {

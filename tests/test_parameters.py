@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 import yarl
-from conftest import document
+from conftest import OK, document, problem
 from multidict import CIMultiDict
 
 H = "specs.parameters.handlers."
-OK = {"200": {"description": "ok"}}
 INT = {"type": "integer"}
 NUM = {"type": "number"}
 BOOL = {"type": "boolean"}
@@ -38,12 +37,6 @@ async def received(response: Any) -> Any:
     """What the handler was given, with types (the response must be a 200)."""
     assert response.status == 200, await response.text()
     return typed(await response.json())
-
-
-async def problem(response: Any, status: int = 400) -> dict[str, Any]:
-    assert response.status == status, await response.text()
-    assert response.content_type == "application/problem+json"
-    return await response.json()
 
 
 def param(location: str, name: str, schema: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:

@@ -15,13 +15,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import document
+from conftest import OK, document
 from test_parameters import problem
 
 import openapi_aio
 
 H = "specs.uploads.handlers."
-OK = {"200": {"description": "ok"}}
 MiB = 1024**2
 
 

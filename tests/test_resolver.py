@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 from aiohttp import web
-from conftest import document
+from conftest import OK, document
 
 import openapi_aio
 from openapi_aio.errors import ResolverError
 from openapi_aio.resolver import import_function
 from openapi_aio.spec.model import OperationSpec
 
-OK = {"200": {"description": "ok"}}
 PET_ID = {"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 

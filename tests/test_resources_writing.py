@@ -14,11 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
+from conftest import problem
 
 from openapi_aio.keys import DATABASE
 
 SPEC = "resources_writing/openapi.yaml"
-PROBLEM = "application/problem+json"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -30,16 +30,6 @@ async def stored(client: TestClient, table: str, **where: Any) -> list[dict[str,
     columns = database.metadata.tables[table].c
     statement = sa.select(columns).where(*(columns[name] == value for name, value in where.items()))
     return await database.fetch_all(statement.order_by(columns.id))
-
-
-async def problem(response: Any, status: int) -> dict[str, Any]:
-    """The problem+json body of ``response``, which must have ``status``."""
-    body = await response.text()
-    assert response.status == status, body
-    assert response.content_type == PROBLEM, body
-    document = await response.json(content_type=PROBLEM)
-    assert document["status"] == status
-    return document
 
 
 def pointers(document: dict[str, Any]) -> list[str]:

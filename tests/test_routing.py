@@ -6,14 +6,13 @@ import time
 
 import pytest
 from aiohttp import web
-from conftest import document
+from conftest import OK, document
 
 import openapi_aio
 from openapi_aio.pipeline.routing import Router, RouterError
 
 H = "specs.routing.handlers."
 PET_ID = {"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}}
-OK = {"200": {"description": "ok"}}
 
 PATHS = {
     # The template comes first in the document: the literal must still win.

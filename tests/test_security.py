@@ -19,7 +19,7 @@ from typing import Any
 import jwt
 import pytest
 from aiohttp import web
-from conftest import document
+from conftest import OK, document, problem
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from specs.security import auth, handlers
 
@@ -28,8 +28,6 @@ from openapi_aio.request.body import BodyReader
 from openapi_aio.security import Credentials, InvalidCredentials, tokens
 
 A = "specs.security.auth."
-PROBLEM = "application/problem+json"
-OK = {"200": {"description": "ok"}}
 
 
 @pytest.fixture(autouse=True)
@@ -68,15 +66,6 @@ def basic(username: str, password: str) -> dict[str, str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-async def problem(response: Any, status: int) -> dict[str, Any]:
-    text = await response.text()
-    assert response.status == status, text
-    assert response.content_type == PROBLEM
-    body = json.loads(text)
-    assert body["status"] == status
-    return body
 
 
 # --- OpenAPI 3.0: every scheme and location ---------------------------------------------------

@@ -14,13 +14,12 @@ import jsonschema
 import pytest
 import yaml
 from aiohttp import web
-from conftest import document
+from conftest import OK, document
 
 import openapi_aio
 from openapi_aio import InvalidSpecification, SpecError, load_spec
 from openapi_aio.spec import BodySpec
 
-OK = {"200": {"description": "ok"}}
 PET = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
 
 

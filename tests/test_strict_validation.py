@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from conftest import document
+from conftest import OK, document
 from test_parameters import problem
 from test_uploads import part, raw_form
 
@@ -17,7 +17,6 @@ from openapi_aio.request import forms
 from openapi_aio.request.uploads import spooled_file
 
 H = "specs.uploads.handlers."
-OK = {"200": {"description": "ok"}}
 INT = {"type": "integer"}
 STR = {"type": "string"}
 RGB = {"type": "object", "properties": {"R": INT, "G": INT, "B": INT}}

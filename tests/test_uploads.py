@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.web_request import FileField
-from conftest import document
+from conftest import OK, document
 from multidict import CIMultiDict, CIMultiDictProxy
 from specs.uploads import handlers
 from test_parameters import problem
@@ -24,7 +24,6 @@ from openapi_aio.request import forms
 from openapi_aio.request.uploads import SPOOL_SIZE, UploadedFile, spooled_file
 
 H = "specs.uploads.handlers."
-OK = {"200": {"description": "ok"}}
 FILE = {"type": "string", "format": "binary"}
 FILES = {"type": "array", "items": FILE}
 STR = {"type": "string"}

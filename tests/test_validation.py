@@ -17,12 +17,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import document
+from conftest import OK, document
 
 from openapi_aio.validation import formats
 
 H = "specs.validation.handlers."
-OK = {"200": {"description": "ok"}}
 VERSIONS = ("2.0", "3.0.3", "3.1.0")
 LATER = ("3.0.3", "3.1.0")  # oneOf, anyOf and not are not in Swagger 2.0's schema dialect
 ONLY_31 = ("3.1.0",)  # JSON Schema 2020-12 keywords
