@@ -14,6 +14,8 @@ trace id of its W3C ``traceparent``, else a new one. The id is
 from __future__ import annotations
 
 import contextvars
+import itertools
+import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -36,6 +38,24 @@ ACCESS_LOG_FORMAT = '%a %t "%r" %s %b "%{Referer}i" "%{User-Agent}i" %{X-Request
 
 _SENSIBLE = re.compile(r"[A-Za-z0-9._:-]{1,128}\Z")  # nothing that could forge a log line
 _TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})\Z")
+# New ids without a system call per request: a random prefix drawn once per process (again in
+# each forked worker) and a counter. Unique, not guessable from outside the process, and shaped
+# as a W3C trace id (32 hex digits, never all zeros), so it can start a trace too.
+_prefix = secrets.token_hex(8)
+_sequence = itertools.count(1)
+
+
+def _new_id() -> str:
+    return f"{_prefix}{next(_sequence):016x}"
+
+
+def _reseed() -> None:
+    global _prefix, _sequence
+    _prefix, _sequence = secrets.token_hex(8), itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_reseed)
+
 _current: contextvars.ContextVar[tuple[str, str | None] | None] = contextvars.ContextVar(
     "openapi_aio_request", default=None
 )
@@ -77,7 +97,7 @@ def incoming_id(headers: Mapping[str, str]) -> tuple[str, str | None]:
     given = headers.get("X-Request-ID", "").strip()
     if _SENSIBLE.match(given):
         return given, trace
-    return trace or secrets.token_hex(16), trace
+    return trace or _new_id(), trace
 
 
 @web.middleware
