@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from openapi_aio.spec.extension_schema import check_extension_values
 from openapi_aio.spec.files import Ref
 from openapi_aio.spec.model import StoredSchemaSpec
 from openapi_aio.spec.reader import NodeReader
@@ -73,7 +74,11 @@ def _bundled_entries(read: NodeReader, entries: Mapping[str, Any], keys: tuple[s
 
 
 def stored_schemas(read: NodeReader) -> list[StoredSchemaSpec]:
-    """Named schemas with ``x-table`` (components/schemas, or definitions in 2.0), bundled."""
+    """Named schemas with ``x-table`` (components/schemas, or definitions in 2.0), bundled.
+
+    Read once per document, after its operations: every extension value is then checked against
+    the published schema too (:mod:`.extension_schema`)."""
+    check_extension_values(read)
     if read.version == "2.0":
         container, pointer = read.root.get("definitions"), "/definitions"
     else:
