@@ -20,6 +20,8 @@ from aiohttp.test_utils import TestClient
 import openapi_aio
 from openapi_aio.keys import DATABASE
 
+TESTS = Path(__file__).resolve().parent  # on sys.path (setup.cfg: pythonpath = tests)
+ROOT = TESTS.parent  # the checkout
 SPECS = Path(__file__).parent / "specs"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "specs"
 

@@ -1,4 +1,4 @@
-"""The service of tests/test_cli_serve.py, run from a copy in the test's folder:
+"""The service of tests/service/test_cli_serve.py, run from a copy in the test's folder:
 ``python main.py serve``. ``/later`` has no handler: a stub, or a mock with ``MOCK=1``."""
 
 import os

@@ -1,1 +1,1 @@
-"""Handlers and documents for tests/test_client.py."""
+"""Handlers and documents for tests/client/test_client.py."""

@@ -1,4 +1,4 @@
-"""Handlers for tests/test_client.py: an echo of every argument, pets, failures, and two services
+"""Handlers for tests/client/test_client.py: an echo of every argument, pets, failures, and two services
 calling each other.
 
 Any operationId starting with ``echo`` names :func:`echo` (operationIds are unique, handlers need not

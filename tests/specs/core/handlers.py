@@ -1,4 +1,4 @@
-"""Handlers for tests/test_handlers.py: every return convention and calling style."""
+"""Handlers for tests/endpoints/test_handlers.py: every return convention and calling style."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Handlers of tests/test_faults.py: the real-process service (``handlers.ping``...) and the
+"""Handlers of tests/service/test_faults.py: the real-process service (``handlers.ping``...) and the
 in-process timeout tests (``specs.faults.handlers.slow``...)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The service of tests/test_faults.py, run from a copy in the test's folder:
+"""The service of tests/service/test_faults.py, run from a copy in the test's folder:
 ``DATASTORE=... python main.py serve``. Its table is created at start-up on either database."""
 
 from openapi_aio import App

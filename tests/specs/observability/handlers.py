@@ -1,4 +1,4 @@
-"""Handlers of tests/test_observability.py."""
+"""Handlers of tests/service/test_observability.py."""
 
 from typing import Any
 

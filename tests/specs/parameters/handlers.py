@@ -1,4 +1,4 @@
-"""Handlers for tests/test_parameters.py and tests/test_body.py.
+"""Handlers for tests/request/test_parameters.py and tests/request/test_body.py.
 
 ``echo`` returns every keyword argument it receives, in JSON that keeps what tests need to see:
 ``1``, ``1.0`` and ``true`` stay distinct, and values JSON has no type for are tagged (``bytes``,

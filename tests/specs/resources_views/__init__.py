@@ -1,1 +1,1 @@
-"""Views, handlers and documents for tests/test_resources_views.py."""
+"""Views, handlers and documents for tests/db/test_resources_views.py."""

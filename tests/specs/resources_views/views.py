@@ -1,5 +1,5 @@
 """A customised CrudView (row-level scope, hooks, computed and custom filter) and an ordinary
-handler that reaches the database, for tests/test_resources_views.py."""
+handler that reaches the database, for tests/db/test_resources_views.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Handlers for tests/test_routing.py."""
+"""Handlers for tests/pipeline/test_routing.py."""
 
 
 async def show_pet(petId: int) -> dict:

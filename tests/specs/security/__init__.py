@@ -1,1 +1,1 @@
-"""Info functions and handlers for tests/test_security.py."""
+"""Info functions and handlers for tests/security/test_security.py."""

@@ -1,4 +1,4 @@
-"""Credential checks named by the security documents of tests/test_security.py.
+"""Credential checks named by the security documents of tests/security/test_security.py.
 
 Every call is recorded in ``CALLS`` (name -> arguments) and, for the synchronous functions, the
 thread it ran on in ``THREADS``, so tests can see what was called, how, and where.

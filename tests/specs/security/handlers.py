@@ -1,4 +1,4 @@
-"""Handlers for tests/test_security.py: they report who the security stage let in."""
+"""Handlers for tests/security/test_security.py: they report who the security stage let in."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Handlers for tests/test_uploads.py, tests/test_request_limits.py and tests/test_fill_defaults.py.
+"""Handlers for tests/request/test_uploads.py, tests/request/test_request_limits.py and
+tests/request/test_fill_defaults.py.
 
 ``describe`` returns what it receives, with each upload described by its metadata, where its
 content sits (memory or disk) and a sha256 of the content (read from the start, as handed over).

@@ -1,4 +1,4 @@
-"""Handlers for tests/test_validation.py and tests/test_validation_properties.py.
+"""Handlers for tests/validation/test_validation.py and tests/validation/test_validation_properties.py.
 
 ``echo`` returns every keyword argument it receives (JSON values pass through unchanged; uploaded
 files are tagged), so a test sees exactly what validation let through to the handler.

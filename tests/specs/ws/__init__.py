@@ -1,1 +1,1 @@
-"""Handlers and documents for tests/test_ws.py (websocket RPC and channels)."""
+"""Handlers and documents for tests/ws/test_ws.py (websocket RPC and channels)."""

@@ -1,5 +1,5 @@
 """RPC methods, credential checks, authorisation hooks and an HTTP handler that publishes, named by
-the documents of this package (tests/test_ws.py)."""
+the documents of this package (tests/ws/test_ws.py)."""
 
 from __future__ import annotations
 

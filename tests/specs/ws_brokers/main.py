@@ -1,4 +1,4 @@
-"""The service of tests/test_ws_brokers.py: ``BROKER=redis python main.py serve --port P``.
+"""The service of tests/ws/test_ws_brokers.py: ``BROKER=redis python main.py serve --port P``.
 
 ``/api/live`` is the websocket (channel ``news``, where clients may publish); ``POST
 /api/publish`` publishes its body's ``{channel, event, data}`` from server code."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from conftest import OK, document
-from test_parameters import problem
-from test_uploads import part, raw_form
+from conftest import OK, document, problem
+from helpers import part, raw_form
 
 from openapi_aio.request import forms
 from openapi_aio.request.uploads import spooled_file

@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 import yaml
 from aiohttp import web
+from conftest import ROOT
 
 import openapi_aio
 from openapi_aio import InvalidSpecification, load_spec
@@ -26,7 +27,6 @@ from openapi_aio.spec import extension_schema
 from openapi_aio.spec.extension_schema import EXTENSIONS, extensions_schema
 from openapi_aio.ws.endpoint import _KEYS as _WEBSOCKET_KEYS
 
-ROOT = Path(__file__).parent.parent
 SCHEMA = extensions_schema()
 
 

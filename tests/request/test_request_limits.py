@@ -15,8 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import OK, document
-from test_parameters import problem
+from conftest import OK, document, problem
 
 import openapi_aio
 

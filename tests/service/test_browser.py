@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import require
+from conftest import ROOT, require
 
 from openapi_aio.service.docs_ui import assets_folder
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "dev"))
-from browser_check import find_chromium  # noqa: E402
+from browser_check import find_chromium
 
 pytestmark = [pytest.mark.slow]
 

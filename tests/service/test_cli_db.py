@@ -21,13 +21,12 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
-from conftest import document, require_postgres
+from conftest import ROOT, document, require_postgres
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from openapi_aio import App
 from openapi_aio.db.datastore import sqlalchemy_url
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "example_app"
 
 NOTE: dict[str, Any] = {

@@ -11,8 +11,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import OK, document
-from test_parameters import problem, received, typed
+from conftest import OK, document, problem
+from helpers import received, typed
 
 H = "specs.parameters.handlers."
 INT = {"type": "integer"}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yarl
 from conftest import OK, document, problem
+from helpers import received, typed
 from multidict import CIMultiDict
 
 H = "specs.parameters.handlers."
@@ -22,21 +23,6 @@ STR = {"type": "string"}
 INTS = {"type": "array", "items": INT}
 STRS = {"type": "array", "items": STR}
 RGB = {"type": "object", "properties": {"R": INT, "G": INT, "B": INT}}
-
-
-def typed(value: Any) -> Any:
-    """``value`` with the type of every scalar spelled out: ``1`` -> ``("int", 1)``."""
-    if isinstance(value, dict):
-        return {key: typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [typed(item) for item in value]
-    return (type(value).__name__, value)
-
-
-async def received(response: Any) -> Any:
-    """What the handler was given, with types (the response must be a 200)."""
-    assert response.status == 200, await response.text()
-    return typed(await response.json())
 
 
 def param(location: str, name: str, schema: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:

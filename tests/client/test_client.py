@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 from conftest import OK, document
+from helpers import typed
 from specs.client import handlers
-from test_parameters import typed
 
 from openapi_aio import ApiError, RequestValidationError, ResponseValidationError
 from openapi_aio.client import ApiClient

@@ -21,7 +21,7 @@ import pytest
 import sentry_sdk
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from conftest import document
+from conftest import TESTS, document
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
@@ -30,7 +30,6 @@ from openapi_aio.pipeline.cors import Cors
 from openapi_aio.service.access_log import JsonAccessLogger
 
 H = "specs.observability.handlers."
-TESTS = Path(__file__).resolve().parent
 
 
 def op(name: str, **extra: Any) -> dict[str, Any]:

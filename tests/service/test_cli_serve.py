@@ -12,12 +12,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import SPECS
+from helpers import eventually, free_port, http_get, listening, output, start
 
 SERVICE = SPECS / "cli_serve"
 ACCESS_LINE = '"GET /api/pid HTTP/1.1" 200'
@@ -29,60 +29,6 @@ def service(tmp_path: Path) -> Path:
     folder = tmp_path / "service"
     shutil.copytree(SERVICE, folder)
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def eventually(condition: Callable[[], object], timeout: float = 45, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.05)
-
-
-def start(
-    service: Path, processes: list[subprocess.Popen[bytes]], *args: str, port: int, **env_vars: str
-) -> subprocess.Popen[bytes]:
-    """``python main.py serve ARGS`` in ``service``, once something listens on ``port``; its output
-    goes to output.txt beside the service (see :func:`output`)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_vars}
-    with (service.parent / "output.txt").open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "main.py", "serve", *args], cwd=service, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    processes.append(process)
-
-    def up() -> bool:
-        assert process.poll() is None, f"the server exited with {process.returncode}:\n{output(service)}"
-        return listening(port)
-
-    eventually(up, what=f"a server on port {port}")
-    return process
-
-
-def output(service: Path) -> str:
-    return (service.parent / "output.txt").read_text()
-
-
-def http_get(port: int, path: str) -> tuple[int, bytes]:
-    """Status and body of a GET on a connection of its own."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    return int(head.split()[1]), body
 
 
 def answering_pid(port: int) -> int:

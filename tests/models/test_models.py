@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import SPECS, document
+from conftest import ROOT, SPECS, document
 
 from openapi_aio import App, load_spec
 from openapi_aio.endpoints.serialization import dumps, loads
 from openapi_aio.models import UNSET, Model, ModelError, Models, converter_for, write_module
 
-ROOT = Path(__file__).resolve().parents[1]
 SPEC = load_spec(SPECS / "models" / "openapi.yaml")
 EXAMPLE = load_spec(ROOT / "example_app" / "openapi.yaml")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_corpus import VALID
+from corpus_documents import VALID
 
 import openapi_aio.spec
 from openapi_aio.endpoints.examples import CannotGenerate, example_for

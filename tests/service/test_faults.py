@@ -19,8 +19,8 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 from conftest import SPECS, document, own_postgres
+from helpers import eventually, free_port, http_get, listening, output, start
 from specs.faults import handlers
-from test_cli_serve import eventually, free_port, http_get, listening, output, start
 
 from openapi_aio import GatewayTimeout, InvalidSpecification, Options
 from openapi_aio.api import Api

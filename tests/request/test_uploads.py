@@ -15,10 +15,10 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.web_request import FileField
-from conftest import OK, document
+from conftest import OK, document, problem
+from helpers import part, raw_form
 from multidict import CIMultiDict, CIMultiDictProxy
 from specs.uploads import handlers
-from test_parameters import problem
 
 from openapi_aio.request import forms
 from openapi_aio.request.uploads import SPOOL_SIZE, UploadedFile, spooled_file
@@ -90,21 +90,6 @@ async def client(serve):
 async def described(response: Any) -> Any:
     assert response.status == 200, await response.text()
     return await response.json()
-
-
-def part(name: str | None, content: bytes | str, filename: str | None = None, **headers: str) -> bytes:
-    """One multipart part, as sent (``content_type="text/plain"`` -> ``Content-Type: text/plain``)."""
-    disposition = "form-data" + (f'; name="{name}"' if name is not None else "")
-    disposition += f'; filename="{filename}"' if filename is not None else ""
-    lines = [f"Content-Disposition: {disposition}"]
-    lines += [f"{key.replace('_', '-').title()}: {value}" for key, value in headers.items()]
-    body = content.encode() if isinstance(content, str) else content
-    return b"--b\r\n" + "\r\n".join(lines).encode() + b"\r\n\r\n" + body + b"\r\n"
-
-
-def raw_form(*parts: bytes, media_type: str = "multipart/form-data") -> dict[str, Any]:
-    """Keyword arguments for ``client.post``: the parts as one multipart body."""
-    return {"data": b"".join(parts) + b"--b--\r\n", "headers": {"Content-Type": f"{media_type}; boundary=b"}}
 
 
 def add_file(form: aiohttp.FormData, name: str, content: bytes, filename: str, **extra: Any) -> None:

@@ -13,12 +13,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 from click.testing import CliRunner
-from conftest import SPECS
+from conftest import ROOT, SPECS
 
 from openapi_aio import App
 from openapi_aio.service.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 CONNEXION_APP = SPECS / "connexion_app"
 MINIMAL = """\
 openapi: 3.0.3

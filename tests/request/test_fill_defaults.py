@@ -6,8 +6,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import OK, document
-from test_parameters import problem
+from conftest import OK, document, problem
 
 from openapi_aio.request.defaults import Defaults
 
