@@ -11,7 +11,7 @@ exec((HERE / "openapi_aio" / "__about__.py").read_text(), about)
 # Every range is one the suite runs in: the lower bound is the oldest version the whole suite
 # passed with (2026-12-07, every package pinned to its bound), the upper bound the next major not
 # yet tested (for 0.x packages the next minor). docs/versions.md has the table and the policy.
-SENTRY = "sentry-sdk>=2.12,<4"  # 2.x and 3.x: tests/test_observability.py runs both
+SENTRY = "sentry-sdk>=2.12,<4"  # 2.x and 3.x: tests/service/test_observability.py runs both
 JWT = "PyJWT[crypto]>=2.8,<3"
 UI = "swagger-ui-bundle>=1.1,<2"
 REDIS = "redis>=5.0.1,<9"
@@ -27,7 +27,7 @@ TESTS = [
     JWT,
     UI,
     REDIS,
-    SENTRY,  # tests/test_observability.py captures events with its transport interface
+    SENTRY,  # tests/service/test_observability.py captures events with its transport interface
     "mypy>=1.11,<3",  # a test type-checks the module `spec models` writes
     # tests/test_schemathesis.py: generated valid and invalid requests for every operation of the
     # example app, checked for server errors and answers that break the document (issue 11)
