@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,35 +203,44 @@ class RedisServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-_STARTED: dict[str, PostgresCluster | RedisServer] = {}
+Server = PostgresCluster | RedisServer
+_STARTED: dict[str, Server] = {}
+
+
+def _own(kind: str, make: Callable[[], Server]) -> Server:
+    """This process's server of ``kind``, made and started on first use, stopped at exit."""
+    server = _STARTED.get(kind)
+    if server is None:
+        server = _STARTED[kind] = make()
+        atexit.register(server.stop)
+        server.start()
+    return server
+
+
+def _new_cluster() -> PostgresCluster:
+    bindir = postgres_binaries()
+    if bindir is None:
+        raise RuntimeError("no PostgreSQL server binaries (apt-get install postgresql, or set PG_BINDIR)")
+    return PostgresCluster(bindir)
+
+
+def _new_redis() -> RedisServer:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("no redis-server binary (apt-get install redis-server)")
+    return RedisServer(binary)
 
 
 def own_postgres() -> PostgresCluster:
-    """This process's cluster, started on first use and stopped at exit."""
-    cluster = _STARTED.get("postgres")
-    if cluster is None:
-        bindir = postgres_binaries()
-        if bindir is None:
-            raise RuntimeError("no PostgreSQL server binaries (apt-get install postgresql, or set PG_BINDIR)")
-        cluster = PostgresCluster(bindir)
-        _STARTED["postgres"] = cluster
-        atexit.register(cluster.stop)
-        cluster.start()
+    """This process's PostgreSQL cluster."""
+    cluster = _own("postgres", _new_cluster)
     assert isinstance(cluster, PostgresCluster)
     return cluster
 
 
 def own_redis() -> RedisServer:
-    """This process's Redis server, started on first use and stopped at exit."""
-    server = _STARTED.get("redis")
-    if server is None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("no redis-server binary (apt-get install redis-server)")
-        server = RedisServer(binary)
-        _STARTED["redis"] = server
-        atexit.register(server.stop)
-        server.start()
+    """This process's Redis server."""
+    server = _own("redis", _new_redis)
     assert isinstance(server, RedisServer)
     return server
 

@@ -402,19 +402,6 @@ async def test_unhandled_errors_reach_a_sentry_server(major, sentry_majors, proc
     assert event["exception"]["values"][-1]["type"] == "RuntimeError"
 
 
-def _start_run(spec: Path, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """``openapi-aio run SPEC --port PORT`` as a user starts it, its output in ``log``."""
-    command = [sys.executable, "-m", "openapi_aio", "run", str(spec), "--port", str(port)]
-    with log.open("wb") as output:
-        return subprocess.Popen(command, cwd=TESTS, env=env, stdout=output, stderr=subprocess.STDOUT)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _wait_serving(session: aiohttp.ClientSession, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
