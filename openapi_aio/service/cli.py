@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from openapi_aio.errors import StartupError
 from openapi_aio.service.app import App, configure_logging
+from openapi_aio.service.commands import serving_options
+from openapi_aio.service.commands.reload import run_with_reload, running_under_reloader, watched_files
 
 __all__ = ["main"]
 
@@ -37,6 +40,7 @@ def main() -> None:
 @click.option("--strict-validation", is_flag=True, help="Reject unknown query and form parameters.")
 @click.option("--pythonic-params", is_flag=True, help="camelCase parameters arrive as snake_case arguments.")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@serving_options
 def run(
     spec_file: Path,
     base_module_path: Path | None,
@@ -49,8 +53,12 @@ def run(
     strict_validation: bool,
     pythonic_params: bool,
     verbose: int,
+    reload: bool,
+    **serving: Any,
 ) -> None:
-    """Serve SPEC_FILE, with handlers imported from BASE_MODULE_PATH (default: the current folder)."""
+    """Serve SPEC_FILE, with handlers imported from BASE_MODULE_PATH (default: the current folder).
+
+    The serving options and their defaults are those of ``python main.py serve``."""
     configure_logging(verbose)
     # Handler modules are found where a Connexion user keeps them: beside the document or here.
     for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):
@@ -68,8 +76,13 @@ def run(
         app.add_api(spec_file.name, base_path=base_path)
     except StartupError as error:
         raise click.ClickException(str(error)) from None
+    if reload and not running_under_reloader():
+        sys.exit(run_with_reload(watched_files(app)))
     click.echo(f"serving {spec_file} on http://{host}:{port}{app.apis[0].base_path or '/'}", err=True)
-    app.run(host=host, port=port, print=None)
+    try:
+        app.serve(host=host, port=port, **serving)
+    except StartupError as error:
+        raise click.ClickException(str(error)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -117,7 +117,7 @@ def test_reload_serves_changed_code_and_survives_a_broken_document(service, proc
     assert "Traceback" not in output(service)
 
 
-def test_host_and_port_from_the_environment_and_access_log_by_default(service, processes):
+def test_host_and_port_from_the_environment_and_no_access_log_by_default(service, processes):
     port = free_port()
     server = start(service, processes, port=port, HOST="127.0.0.1", PORT=str(port))
     assert http_get(port, "/api/pid")[0] == 200
@@ -125,18 +125,30 @@ def test_host_and_port_from_the_environment_and_access_log_by_default(service, p
     server.wait(10)
     log = output(service)
     assert f"Running on http://127.0.0.1:{port}" in log
-    assert ACCESS_LINE in log
+    assert ACCESS_LINE not in log  # a line per request costs time: off unless asked
 
 
-def test_no_access_log(service, processes):
+@pytest.mark.parametrize("how", [("--access-log",), ("ACCESS_LOG", "1")], ids=["flag", "environment"])
+def test_access_log_when_asked(service, processes, how):
     port = free_port()
-    server = start(service, processes, "--no-access-log", "--port", str(port), port=port)
+    flags, env = (how, {}) if len(how) == 1 else ((), {how[0]: how[1]})
+    server = start(service, processes, *flags, "--port", str(port), port=port, **env)
     assert http_get(port, "/api/pid")[0] == 200
     server.terminate()
     server.wait(10)
     log = output(service)
     assert f"Running on http://0.0.0.0:{port}" in log
-    assert ACCESS_LINE not in log
+    assert ACCESS_LINE in log
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_event_loop_choice(service, processes, loop):
+    port = free_port()
+    server = start(service, processes, "--loop", loop, "--port", str(port), port=port)
+    status, body = http_get(port, "/api/loop")
+    assert (status, json.loads(body)) == (200, {"loop": loop})
+    server.terminate()
+    assert server.wait(10) == 0
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -160,6 +172,7 @@ def test_routes_name_what_answers_each_operation(service):
     assert result.returncode == 0, result.stderr
     assert [line.split() for line in result.stdout.splitlines()] == [
         ["GET", "/api/pid", "handlers.pid"],
+        ["GET", "/api/loop", "handlers.loop"],
         ["GET", "/api/pets", "openapi_aio.db.views.CrudView.get_list"],
         ["POST", "/api/pets", "openapi_aio.db.views.CrudView.create"],
         ["GET", "/api/later", "stub"],
@@ -237,3 +250,30 @@ def test_own_commands_beside_the_built_in_ones(service):
     listed = command(service, "--help").stdout
     for name in ("db", "hello", "routes", "serve", "spec"):
         assert f"\n  {name} " in listed
+
+
+# --- openapi-aio run has serve's options ------------------------------------------------------
+
+
+def test_openapi_aio_run_has_the_serving_options(service, processes):
+    """``openapi-aio run`` serves as ``python main.py serve`` does: workers, access log, loop."""
+    port = free_port()
+    command = [sys.executable, "-m", "openapi_aio", "run", "openapi.yaml", "--stub", "--port", str(port)]
+    command += ["--workers", "2", "--access-log", "--loop", "asyncio", "--shutdown-timeout", "1"]
+    with (service.parent / "output.txt").open("ab") as log:
+        parent = subprocess.Popen(command, cwd=service, stdout=log, stderr=subprocess.STDOUT)
+    processes.append(parent)
+    pids: set[int] = set()
+
+    def both_answered() -> bool:
+        if not listening(port):
+            return False
+        pids.add(answering_pid(port))
+        return len(pids) == 2
+
+    eventually(both_answered, what="answers from two worker processes of openapi-aio run")
+    status, body = http_get(port, "/api/loop")
+    assert (status, json.loads(body)) == (200, {"loop": "asyncio"})
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(15) == 0
+    assert ACCESS_LINE in output(service)

@@ -175,7 +175,7 @@ def try_get(port: int, path: str) -> tuple[int, bytes] | BaseException:
 
 def test_sigterm_finishes_the_requests_in_flight_then_exits_0(service, processes):
     port = free_port()
-    server = start(service, processes, "--port", str(port), port=port, DATASTORE=sqlite_url(service))
+    server = start(service, processes, "--port", str(port), "--access-log", port=port, DATASTORE=sqlite_url(service))
     assert http_get(port, "/api/ping")[0] == 200
     with ThreadPoolExecutor(2) as pool:
         in_flight = pool.submit(http_get, port, "/api/slow?seconds=2")

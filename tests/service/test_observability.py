@@ -301,7 +301,8 @@ def test_serve_with_json_access_log_health_and_cors(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(TESTS), "PYTHONUNBUFFERED": "1"}
     env.pop("SENTRY_DSN", None)
     process = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", str(port), "--host", "127.0.0.1", "--access-log-format", "json"],
+        [sys.executable, "main.py", "serve", "--port", str(port), "--host", "127.0.0.1",
+         "--access-log", "--access-log-format", "json"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import yaml
@@ -26,7 +26,69 @@ if TYPE_CHECKING:
     from openapi_aio.api import Api
     from openapi_aio.service.app import App
 
-__all__ = ["build_cli"]
+__all__ = ["build_cli", "serving_options"]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def serving_options(command: F) -> F:
+    """The options of ``serve`` (and of ``openapi-aio run``): workers, reload, access log, loop,
+    shutdown. The defaults are the fast ones, chosen by measurement (docs/performance.md)."""
+    for option in reversed(
+        [
+            click.option(
+                "--workers",
+                "-w",
+                default=1,
+                type=click.IntRange(1),
+                envvar="WEB_CONCURRENCY",
+                show_default=True,
+                show_envvar=True,
+                help="Processes sharing the port (SO_REUSEPORT).",
+            ),
+            click.option(
+                "--reload", is_flag=True, help="Restart when a Python file or a document changes (development)."
+            ),
+            click.option(
+                "--access-log/--no-access-log",
+                default=False,
+                envvar="ACCESS_LOG",
+                show_default=True,
+                show_envvar=True,
+                help="Log every request (off by default: it costs time on every request).",
+            ),
+            click.option(
+                "--access-log-format",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                envvar="ACCESS_LOG_FORMAT",
+                show_default=True,
+                show_envvar=True,
+                help="text: aiohttp's line; json: one JSON object per request.",
+            ),
+            click.option(
+                "--loop",
+                type=click.Choice(["auto", "asyncio", "uvloop"]),
+                default="auto",
+                envvar="EVENT_LOOP",
+                show_default=True,
+                show_envvar=True,
+                help="auto: uvloop where installed, else asyncio.",
+            ),
+            click.option(
+                "--shutdown-timeout",
+                default=30.0,
+                type=click.FloatRange(0),
+                envvar="SHUTDOWN_TIMEOUT",
+                show_default=True,
+                show_envvar=True,
+                help="Seconds given to requests in flight on SIGTERM before they are cancelled.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
 
 
 def build_cli(app: App) -> click.Group:
@@ -40,40 +102,12 @@ def build_cli(app: App) -> click.Group:
     @cli.command(help="Serve the API over HTTP.")
     @click.option("--host", default="0.0.0.0", envvar="HOST", show_default=True, show_envvar=True)  # noqa: S104
     @click.option("--port", default=8080, type=int, envvar="PORT", show_default=True, show_envvar=True)
-    @click.option(
-        "--workers", "-w", default=1, type=click.IntRange(1), envvar="WEB_CONCURRENCY", show_default=True,
-        show_envvar=True, help="Processes sharing the port (SO_REUSEPORT).",
-    )  # fmt: skip
-    @click.option("--reload", is_flag=True, help="Restart when a Python file or a document changes (development).")
-    @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
-    @click.option(
-        "--access-log-format", type=click.Choice(["text", "json"]), default="text", envvar="ACCESS_LOG_FORMAT",
-        show_default=True, show_envvar=True, help="text: aiohttp's line; json: one JSON object per request.",
-    )  # fmt: skip
-    @click.option(
-        "--shutdown-timeout", default=30.0, type=click.FloatRange(0), envvar="SHUTDOWN_TIMEOUT", show_default=True,
-        show_envvar=True, help="Seconds given to requests in flight on SIGTERM before they are cancelled.",
-    )  # fmt: skip
+    @serving_options
     @clean_failures
-    def serve(
-        host: str,
-        port: int,
-        workers: int,
-        reload: bool,
-        access_log: bool,
-        access_log_format: str,
-        shutdown_timeout: float,
-    ) -> None:
+    def serve(host: str, port: int, reload: bool, **options: Any) -> None:
         if reload and not running_under_reloader():
             sys.exit(run_with_reload(watched_files(app)))
-        app.serve(
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=access_log,
-            shutdown_timeout=shutdown_timeout,
-            access_log_format=access_log_format,
-        )
+        app.serve(host=host, port=port, **options)
 
     @cli.command(help="List the operations: method, path and what answers them.")
     @clean_failures
