@@ -8,6 +8,7 @@ This module holds the group and its serve, routes and spec commands; ``db`` is i
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Mapping
@@ -35,58 +36,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 def serving_options(command: F) -> F:
     """The options of ``serve`` (and of ``openapi-aio run``): workers, reload, access log, loop,
     shutdown. The defaults are the fast ones, chosen by measurement (docs/performance.md)."""
+    setting = functools.partial(click.option, show_default=True, show_envvar=True)  # each has an env var
     for option in reversed(
         [
-            click.option(
-                "--workers",
-                "-w",
-                default=1,
-                type=click.IntRange(1),
-                envvar="WEB_CONCURRENCY",
-                show_default=True,
-                show_envvar=True,
-                help="Processes sharing the port (SO_REUSEPORT).",
-            ),
-            click.option(
-                "--reload", is_flag=True, help="Restart when a Python file or a document changes (development)."
-            ),
-            click.option(
-                "--access-log/--no-access-log",
-                default=False,
-                envvar="ACCESS_LOG",
-                show_default=True,
-                show_envvar=True,
-                help="Log every request (off by default: it costs time on every request).",
-            ),
-            click.option(
-                "--access-log-format",
-                type=click.Choice(["text", "json"]),
-                default="text",
-                envvar="ACCESS_LOG_FORMAT",
-                show_default=True,
-                show_envvar=True,
-                help="text: aiohttp's line; json: one JSON object per request.",
-            ),
-            click.option(
-                "--loop",
-                type=click.Choice(["auto", "asyncio", "uvloop"]),
-                default="auto",
-                envvar="EVENT_LOOP",
-                show_default=True,
-                show_envvar=True,
-                help="auto: uvloop where installed, else asyncio.",
-            ),
-            click.option(
-                "--shutdown-timeout",
-                default=30.0,
-                type=click.FloatRange(0),
-                envvar="SHUTDOWN_TIMEOUT",
-                show_default=True,
-                show_envvar=True,
-                help="Seconds given to requests in flight on SIGTERM before they are cancelled.",
-            ),
+            setting("--workers", "-w", default=1, type=click.IntRange(1), envvar="WEB_CONCURRENCY",
+                    help="Processes sharing the port (SO_REUSEPORT)."),
+            click.option("--reload", is_flag=True,
+                         help="Restart when a Python file or a document changes (development)."),
+            setting("--access-log/--no-access-log", default=False, envvar="ACCESS_LOG",
+                    help="Log every request (off by default: it costs time on every request)."),
+            setting("--access-log-format", type=click.Choice(["text", "json"]), default="text",
+                    envvar="ACCESS_LOG_FORMAT", help="text: aiohttp's line; json: one JSON object per request."),
+            setting("--loop", type=click.Choice(["auto", "asyncio", "uvloop"]), default="auto", envvar="EVENT_LOOP",
+                    help="auto: uvloop where installed, else asyncio."),
+            setting("--shutdown-timeout", default=30.0, type=click.FloatRange(0), envvar="SHUTDOWN_TIMEOUT",
+                    help="Seconds given to requests in flight on SIGTERM before they are cancelled."),
         ]
-    ):
+    ):  # fmt: skip
         command = option(command)
     return command
 
