@@ -55,6 +55,7 @@ def _runner(strategy: Any, label: str, requests: Counter[str], statuses: Counter
     return run
 
 
+@pytest.mark.slow
 def test_every_operation_positive_and_negative(server: Server) -> None:
     schema = schemathesis.openapi.from_url(f"{server.url}/api/v1/openapi.json", timeout=10)
     schema.config.update(base_url=f"{server.url}/api/v1")
