@@ -113,6 +113,17 @@ def test_missing_handlers_are_reported_together():
     assert "<document>#/paths/~1b/get: GET /b has no handler" in message
 
 
+def test_operations_without_handlers_are_one_warning_line(caplog):
+    paths = {f"/p{n}": {"get": {"operationId": f"no_such_module.f{n}", "responses": OK}} for n in range(5)}
+    paths["/ok"] = {"get": {"operationId": "specs.core.handlers.value", "responses": OK}}
+    with caplog.at_level("WARNING", logger="openapi_aio"):
+        openapi_aio.setup(web.Application(), document(paths), stub=True)
+        openapi_aio.setup(web.Application(), document(paths), mock="all")  # as asked: no warning
+    [line] = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert "5 of 6 operations have no handler and answer 501 (stub)" in line
+    assert "no_such_module.f0, no_such_module.f1, no_such_module.f2, ..." in line
+
+
 async def test_stub_answers_501_problem(serve):
     spec = document(
         {"/a": {"get": {"operationId": "no_such_module.a", "responses": OK}}, "/b": {"get": {"responses": OK}}}

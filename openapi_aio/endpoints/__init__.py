@@ -88,8 +88,7 @@ def bound_handler(operation: Operation, context: BindContext) -> Endpoint | None
             if isinstance(error, ResolverError):
                 raise
             raise ResolverError(f"the resolver failed: {error!r}") from error
-        answer = "mocks" if options.mock else "501"
-        log.warning("%s: no handler (%s); answering %s", operation.spec.label, error, answer)
+        log.debug("%s: no handler (%s)", operation.spec.label, error)  # Api logs one summary line
         return None
     if function is None:
         if not answers_missing:
