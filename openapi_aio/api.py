@@ -107,7 +107,7 @@ class Api:
             log.debug("%s %s%s -> %s", spec.method.upper(), self.base_path, spec.path, operation.bound_to)
         if errors:
             raise InvalidSpecification(errors, self.spec.source)
-        self._report_unbound()
+        self._report_unresolved(context.unresolved)
         self.served: ServedSpec | None = None
         if options.serve_spec:
             files = None
@@ -121,18 +121,15 @@ class Api:
             self.served = ServedSpec(self.spec, self.base_path, files=files)
         self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)
 
-    def _report_unbound(self) -> None:
-        """One warning line for the operations that have no handler (stub or mock mode), not one
-        per operation: a 1,000-operation document served as a mock stays readable."""
-        if self.options.mock == "all":
-            return  # every operation answers from the document, as asked
-        unbound = [op.spec.label for op in self.operations if op.bound_to in ("stub", "mock")]
-        if unbound:
+    def _report_unresolved(self, unresolved: list[str]) -> None:
+        """One warning line for the operations whose handler could not be imported (in stub or
+        mock mode they answer anyway), not one per operation: a large document stays readable."""
+        if unresolved:
             answer = "from the document (mock)" if self.options.mock else "501 (stub)"
-            shown = ", ".join(unbound[:3]) + (", ..." if len(unbound) > 3 else "")
+            shown = "; ".join(unresolved[:3]) + ("; ..." if len(unresolved) > 3 else "")
             log.warning(
-                "%s: %d of %d operations have no handler and answer %s: %s (-vv names each and why)",
-                self.spec.source, len(unbound), len(self.operations), answer, shown,
+                "%s: %d of %d operations have no handler and answer %s: %s",
+                self.spec.source, len(unresolved), len(self.operations), answer, shown,
             )  # fmt: skip
 
     # --- serving ---

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -42,12 +42,15 @@ log = logging.getLogger("openapi_aio")
 @dataclass(frozen=True, slots=True)
 class BindContext:
     """What the factories need besides the operation: the API's options, its resolver, its
-    tables (``None`` without ``x-table``/``datastore``) and the document's file, for errors."""
+    tables (``None`` without ``x-table``/``datastore``) and the document's file, for errors; and
+    where to note the operations whose handler could not be imported (stub and mock modes)."""
 
     options: Options
     resolver: Callable[..., Any]
     storage: Storage | None
     source: str
+    # operations whose handler could not be imported, answered by a stub or mock instead
+    unresolved: list[str] = field(default_factory=list)
 
 
 def mock_all(operation: Operation, context: BindContext) -> Endpoint | None:
@@ -88,7 +91,7 @@ def bound_handler(operation: Operation, context: BindContext) -> Endpoint | None
             if isinstance(error, ResolverError):
                 raise
             raise ResolverError(f"the resolver failed: {error!r}") from error
-        log.debug("%s: no handler (%s)", operation.spec.label, error)  # Api logs one summary line
+        context.unresolved.append(f"{operation.spec.label} ({error})")  # Api logs one line for all
         return None
     if function is None:
         if not answers_missing:
