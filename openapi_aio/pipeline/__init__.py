@@ -7,7 +7,7 @@ A request goes through three tiers, then the operation's endpoint::
       cors           preflights answered; the headers added to every answer (only when configured)
       sentry         a scope per request for error reports (only when configured)
       ...            the user's own middlewares, then aiohttp's router
-    api tier         one document at its base path (API_TIER)
+    api tier         one document at its base path (api_handler: its one route)
       problems       every error below becomes application/problem+json          (problems.py)
       dispatch       path + method -> Operation; 404 / 405 / redirects              (api.py)
     operation tier   compiled per operation at start-up, outermost first (STAGES)
@@ -18,9 +18,10 @@ A request goes through three tiers, then the operation's endpoint::
     endpoint         the first of ENDPOINTS that applies to the operation answers it
       mock_all, database_resource, websocket, bound_handler, mock_missing, not_implemented
 
-Each tier is a tuple of small factories. A factory with nothing to do returns ``None`` (app tier,
-endpoints) or its ``next`` unchanged (stages), so a feature that is not configured costs nothing
-per request. Everything here runs once, at start-up; a request only calls what it built.
+The app tier, the stages and the endpoints are tuples of small factories. A factory with nothing
+to do returns ``None`` (app tier, endpoints) or its ``next`` unchanged (stages), so a feature
+that is not configured costs nothing per request. Everything here runs once, at start-up; a
+request only calls what it built.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from openapi_aio import endpoints, security
-from openapi_aio.errors import SpecError
 from openapi_aio.keys import APP_TIER as APP_TIER_INSTALLED
 from openapi_aio.pipeline import arguments, response_validation, sentry, timeouts
 from openapi_aio.pipeline.cors import Cors, cors_middleware
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from openapi_aio.operation import Operation
     from openapi_aio.options import Options
 
-__all__ = ["API_TIER", "APP_TIER", "ENDPOINTS", "STAGES", "Stage", "api_handler", "chain", "choose_endpoint"]
+__all__ = ["APP_TIER", "ENDPOINTS", "STAGES", "Stage", "api_handler", "chain", "choose_endpoint"]
 
 # --- app tier: (app, options) -> middleware | None; once per application ---------------------
 
@@ -85,8 +85,6 @@ def install_app_tier(app: web.Application, options: Options) -> None:
 
 # --- api tier: the document's one aiohttp handler ----------------------------------------------
 
-API_TIER = ("problems", "dispatch")
-
 
 def api_handler(dispatch: Handler, exception_handlers: Mapping[type[BaseException], ExceptionHandler]) -> Handler:
     """The API's catch-all route: ``problems(dispatch)``."""
@@ -103,8 +101,7 @@ STAGES: tuple[Stage, ...] = (security.stage, arguments.stage, response_validatio
 
 def chain(operation: Operation, stages: tuple[Stage, ...] = STAGES) -> Handler:
     """Compose ``stages[0](op, stages[1](op, ... endpoint))`` around the operation's endpoint."""
-    if operation.endpoint is None:
-        raise SpecError(f"{operation.spec.label}: no endpoint chosen", pointer=operation.spec.pointer)
+    assert operation.endpoint is not None, "compile_operation chooses the endpoint before the chain"
     handler = operation.endpoint.handler
     for stage in reversed(stages):
         handler = stage(operation, handler)
