@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from openapi_aio.errors import StartupError
 from openapi_aio.service.app import App, configure_logging
 from openapi_aio.service.commands import serving_options
 from openapi_aio.service.commands.reload import run_with_reload, running_under_reloader, watched_files
+from openapi_aio.service.failures import clean_failures
 
 __all__ = ["main"]
 
@@ -41,6 +41,7 @@ def main() -> None:
 @click.option("--pythonic-params", is_flag=True, help="camelCase parameters arrive as snake_case arguments.")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 @serving_options
+@clean_failures  # a broken document or a taken port: one line, exit status 1, as serve
 def run(
     spec_file: Path,
     base_module_path: Path | None,
@@ -64,25 +65,19 @@ def run(
     for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):
         if str(folder) not in sys.path:
             sys.path.insert(0, str(folder))
-    try:
-        app = App(
-            specification_dir=spec_file.resolve().parent,
-            stub=stub or None,
-            mock=mock,
-            pythonic_params=pythonic_params or None,
-            strict_validation=strict_validation or None,
-            validate_responses=validate_responses or None,
-        )
-        app.add_api(spec_file.name, base_path=base_path)
-    except StartupError as error:
-        raise click.ClickException(str(error)) from None
+    app = App(
+        specification_dir=spec_file.resolve().parent,
+        stub=stub or None,
+        mock=mock,
+        pythonic_params=pythonic_params or None,
+        strict_validation=strict_validation or None,
+        validate_responses=validate_responses or None,
+    )
+    app.add_api(spec_file.name, base_path=base_path)
     if reload and not running_under_reloader():
         sys.exit(run_with_reload(watched_files(app)))
     click.echo(f"serving {spec_file} on http://{host}:{port}{app.apis[0].base_path or '/'}", err=True)
-    try:
-        app.serve(host=host, port=port, **serving)
-    except StartupError as error:
-        raise click.ClickException(str(error)) from None
+    app.serve(host=host, port=port, **serving)
 
 
 if __name__ == "__main__":  # pragma: no cover
