@@ -23,15 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["PostgresCluster", "RedisServer", "postgres_binaries", "free_port"]
+from helpers import free_port
+
+__all__ = ["PostgresCluster", "RedisServer", "postgres_binaries"]
 
 DATABASE = "test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def postgres_binaries() -> Path | None:

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SPECS
+from helpers import free_port
 
 from openapi_aio import App
 from openapi_aio.service.cli import main
@@ -27,12 +28,6 @@ paths:
     get:
       responses: {'200': {description: ok}}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 15) -> None:

@@ -22,6 +22,7 @@ import sentry_sdk
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from conftest import TESTS, document
+from helpers import free_port
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
@@ -276,12 +277,6 @@ def _start_run(spec: Path, port: int, env: dict[str, str], log: Path) -> subproc
         return subprocess.Popen(command, cwd=TESTS, env=env, stdout=output, stderr=subprocess.STDOUT)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(port: int, path: str, headers: str = "") -> tuple[int, str]:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(
@@ -297,7 +292,7 @@ def _get(port: int, path: str, headers: str = "") -> tuple[int, str]:
 def test_serve_with_json_access_log_health_and_cors(tmp_path):
     (tmp_path / "openapi.json").write_text(json.dumps({**SPEC, "servers": [{"url": "/api"}]}))
     (tmp_path / "main.py").write_text(MAIN)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(TESTS), "PYTHONUNBUFFERED": "1"}
     env.pop("SENTRY_DSN", None)
     process = subprocess.Popen(
@@ -384,7 +379,7 @@ async def test_unhandled_errors_reach_a_sentry_server(major, sentry_majors, proc
     env = {**os.environ, "SENTRY_DSN": f"http://public@127.0.0.1:{dsn.port}/1"}
     path = [str(TESTS)] + ([sentry_majors[major]] if sentry_majors[major] else [])
     env["PYTHONPATH"] = os.pathsep.join([*path, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     processes.append(_start_run(tmp_path / "openapi.json", port, env, log))
     async with aiohttp.ClientSession() as session:

@@ -16,7 +16,6 @@ import base64
 import contextlib
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from typing import Any
 import aiohttp
 import pytest
 from conftest import SPECS, require_postgres, require_redis
+from helpers import free_port
 
 from openapi_aio.ws.brokers import _NOTIFY_LIMIT, Broker, PostgresBroker, _ListeningBroker, broker_for
 from openapi_aio.ws.client import Client, RpcError
@@ -62,12 +62,6 @@ class Server:
 
 
 Start = Callable[..., Awaitable[Server]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
