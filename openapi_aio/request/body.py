@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from openapi_aio.endpoints.serialization import parse_body
 from openapi_aio.errors import UnsupportedMediaType, Violation
 from openapi_aio.options import Options
 from openapi_aio.request.defaults import Defaults
@@ -155,7 +156,7 @@ class BodyReader:
             return MISSING, None, list(self._absent), None
         if is_json(essence):
             try:
-                value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+                value = parse_body(raw, _strict_json)
                 if _SURROGATE_ESCAPE.search(raw) and has_lone_surrogate(value):
                     return MISSING, None, [Violation("body", "", _LONE_SURROGATE)], media
                 return value, None, [], media
@@ -261,6 +262,11 @@ def _finite_float(text: str) -> float:
     if number in (float("inf"), float("-inf")):  # 1e400: too large for a double
         raise ValueError(f"{text} is out of range for a JSON number")
     return number
+
+
+def _strict_json(raw: bytes) -> Any:
+    """``json.loads`` that refuses what is not JSON (NaN, Infinity, numbers beyond a double)."""
+    return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def _reject_constant(name: str) -> Any:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from aiohttp import web
 from conftest import document
+from helpers import typed
 
 import openapi_aio
 
@@ -31,6 +33,17 @@ PATHS = {
     "/stream": get("stream"),
     "/aiohttp-response": get("aiohttp_response"),
     "/types": get("types"),
+    "/more-types": get("more_types"),
+    "/not-finite": get(
+        "not_finite", parameters=[{"name": "which", "in": "query", "required": True, "schema": {"type": "string"}}]
+    ),
+    "/echo": {
+        "post": {
+            "operationId": H + "echo",
+            "requestBody": {"content": {"application/json": {"schema": {}}}},
+            "responses": {"200": {"description": "the body"}},
+        }
+    },
     "/text": get("text", {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}),
     "/only-201": get("only_201", {"201": {"description": "created"}, "400": {"description": "bad"}}),
     "/negotiated": get(
@@ -117,6 +130,51 @@ async def test_json_serialises_common_types(client):
         "dataclass": {"x": 1, "y": 2},
         "enum": "red",
     }
+
+
+async def test_json_writes_what_orjson_cannot_as_json_would(client):
+    response = await client.get("/more-types")
+    assert response.status == 200
+    text = await response.text()
+    assert '"big":1180591620717411303424' in text  # beyond 64 bits: exact, not a float
+    assert await response.json() == {
+        "big": 2**70,
+        "negative_big": -(2**64),
+        "int_keys": {"1": "one"},
+        "naive": "2024-05-01T12:30:00.123456",  # isoformat(), whichever encoder ran
+        "time": "08:15:00",
+        "set": [3],
+        "tuple": [1, "a"],
+        "model": {"json-name": 7},  # to_dict, not the dataclass's fields
+        "nothing": None,
+        "unicode": "d\u00e9j\u00e0 \u2713",
+    }
+
+
+@pytest.mark.parametrize("which", ["nan", "inf", "-inf"])
+async def test_nan_and_infinity_are_refused_not_written(client, which):
+    """Not JSON (RFC 8259): a 500 problem, never ``NaN`` or a silent ``null``."""
+    response = await client.get("/not-finite", params={"which": which})
+    assert response.status == 500
+    assert response.content_type == "application/problem+json"
+    assert "NaN" not in await response.text()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"n": 123456789012345678901234567890}',
+        b'{"n": -9223372036854775809, "m": 18446744073709551616}',
+        b"[1.5, 1e-7, 0.1, 12345678901234567890.5]",
+        '{"name": "utf16"}'.encode("utf-16"),
+        b'\xef\xbb\xbf{"bom": true}',
+    ],
+)
+async def test_request_bodies_read_as_json_reads_them(client, body):
+    """Whichever parser reads it, the handler gets what ``json.loads`` gives (types included)."""
+    response = await client.post("/echo", data=body, headers={"Content-Type": "application/json"})
+    assert response.status == 200, await response.text()
+    assert typed(json.loads(await response.read())) == typed(json.loads(body))
 
 
 async def test_text_media_type_from_the_document(client):

@@ -80,6 +80,40 @@ async def types() -> dict:
     }
 
 
+@dataclasses.dataclass
+class Renamed:
+    """A dataclass that knows its JSON (as generated models do): to_dict wins over its fields."""
+
+    python_name: int
+
+    def to_dict(self) -> dict:
+        return {"json-name": self.python_name}
+
+
+async def more_types() -> dict:
+    return {
+        "big": 2**70,
+        "negative_big": -(2**64),
+        "int_keys": {1: "one"},
+        "naive": datetime.datetime(2024, 5, 1, 12, 30, 0, 123456),
+        "time": datetime.time(8, 15),
+        "set": {3},
+        "tuple": (1, "a"),
+        "model": Renamed(7),
+        "nothing": None,
+        "unicode": "d\u00e9j\u00e0 \u2713",
+    }
+
+
+async def not_finite(which: str) -> dict:
+    value = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}[which]
+    return {"nested": [{"value": value, "other": None}]}
+
+
+async def echo(body: object) -> object:
+    return body
+
+
 async def text() -> str:
     return "plain words"
 
