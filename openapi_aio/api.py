@@ -38,6 +38,7 @@ from openapi_aio.service import docs_ui
 from openapi_aio.service.served_spec import ServedSpec
 from openapi_aio.spec import ApiSpec, load_spec
 from openapi_aio.spec.files import SpecFiles
+from openapi_aio.tracing import identified
 
 if TYPE_CHECKING:
     from openapi_aio.db import Database
@@ -167,7 +168,7 @@ class Api:
             return
         for name, handler in self.served.names.items():
             if not self._documented("/" + name):
-                app.router.add_get(f"{self.base_path}/{name}", handler)
+                app.router.add_get(f"{self.base_path}/{name}", identified(handler))
         options = self.options
         if not options.swagger_ui:
             return

@@ -59,3 +59,35 @@ async def test_server_errors_and_client_errors_carry_the_id(serve):
     missing = await client.get("/nowhere", headers={"X-Request-ID": "trace-404"})
     assert missing.status == 404
     assert missing.headers["X-Request-ID"] == "trace-404"
+
+
+async def test_every_route_openapi_aio_adds_has_ids_and_users_routes_with_the_middleware(aiohttp_client):
+    """Ids come from openapi_aio's own routes, not from an application middleware (which would
+    cost every request); an application that wants them on its own routes adds request_ids."""
+    from aiohttp import web
+
+    import openapi_aio
+    from openapi_aio.tracing import REQUEST_ID, request_ids
+
+    async def own(request: web.Request) -> web.Response:
+        return web.json_response({"id": request.get(REQUEST_ID)})
+
+    plain = web.Application()
+    plain.router.add_get("/own", own)
+    openapi_aio.setup(plain, SPEC, base_path="/v1", health=True)
+    assert list(plain.middlewares) == []
+    client = await aiohttp_client(plain)
+    for path in ("/v1/echo", "/v1/openapi.json", "/v1/ui/", "/health", "/v1/nowhere"):
+        response = await client.get(path, headers={"X-Request-ID": "given"})
+        assert response.headers.get("X-Request-ID") == "given", path
+    assert "X-Request-ID" not in (await client.get("/own")).headers
+
+    with_ids = web.Application(middlewares=[request_ids])
+    with_ids.router.add_get("/own", own)
+    openapi_aio.setup(with_ids, SPEC, base_path="/v1")
+    client = await aiohttp_client(with_ids)
+    own_answer = await client.get("/own")
+    assert own_answer.headers["X-Request-ID"] == (await own_answer.json())["id"]
+    echo = await client.get("/v1/echo", headers={"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"})
+    assert echo.headers.getall("X-Request-ID") == [TRACE]  # one id, kept through the API's route
+    assert await echo.json() == {"context": TRACE, "request": TRACE}

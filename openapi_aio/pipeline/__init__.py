@@ -2,12 +2,14 @@
 
 A request goes through three tiers, then the operation's endpoint::
 
-    app tier         aiohttp middlewares of the whole application, outermost first (APP_TIER)
-      request_ids    X-Request-ID / traceparent in, X-Request-ID out, for logs and problems
-      cors           preflights answered; the headers added to every answer (only when configured)
-      sentry         a scope per request for error reports (only when configured)
+    app tier         aiohttp middlewares of the whole application, outermost first (APP_TIER),
+                     only for features that are configured (none by default: no middleware cost)
+      cors           preflights answered; the headers added to every answer
+      sentry         a scope per request for error reports
       ...            the user's own middlewares, then aiohttp's router
     api tier         one document at its base path (api_handler: its one route)
+      request id     X-Request-ID / traceparent in, X-Request-ID out, for logs and problems
+                     (tracing.identified; openapi_aio's other routes are wrapped in it too)
       problems       every error below becomes application/problem+json          (problems.py)
       dispatch       path + method -> Operation; 404 / 405 / redirects              (api.py)
     operation tier   compiled per operation at start-up, outermost first (STAGES)
@@ -36,7 +38,7 @@ from openapi_aio.keys import APP_TIER as APP_TIER_INSTALLED
 from openapi_aio.pipeline import arguments, response_validation, sentry, timeouts
 from openapi_aio.pipeline.cors import Cors, cors_middleware
 from openapi_aio.pipeline.problems import ExceptionHandler, problem_stage
-from openapi_aio.tracing import request_ids
+from openapi_aio.tracing import identified
 from openapi_aio.types import Endpoint, Handler, Middleware
 
 if TYPE_CHECKING:
@@ -50,10 +52,6 @@ __all__ = ["APP_TIER", "ENDPOINTS", "STAGES", "Stage", "api_handler", "chain", "
 AppTier = Callable[[web.Application, "Options"], Middleware | None]
 
 
-def _request_ids(app: web.Application, options: Options) -> Middleware | None:
-    return request_ids
-
-
 def _cors(app: web.Application, options: Options) -> Middleware | None:
     return cors_middleware(app, Cors.of(options.cors)) if options.cors else None
 
@@ -62,7 +60,7 @@ def _sentry(app: web.Application, options: Options) -> Middleware | None:
     return sentry.sentry_middleware(app, options.sentry)
 
 
-APP_TIER: tuple[AppTier, ...] = (_request_ids, _cors, _sentry)
+APP_TIER: tuple[AppTier, ...] = (_cors, _sentry)
 
 
 def install_app_tier(app: web.Application, options: Options) -> None:
@@ -87,9 +85,9 @@ def install_app_tier(app: web.Application, options: Options) -> None:
 
 
 def api_handler(dispatch: Handler, exception_handlers: Mapping[type[BaseException], ExceptionHandler]) -> Handler:
-    """The API's catch-all route: ``problems(dispatch)``."""
-    wrapped: Handler = problem_stage(exception_handlers)(dispatch)
-    return wrapped
+    """The API's catch-all route: ``identified(problems(dispatch))``."""
+    problems: Handler = problem_stage(exception_handlers)(dispatch)
+    return identified(problems)
 
 
 # --- operation tier: (operation, next) -> handler ----------------------------------------------

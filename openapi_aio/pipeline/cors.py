@@ -24,6 +24,7 @@ from aiohttp import hdrs, web
 
 from openapi_aio.errors import ProblemException
 from openapi_aio.pipeline.problems import problem_response
+from openapi_aio.tracing import identified
 from openapi_aio.types import Middleware
 
 __all__ = ["Cors", "cors_middleware"]
@@ -125,6 +126,11 @@ def cors_middleware(app: web.Application, cors: Cors) -> Middleware:
     ``app`` (including problems). ``pipeline.install_app_tier`` asks once per application, so a
     second API keeps the first configuration."""
 
+    async def answer_preflight(request: web.Request) -> web.StreamResponse:
+        return cors.preflight(request)
+
+    identified_preflight = identified(answer_preflight)  # a request id, as every answer has
+
     @web.middleware
     async def preflight(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -134,7 +140,7 @@ def cors_middleware(app: web.Application, cors: Cors) -> Middleware:
             and hdrs.ORIGIN in request.headers
             and hdrs.ACCESS_CONTROL_REQUEST_METHOD in request.headers
         ):
-            return cors.preflight(request)
+            return await identified_preflight(request)
         return await handler(request)
 
     async def add_headers(request: web.Request, response: web.StreamResponse) -> None:

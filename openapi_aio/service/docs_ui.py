@@ -19,6 +19,7 @@ from aiohttp import web
 
 from openapi_aio.errors import NotFound
 from openapi_aio.pipeline.problems import problem_response
+from openapi_aio.tracing import identified
 
 __all__ = ["ASSETS", "SwaggerUI", "assets_folder"]
 
@@ -91,9 +92,9 @@ class SwaggerUI:
 
     def mount(self, app: web.Application, prefix: str) -> None:
         self._slashed = prefix.rsplit("/", 1)[-1] + "/"  # relative: right behind a path prefix too
-        app.router.add_get(prefix, self.redirect)
-        app.router.add_get(prefix + "/", self.asset)
-        app.router.add_get(prefix + "/{name}", self.asset)
+        app.router.add_get(prefix, identified(self.redirect))
+        app.router.add_get(prefix + "/", identified(self.asset))
+        app.router.add_get(prefix + "/{name}", identified(self.asset))
 
     async def redirect(self, request: web.Request) -> web.StreamResponse:
         raise web.HTTPMovedPermanently(self._slashed)

@@ -21,6 +21,7 @@ from openapi_aio.endpoints.serialization import dumps
 from openapi_aio.errors import ProblemException
 from openapi_aio.keys import DATABASE, HEALTH_MOUNTED
 from openapi_aio.pipeline.problems import problem_response
+from openapi_aio.tracing import identified
 
 __all__ = ["check_readiness", "mount_health"]
 
@@ -92,4 +93,4 @@ def mount_health(app: web.Application, paths: tuple[str, str], documented: Any =
     for path, handler in zip(paths, (_health, _ready), strict=True):
         if documented is not None and documented(path):
             continue
-        app.router.add_get(path, handler)
+        app.router.add_get(path, identified(handler))

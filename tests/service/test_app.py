@@ -82,23 +82,20 @@ def test_each_endpoint_kind_is_chosen_by_the_first_factory_that_applies(tmp_path
 
 
 async def test_app_tier_order_is_the_pipelines_whatever_the_order_apis_are_added(aiohttp_client):
-    """request ids, CORS, Sentry (pipeline.APP_TIER), then the user's middlewares; a second API
-    adding CORS later still gets it in its place."""
-    from openapi_aio import pipeline
-    from openapi_aio.tracing import request_ids
-
+    """CORS, Sentry (pipeline.APP_TIER, each only when configured), then the user's middlewares;
+    a second API adding CORS later still gets it in its place. Nothing configured: no middleware
+    of ours at all (request ids are given by the API's own route)."""
     @web.middleware
     async def mine(request, handler):
         return await handler(request)
 
     app = App(middlewares=[mine], stub=True)
     app.add_api(document({"/a": {"get": {"responses": OK}}}), base_path="/v1")
-    assert list(app.web_app.middlewares) == [request_ids, mine]
+    assert list(app.web_app.middlewares) == [mine]
     app.add_api(document({"/a": {"get": {"responses": OK}}}), base_path="/v2", cors={"allow_origins": ["*"]})
-    [ids, cors, user] = app.web_app.middlewares
-    assert (ids, user) == (request_ids, mine)
+    [cors, user] = app.web_app.middlewares
+    assert user is mine
     assert cors.__name__ == "preflight"
-    assert pipeline.APP_TIER[0](app.web_app, app.options) is request_ids
     client = await aiohttp_client(app.web_app)
     answer = await client.get("/v1/a", headers={"Origin": "https://x.example"})
     assert answer.status == 501
