@@ -23,7 +23,7 @@ from openapi_aio.errors import SpecError, Violation
 from openapi_aio.spec.model import SpecVersion
 from openapi_aio.validation import formats
 from openapi_aio.validation.dialects import Direction, to_json_schema
-from openapi_aio.validation.messages import violations_from
+from openapi_aio.validation.messages import Messages, violations_from
 
 __all__ = ["SchemaValidator", "formats", "needs_backtracking"]
 
@@ -82,11 +82,12 @@ def _warn_backtracking(schema: Mapping[str, Any], where: str) -> None:
 class SchemaValidator:
     """One compiled schema."""
 
-    __slots__ = ("_engine", "schema")
+    __slots__ = ("_engine", "_messages", "schema")
 
     def __init__(self, schema: Mapping[str, Any], engine: Any) -> None:
         self.schema = schema
         self._engine = engine
+        self._messages: Messages = {}  # see violations_from
 
     @classmethod
     def compile(
@@ -132,4 +133,6 @@ class SchemaValidator:
         except ValueError:  # not a JSON value (e.g. an object key that is not a string)
             return [Violation(location, name, "is not a JSON value")]
         # never an empty list for an invalid value: that would let it through
-        return violations_from(errors, self.schema, location, name) or [Violation(location, name, "is not valid")]
+        return violations_from(errors, self.schema, location, name, self._messages) or [
+            Violation(location, name, "is not valid")
+        ]

@@ -32,12 +32,22 @@ def pointer(parts: Iterable[Any]) -> str:
     return "".join("/" + escape(str(part)) for part in parts)
 
 
-def violations_from(errors: Iterable[Any], schema: Mapping[str, Any], location: str, name: str = "") -> list[Violation]:
+Messages = dict[tuple[str, tuple[Any, ...]], str]
+
+
+def violations_from(
+    errors: Iterable[Any], schema: Mapping[str, Any], location: str, name: str = "", messages: Messages | None = None
+) -> list[Violation]:
     """One violation per problem. For the body each is located by a JSON pointer; for a parameter
-    by the parameter's name (with the position inside the value, if any, in the message)."""
+    by the parameter's name (with the position inside the value, if any, in the message).
+
+    ``messages`` keeps the messages that depend only on the schema (see ``_SCHEMA_ONLY``) by
+    keyword and schema location, so a schema's second ``maximum`` failure is a lookup: building
+    them measured ~3 us per error (dev/bench_micro.py, W5). Its keys come from the schema, never
+    from the value, so it stays as small as the schema."""
     found: dict[tuple[str, str], Violation] = {}
     for error in errors:
-        for where, message in _explain(error, schema):
+        for where, message in _explain(error, schema, messages):
             if location == "body":
                 violation = Violation("body", where, message)
             else:
@@ -54,8 +64,24 @@ _UNCHECKED = (
 )
 
 
-def _explain(error: Any, root: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+# Keywords whose message is made from the schema alone (not from the value or which member failed).
+_SCHEMA_ONLY = frozenset(
+    {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+     "minLength", "maxLength", "pattern", "format", "minItems", "maxItems", "uniqueItems", "minProperties",
+     "maxProperties", "not", "falseSchema", "additionalItems", "unchecked"}
+)  # fmt: skip
+
+
+def _explain(error: Any, root: Mapping[str, Any], messages: Messages | None = None) -> Iterator[tuple[str, str]]:
     kind = "unchecked" if isinstance(error.kind, _UNCHECKED) else error.kind.name
+    if messages is not None and kind in _SCHEMA_ONLY:
+        key = (kind, tuple(error.schema_path))
+        message = messages.get(key)
+        if message is None:
+            owner, sensitive = _schema_at(root, key[1][:-1])
+            message = messages[key] = _message(kind, error.kind.as_dict(), owner, sensitive)
+        yield pointer(error.instance_path), message
+        return
     details = error.kind.as_dict()
     path = pointer(error.instance_path)
     schema_path = list(error.schema_path)

@@ -1217,3 +1217,26 @@ async def test_path_query_and_body_violations_are_reported_together(serve, versi
     assert (await response.json())["detail"] == "invalid path parameter 'id': must be >= 1 (and 4 more)"
     valid = {"name": "x", "age": 0, "tags": []}
     assert await accepted(await send(client, "/things/1?mode=safe", valid)) == {"id": 1, "mode": "safe", "body": valid}
+
+
+def test_messages_kept_per_schema_location_never_mix_values_or_members():
+    """The second failure of a keyword reuses its message (validation/messages.py); where it is,
+    and what depends on the value (which member is missing), is still the value's own."""
+    from openapi_aio.errors import Violation
+    from openapi_aio.validation import SchemaValidator
+
+    schema = {
+        "type": "object",
+        "required": ["a", "b"],
+        "properties": {"items": {"type": "array", "items": {"type": "integer", "maximum": 5}}},
+    }
+    validator = SchemaValidator.compile(schema, "3.0", "request")
+    first = validator.violations({"b": 1, "items": [9, 1]}, "body")
+    second = validator.violations({"a": 1, "items": [1, 1, 7, "x"]}, "body")
+    assert first == [Violation("body", "/a", "is required"), Violation("body", "/items/0", "must be <= 5")]
+    assert second == [
+        Violation("body", "/b", "is required"),
+        Violation("body", "/items/2", "must be <= 5"),
+        Violation("body", "/items/3", "must be an integer"),
+    ]
+    assert validator.violations({"b": 1, "items": [9, 1]}, "body") == first
