@@ -80,7 +80,9 @@ class HandlerCall:
             self.is_async
             and not (self.converters or self.wants_request or self.wants_user or self.wants_token_info)
             and not self.wants_context
-            and (self.accepts_all or set(supplied) <= self.accepted)
+            # what callers put among the arguments: the operation's own, and extras such as a
+            # websocket method's ``connection`` (user and token_info come from the request)
+            and (self.accepts_all or set(supplied) | (set(always) - set(SECURITY_ARGUMENTS)) <= self.accepted)
         )
 
     def _check(self, signature: inspect.Signature, supplied: set[str], always: set[str]) -> None:

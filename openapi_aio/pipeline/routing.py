@@ -132,7 +132,7 @@ class Router(Generic[T]):
                 allowed.add("HEAD")
             return Match(None, {}, frozenset(allowed), node.template)
         target, names = entry
-        return Match(target, dict(zip(names, values)) if names else {}, frozenset(), node.template)
+        return Match(target, dict(zip(names, values, strict=True)) if names else {}, frozenset(), node.template)
 
     def _walk(self, node: _Node[T], segments: list[str], index: int, values: list[str]) -> _Node[T] | None:
         if index == len(segments):

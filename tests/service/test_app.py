@@ -85,6 +85,7 @@ async def test_app_tier_order_is_the_pipelines_whatever_the_order_apis_are_added
     """CORS, Sentry (pipeline.APP_TIER, each only when configured), then the user's middlewares;
     a second API adding CORS later still gets it in its place. Nothing configured: no middleware
     of ours at all (request ids are given by the API's own route)."""
+
     @web.middleware
     async def mine(request, handler):
         return await handler(request)
