@@ -21,9 +21,13 @@ from sqlalchemy.types import TypeDecorator
 from openapi_aio.errors import SpecError
 from openapi_aio.spec.model import MISSING
 
-__all__ = ["COLUMN_KEYS", "ColumnModel", "SQLiteDecimal", "UTCDateTime", "build_column"]
+__all__ = ["COLUMN_KEYS", "INDEXED_TEXT_LENGTH", "ColumnModel", "SQLiteDecimal", "UTCDateTime", "build_column"]
 
 COLUMN_KEYS = frozenset({"primary_key", "unique", "index", "references", "on_delete", "default", "on_update"})
+
+# The length of an indexed string without maxLength (key, unique, index): PostgreSQL refuses an
+# index entry over 2704 bytes, and 500 characters take 2000 bytes at most (UTF-8)
+INDEXED_TEXT_LENGTH = 500
 
 
 class UTCDateTime(TypeDecorator[datetime.datetime]):
@@ -75,6 +79,7 @@ class ColumnModel:
     generate: Callable[[], Any] | None = None  # a value for inserts that do not give one
     default: Any = MISSING  # the schema's default, for inserts that do not give one
     regenerate: Callable[[], Any] | None = None  # on_update: now
+    max_length: int | None = None  # the limit writes enforce where the schema has no maxLength
 
     @property
     def sortable(self) -> bool:

@@ -15,9 +15,12 @@ the column of the same name, also set on created rows. Query parameters are read
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from openapi_aio.db.columns import ColumnModel
 from openapi_aio.db.tables import TableModel
@@ -26,8 +29,6 @@ from openapi_aio.spec.normalize import template_names
 from openapi_aio.spec.pointers import pointer_join
 
 if TYPE_CHECKING:
-    import sqlalchemy as sa
-
     from openapi_aio.db.datastore import Database
     from openapi_aio.db.pagination import CursorCodec
     from openapi_aio.db.views import CrudView
@@ -135,6 +136,7 @@ def compile_resource(
             f"no CRUD behaviour for {spec.method.upper()} on {where_text}; bind it to a handler with x-resource: false"
         )
     placeholders = template_names(spec.path)
+    _distinct_arguments(operation)
     readers = {reader.name: reader for reader in operation.parameters}
     key = last.group(1) if last else None
     parents = []
@@ -171,15 +173,7 @@ def compile_resource(
     )
     if kind in ("create", "update_one", "replace_one") and operation.body is None:
         raise error(f"{spec.method.upper()} needs a requestBody (the row's values)")
-    upsert = resource.get("upsert")
-    if upsert is True:
-        result.upsert = (model.primary_key.name,)
-    elif (
-        isinstance(upsert, list) and upsert and all(isinstance(name, str) and name in model.columns for name in upsert)
-    ):
-        result.upsert = tuple(upsert)
-    elif upsert not in (None, False):
-        raise error("upsert must be true (on the primary key) or a list of columns with a unique constraint")
+    result.upsert = _upsert(resource.get("upsert"), model, error)
     events = resource.get("events")
     if events is not None and not isinstance(events, str):
         raise error("events must be the name of a websocket channel")
@@ -187,6 +181,52 @@ def compile_resource(
     if kind == "replace_one" and result.upsert:
         result.upsert = (model.primary_key.name,)  # PUT names its row by the path: the key decides
     return result
+
+
+def _distinct_arguments(operation: Operation) -> None:
+    """Give a parameter whose sanitised name is empty or shared (``名前`` -> ``""``, ``a.b`` and
+    ``ab`` -> ``ab``) its own name as its argument: the view reads each filter by its argument, so
+    two filters sharing one would read each other's value. Only the view reads these arguments."""
+    taken = Counter(reader.argument for reader in operation.parameters)
+    if operation.body is not None:
+        taken[operation.body.name] += 1
+    for reader in operation.parameters:
+        if reader.argument != reader.name and (not reader.argument or taken[reader.argument] > 1):
+            reader.argument = reader.name
+
+
+def _upsert(upsert: Any, model: TableModel, error: Any) -> tuple[str, ...]:
+    """The conflict columns of ``x-resource: {upsert: ...}``: ``ON CONFLICT`` needs exactly the
+    columns of one unique constraint (in any order), else every write would fail."""
+    if upsert in (None, False):
+        return ()
+    if upsert is True:
+        return (model.primary_key.name,)
+    if not (isinstance(upsert, list) and upsert and all(isinstance(name, str) for name in upsert)):
+        raise error("upsert must be true (on the primary key) or a list of columns with a unique constraint")
+    unknown = [name for name in upsert if name not in model.columns]
+    if unknown:
+        raise error(f"upsert names {', '.join(map(repr, unknown))}, not a column of {model.table.name}")
+    groups = unique_groups(model)
+    if frozenset(upsert) not in groups:
+        known = "; ".join(sorted(", ".join(sorted(group)) for group in groups))
+        raise error(
+            f"upsert [{', '.join(upsert)}] is not the columns of a unique constraint of {model.table.name} "
+            f"(those are: {known}); make them one with x-table unique, or name one"
+        )
+    return tuple(upsert)
+
+
+def unique_groups(model: TableModel) -> list[frozenset[str]]:
+    """The column sets of the table's primary key and unique constraints."""
+    table = model.table
+    groups = [
+        frozenset(column.name for column in constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint)
+    ]
+    groups += [frozenset([column.name]) for column in table.columns if column.unique]
+    return list(dict.fromkeys(groups))
 
 
 def _status(kind: str, declared: set[str]) -> int:
@@ -217,12 +257,11 @@ def _query_roles(
             if name == "order_by":
                 _check_order_enum(reader.spec.schema, result, error)
             continue
-        column_name, _, op = name.partition("__")
+        column_name, op = _filter_name(name, model)
         custom = f"filter_{reader.argument}"
         if hasattr(view, custom):
             filters.append(Filter(name, reader.argument, None, custom=custom))
             continue
-        op = op or "eq"
         if column_name not in model.columns or op not in OPERATORS:
             raise error(
                 f"query parameter {name!r} is neither a filter (<column> or <column>__<op> with op one of "
@@ -258,11 +297,30 @@ def _query_roles(
         for key, attribute in (("limit", "default_limit"), ("max_limit", "max_limit")):
             if isinstance(resource.get(key), int):
                 setattr(result, attribute, resource[key])
-        search = resource.get("search") or ()
-        if "search" in result.roles:
-            if not search or not all(isinstance(name, str) and name in model.columns for name in search):
-                raise error("a 'search' parameter needs x-resource search: [columns to search]")
-            result.search_columns = tuple(search)
+        _search(result, resource.get("search") or (), error)
+
+
+def _search(result: ResourceOperation, search: Any, error: Any) -> None:
+    """``x-resource: {search: [columns]}``: columns the client may read (a writeOnly one would find
+    rows by its secret value, as a filter on it would)."""
+    model = result.model
+    if "search" in result.roles:
+        if not search or not all(isinstance(name, str) and name in model.columns for name in search):
+            raise error("a 'search' parameter needs x-resource search: [columns to search]")
+        result.search_columns = tuple(search)
+    names = [name for name in search if isinstance(name, str)] if isinstance(search, list) else []
+    hidden = [name for name in names if name in model.columns and model.columns[name].write_only]
+    if hidden:
+        raise error(f"search names writeOnly property {', '.join(map(repr, hidden))}: rows would be found by its value")
+
+
+def _filter_name(name: str, model: TableModel) -> tuple[str, str]:
+    """``(column, operator)`` of a filter parameter: a column's whole name is equality (a column
+    may be named ``a__b`` or ``__key``), else the operator follows the last ``__``."""
+    if name in model.columns:
+        return name, "eq"
+    column, _, op = name.rpartition("__")
+    return (column, op) if column else (name, "eq")
 
 
 def _check_order_enum(schema: Mapping[str, Any], result: ResourceOperation, error: Any) -> None:

@@ -6,7 +6,11 @@ searched, which columns an update writes. A view names the shape as a cache key;
 builds the statement on the first request of that shape (compiled once, on PostgreSQL) and later
 requests only bind values. The ``bind_*`` and ``*_values`` functions put a request's values under
 the parameter names the builders use (``key``, ``version``, ``p0`` parents, ``f0`` filters, ``k0``
-cursor, ``s0`` search words, ``v_<column>`` updates), so names are decided in this module alone.
+cursor, ``s0`` search words, ``v3`` the value of the table's fourth column), so names are decided
+in this module alone. An UPDATE or INSERT binds them under the table's ``bind_prefix``
+(:func:`write_values`): SQLAlchemy would read a parameter named like a column (a column named
+``key``) as that column's new value. No parameter name holds a column's name, so no name needs
+escaping either (``with space``, ``50%``).
 
 Security: SQL text never comes from a request. Columns are the table's own objects, picked by
 names the model checked; values, LIKE patterns included, are always bound.
@@ -46,6 +50,7 @@ __all__ = [
     "keyset",
     "list_statement",
     "update_statement",
+    "write_values",
 ]
 
 _COMPARISONS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
@@ -99,10 +104,10 @@ def collection_conditions(view: CrudView, values: dict[str, Any]) -> tuple[Calla
     return conditions, tuple(shape)
 
 
-def _parent_conditions(view: CrudView) -> list[Any]:
+def _parent_conditions(view: CrudView, prefix: str = "") -> list[Any]:
     table = view.table
     return [
-        table.c[column.name] == sa.bindparam(f"p{index}", type_=table.c[column.name].type)
+        table.c[column.name] == sa.bindparam(f"{prefix}p{index}", type_=table.c[column.name].type)
         for index, (_, column) in enumerate(view.operation.parents)
     ]
 
@@ -252,29 +257,43 @@ def item_values(view: CrudView, versions: list[int] | None = None) -> dict[str, 
     return values
 
 
-def item_conditions(view: CrudView, versioned: bool = False) -> list[Any]:
-    """The row of the URL: its key, its parents, the view's scope and maybe its version."""
+def item_conditions(view: CrudView, versioned: bool = False, prefix: str = "") -> list[Any]:
+    """The row of the URL: its key, its parents, the view's scope and maybe its version
+    (``prefix``: in an UPDATE, the table's ``bind_prefix``)."""
     key = view.table.c[view.model.primary_key.name]
-    conditions = [key == sa.bindparam("key", type_=key.type), *_parent_conditions(view), *view.scope()]
+    conditions = [key == sa.bindparam(f"{prefix}key", type_=key.type), *_parent_conditions(view, prefix)]
+    conditions += view.scope()
     if versioned:
         assert view.model.version is not None  # If-Match without a version column is a 412 earlier
         column = view.table.c[view.model.version.name]
+        name = f"{prefix}version"
         if view.db.is_postgresql:
-            conditions.append(column == sa.any_(sa.bindparam("version", type_=postgresql.ARRAY(sa.Integer()))))
+            conditions.append(column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(sa.Integer()))))
         else:
-            conditions.append(column.in_(sa.bindparam("version", expanding=True)))
+            conditions.append(column.in_(sa.bindparam(name, expanding=True)))
     return conditions
+
+
+def write_values(view: CrudView, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` under the names an UPDATE or INSERT binds them (the table's ``bind_prefix``)."""
+    prefix = view.model.bind_prefix
+    return {prefix + name: value for name, value in values.items()}
+
+
+def column_parameter(view: CrudView, name: str) -> str:
+    """The parameter of column ``name``'s value (``v3``: its place in the table), before prefixing."""
+    return f"v{view.model.positions[name]}"
 
 
 def bind_assignments(view: CrudView, values: Mapping[str, Any], bound: dict[str, Any]) -> tuple[str, ...]:
     """Bind the values an update writes, and what ``on_update`` regenerates; the columns, sorted."""
     columns = view.model.columns
     for name, value in values.items():
-        bound[f"v_{name}"] = columns[name].to_db(value) if value is not None else None
+        bound[column_parameter(view, name)] = columns[name].to_db(value) if value is not None else None
     names = list(values)
     for name, column in columns.items():
         if column.regenerate is not None and name not in values:
-            bound[f"v_{name}"] = column.regenerate()
+            bound[column_parameter(view, name)] = column.regenerate()
             names.append(name)
     return tuple(sorted(names))
 
@@ -282,11 +301,13 @@ def bind_assignments(view: CrudView, values: Mapping[str, Any], bound: dict[str,
 def update_statement(view: CrudView, names: tuple[str, ...], versioned: bool) -> Any:
     """UPDATE ... RETURNING the row (a plain SELECT when nothing is written); the version column,
     if any, counts the write."""
-    table, version = view.table, view.model.version
-    assignments: dict[str, Any] = {name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in names}
+    table, version, prefix = view.table, view.model.version, view.model.bind_prefix
+    assignments: dict[str, Any] = {
+        name: sa.bindparam(prefix + column_parameter(view, name), type_=table.c[name].type) for name in names
+    }
     if version is not None:
         assignments[version.name] = table.c[version.name] + 1
-    conditions = item_conditions(view, versioned)
+    conditions = item_conditions(view, versioned, prefix)
     if not assignments:
         return sa.select(*readable_columns(view)).where(*conditions)
     return sa.update(table).where(*conditions).values(assignments).returning(*readable_columns(view))
@@ -295,9 +316,11 @@ def update_statement(view: CrudView, names: tuple[str, ...], versioned: bool) ->
 def insert_statement(view: CrudView, names: tuple[str, ...], conflict: tuple[str, ...]) -> Any:
     """INSERT ... RETURNING the row; with ``conflict`` columns an atomic upsert that updates the
     existing row only when the request could have updated it (same parents, within the scope)."""
-    table, model = view.table, view.model
+    table, model, prefix = view.table, view.model, view.model.bind_prefix
     dialect_insert = postgresql.insert if view.db.is_postgresql else sqlite.insert
-    statement = dialect_insert(table).values({name: sa.bindparam(name, type_=table.c[name].type) for name in names})
+    statement = dialect_insert(table).values(
+        {name: sa.bindparam(prefix + column_parameter(view, name), type_=table.c[name].type) for name in names}
+    )
     if conflict:
         excluded = statement.excluded
         # the existing row keeps its key and what the server generated for it (created...)
@@ -322,6 +345,17 @@ def insert_statement(view: CrudView, names: tuple[str, ...], conflict: tuple[str
     return statement.returning(*readable_columns(view))
 
 
+def reach_statement(view: CrudView, conflict: tuple[str, ...]) -> Any:
+    """The key of the row an upsert's ``conflict`` values name, if the request may write it (its
+    parents, the view's scope); values bound as :func:`~.writes.insert` binds them."""
+    table, parents = view.table, [column.name for _, column in view.operation.parents]
+    conditions = [
+        table.c[name] == sa.bindparam(column_parameter(view, name), type_=table.c[name].type)
+        for name in dict.fromkeys([*conflict, *parents])
+    ]
+    return sa.select(table.c[view.model.primary_key.name]).where(*conditions, *view.scope())
+
+
 def exists_statement(view: CrudView) -> Any:
     """The item's key if its row exists (within the scope)."""
     return sa.select(view.table.c[view.model.primary_key.name]).where(*item_conditions(view))
@@ -335,6 +369,7 @@ def json_read_statement(view: CrudView) -> Any:
 
 
 def write_lock_statement(view: CrudView) -> Any:
-    """SQLite has no FOR UPDATE: a first (empty) write takes the write lock, so no merge is lost."""
+    """SQLite has no FOR UPDATE: a first (empty) write takes the write lock, so no merge is lost
+    (its values: :func:`write_values` of :func:`item_values`)."""
     key = view.table.c[view.model.primary_key.name]
-    return sa.update(view.table).where(*item_conditions(view)).values({key: key})
+    return sa.update(view.table).where(*item_conditions(view, prefix=view.model.bind_prefix)).values({key: key})

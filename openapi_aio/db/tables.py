@@ -21,18 +21,21 @@ module assembles the table (keys, constraints, foreign keys). Everything here ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from openapi_aio.db.columns import COLUMN_KEYS, ColumnModel, build_column
+from openapi_aio.db.columns import COLUMN_KEYS, INDEXED_TEXT_LENGTH, ColumnModel, build_column
 from openapi_aio.errors import SpecError
 from openapi_aio.spec.model import ApiSpec, StoredSchemaSpec
 from openapi_aio.spec.pointers import pointer_join
 
 __all__ = ["TableModel", "build_tables"]
+
+log = logging.getLogger("openapi_aio.db")
 
 _TABLE_KEYS = frozenset({"name", "version", "unique", "indexes", "schema"})
 _ON_DELETE = {"cascade": "CASCADE", "set null": "SET NULL", "restrict": "RESTRICT", "no action": "NO ACTION"}
@@ -50,9 +53,23 @@ class TableModel:
     pointer: str = ""
     computed: tuple[str, ...] = ()  # properties with x-column: false
     readable: tuple[str, ...] = field(default=())
+    # starts no column's name: see bind_prefix
+    bind_prefix: str = "_"
+    positions: dict[str, int] = field(default_factory=dict)  # column -> its place, for parameter names
 
     def __post_init__(self) -> None:
         self.readable = tuple(name for name, model in self.columns.items() if not model.write_only)
+        self.bind_prefix = bind_prefix(self.columns)
+        self.positions = {name: index for index, name in enumerate(self.columns)}
+
+
+def bind_prefix(names: Iterable[str]) -> str:
+    """Underscores that start none of ``names``: the prefix of the parameters an UPDATE or INSERT
+    binds. SQLAlchemy reads an execution parameter named like a column as that column's new value
+    (and refuses a bound parameter of that name), so a column named ``key`` or ``v_key`` must
+    never meet a parameter of the same name."""
+    longest = max((len(name) - len(name.lstrip("_")) for name in names), default=0)
+    return "_" * (longest + 1)
 
 
 def build_tables(spec: ApiSpec, metadata: sa.MetaData) -> dict[str, TableModel]:
@@ -121,6 +138,8 @@ def _build_table(
     if not properties:
         raise error("a schema with x-table needs properties (its columns)")
     name = _table_name(stored)
+    if not _portable(name):
+        raise error(_NOT_PORTABLE.format(what="table name", name=name), "x-table")
     columns: dict[str, ColumnModel] = {}
     computed: list[str] = []
     keys: list[tuple[str, Mapping[str, Any]]] = []
@@ -131,6 +150,8 @@ def _build_table(
             continue
         if not isinstance(x_column, Mapping):
             raise error("'x-column' must be an object or false", "properties", prop, "x-column")
+        if not _portable(prop):
+            raise error(_NOT_PORTABLE.format(what="column name", name=prop), "properties", prop)
         unknown = set(x_column) - COLUMN_KEYS
         if unknown:
             raise error(f"unknown x-column key(s): {', '.join(sorted(unknown))}", "properties", prop, "x-column")
@@ -166,12 +187,45 @@ def _build_table(
         )
     for index, group in enumerate(options.get("indexes") or ()):
         args.append(sa.Index(f"ix_{name}_{'_'.join(group)}", *_group(group, columns, error, "indexes", index)))
+    # AUTOINCREMENT: SQLite would otherwise give the newest row's key, once deleted, to the next
+    # row, and a stale URL or If-Match would reach that row (PostgreSQL's sequences never go back)
     table = sa.Table(name, metadata, *(model.column for model in columns.values()), *args,
-                     schema=options.get("schema"))  # fmt: skip
+                     schema=options.get("schema"), sqlite_autoincrement=True)  # fmt: skip
     model = TableModel(stored.name, table, columns, primary[0], version, where, tuple(computed))
+    _bound_indexed_text(model)
     for prop, x_column in keys:
         pending_keys.append((model, prop, x_column, pointer_join(where, "properties", prop, "x-column")))
     return model
+
+
+# PostgreSQL cuts longer names (a column would then be read back under another name)
+MAX_NAME_BYTES = 63
+_NOT_PORTABLE = "{what} {name!r} is empty, longer than 63 bytes (UTF-8) or holds a NUL: PostgreSQL cannot keep it"
+
+
+def _portable(name: str) -> bool:
+    """Whether both databases keep ``name`` as it is: any characters but NUL, 1 to 63 bytes."""
+    return "\x00" not in name and 0 < len(name.encode("utf-8", "surrogatepass")) <= MAX_NAME_BYTES
+
+
+def _bound_indexed_text(model: TableModel) -> None:
+    """Give indexed strings without maxLength a length (a warning at start-up says so): PostgreSQL
+    cannot index a long value, so each write of one would fail; writes refuse it with a 422."""
+    table = model.table
+    indexed = {column.name for index in table.indexes for column in index.columns}
+    keys = [item for item in table.constraints if isinstance(item, sa.UniqueConstraint | sa.PrimaryKeyConstraint)]
+    indexed |= {column.name for constraint in keys for column in constraint.columns}
+    indexed |= {column.name for column in table.columns if column.primary_key or column.unique or column.index}
+    for name in sorted(indexed):
+        column = model.columns.get(name)
+        if column is None or not isinstance(column.column.type, sa.String) or column.column.type.length is not None:
+            continue
+        column.max_length = INDEXED_TEXT_LENGTH
+        log.warning(
+            "%s.%s is an indexed string without maxLength: writes refuse values longer than %d characters "
+            "(a database index cannot hold long values); give it a maxLength",
+            model.schema_name, name, INDEXED_TEXT_LENGTH,
+        )  # fmt: skip
 
 
 def _group(

@@ -11,11 +11,19 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import sqlalchemy as sa
 
 from openapi_aio.db import statements
 from openapi_aio.db.columns import _now
-from openapi_aio.errors import Conflict, PreconditionFailed, ProblemException, UnprocessableContent, Violation
+from openapi_aio.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    ProblemException,
+    UnprocessableContent,
+    Violation,
+)
 from openapi_aio.keys import HUB
 from openapi_aio.spec.model import MISSING
 
@@ -106,7 +114,7 @@ async def _merge_json(view: CrudView, conn: Connection, values: dict[str, Any]) 
     so that concurrent patches of one object lose nothing."""
     if not view.db.is_postgresql:  # no FOR UPDATE: an empty write takes the lock
         lock = statements.cached(view, ("write_lock",), lambda: statements.write_lock_statement(view))
-        await conn.execute(lock, statements.item_values(view))
+        await conn.execute(lock, statements.write_values(view, statements.item_values(view)))
     read = statements.cached(view, ("json_read",), lambda: statements.json_read_statement(view))
     current = await conn.fetch_one(read, statements.item_values(view))
     if current is None:
@@ -117,6 +125,7 @@ async def _merge_json(view: CrudView, conn: Connection, values: dict[str, Any]) 
 
 
 async def _update_row(view: CrudView, conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    _check_lengths(view, values)
     bound = statements.item_values(view)
     names = statements.bind_assignments(view, values, bound)
     versions = view._if_match()
@@ -127,9 +136,11 @@ async def _update_row(view: CrudView, conn: Connection, values: dict[str, Any]) 
         view, ("update", names, versioned), lambda: statements.update_statement(view, names, versioned)
     )
     try:
-        row = await conn.fetch_one(statement, bound)
+        row = await conn.fetch_one(statement, statements.write_values(view, bound))
     except UnprocessableContent as problem:
         raise await _name_reference(view, conn, problem, values) from problem
+    except asyncpg.ProgramLimitExceededError as error:
+        raise _too_long_to_index() from error
     if row is None:
         raise await missing_or_changed(view, conn, bound)
     return row
@@ -139,20 +150,43 @@ async def insert(
     view: CrudView, conn: Connection | Database, values: dict[str, Any], *, upsert: bool = False
 ) -> dict[str, Any]:
     """INSERT ... RETURNING the row (on the resource's ``upsert`` columns, ON CONFLICT UPDATE)."""
+    _check_lengths(view, values)
     columns = view.model.columns
-    bound = {name: (columns[name].to_db(value) if value is not None else None) for name, value in values.items()}
+    names = tuple(sorted(values))
+    bound = {
+        statements.column_parameter(view, name): (columns[name].to_db(value) if value is not None else None)
+        for name, value in values.items()
+    }
     conflict = view.operation.upsert if (upsert or view.operation.kind == "create") else ()
-    names = tuple(sorted(bound))
     statement = statements.cached(
         view, ("insert", names, conflict), lambda: statements.insert_statement(view, names, conflict)
     )
     try:
-        row = await conn.fetch_one(statement, bound)
+        row = await conn.fetch_one(statement, statements.write_values(view, bound))
     except UnprocessableContent as problem:
         raise await _name_reference(view, conn, problem, values) from problem
+    except asyncpg.ProgramLimitExceededError as error:
+        raise _too_long_to_index() from error
     if row is None:  # the row exists unchanged (nothing to update, or not the request's to update)
-        raise Conflict(detail=f"{', '.join(conflict)}: a row with this value already exists")
+        raise await _refused_upsert(view, conn, values, bound, conflict)
     return row
+
+
+async def _refused_upsert(
+    view: CrudView, conn: Connection | Database, values: Mapping[str, Any], bound: Mapping[str, Any],
+    conflict: tuple[str, ...],
+) -> ProblemException:  # fmt: skip
+    """An upsert that wrote nothing: a 409 when the row is the request's (nothing to update), a 404
+    when it is another user's or another parent's, which GET answers 404 for too: a 409 would tell
+    that the row exists (ids could be enumerated)."""
+    problem = Conflict(detail=f"{', '.join(conflict)}: a row with this value already exists")
+    if any(statements.column_parameter(view, name) not in bound for name in conflict):
+        return problem
+    reach = statements.cached(view, ("reach", conflict), lambda: statements.reach_statement(view, conflict))
+    if await conn.fetch_one(reach, bound) is not None:
+        return problem
+    named = ", ".join(f"{name} {values[name]!r}" for name in conflict)
+    return NotFound(detail=f"no {view.model.schema_name} with {named}")
 
 
 def _writable(view: CrudView, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,6 +227,27 @@ def _with_generated(view: CrudView, values: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- refusals -------------------------------------------------------------------------------------
+
+
+def _check_lengths(view: CrudView, values: Mapping[str, Any]) -> None:
+    """A 422 for a value longer than its indexed column takes (``max_length``, see ``tables``)."""
+    columns = view.model.columns
+    too_long = [
+        (name, limit)
+        for name, value in values.items()
+        if (limit := columns[name].max_length) is not None and isinstance(value, str) and len(value) > limit
+    ]
+    if too_long:
+        raise UnprocessableContent(
+            detail=f"{', '.join(name for name, _ in too_long)}: too long for an indexed column",
+            violations=[Violation("body", "/" + name, f"longer than {limit} characters") for name, limit in too_long],
+        )
+
+
+def _too_long_to_index() -> UnprocessableContent:
+    """PostgreSQL refused an index entry (over 2704 bytes): the values of an indexed column
+    whose maxLength allows more than an index holds."""
+    return UnprocessableContent(detail="a value is too long for the database to index; send a shorter one")
 
 
 async def missing_or_changed(view: CrudView, conn: Connection, values: Mapping[str, Any]) -> ProblemException:

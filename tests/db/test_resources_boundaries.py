@@ -95,11 +95,11 @@ async def test_an_upsert_never_overwrites_a_row_outside_the_scope(serve_db):
     response = await client.post("/notes", json={"id": 1, "title": "bob's"}, headers=BOB)
     assert response.status == 201, await response.text()
 
-    # to ada, note 1 does not exist: creating it must not take bob's row over
+    # to ada, note 1 does not exist: creating it must not take bob's row over (a 404, as her GET)
     response = await client.post("/notes", json={"id": 1, "title": "ada's"}, headers=ADA)
-    assert response.status == 409, await response.text()
+    assert response.status == 404, await response.text()
     response = await client.put("/notes/1", json={"title": "ada's"}, headers=ADA)
-    assert response.status == 409, await response.text()
+    assert response.status == 404, await response.text()
     response = await client.get("/notes/1", headers=BOB)
     assert await response.json() == {"id": 1, "owner": "bob", "title": "bob's"}
 
@@ -118,9 +118,9 @@ async def test_an_upsert_never_moves_a_row_from_another_parent(serve_db):
     assert response.status == 201, await response.text()
 
     response = await client.post("/groups/1/items", json={"id": 1, "name": "one's"})
-    assert response.status == 409, await response.text()
+    assert response.status == 404, await response.text()
     response = await client.put("/groups/1/items/1", json={"name": "one's"})
-    assert response.status == 409, await response.text()
+    assert response.status == 404, await response.text()
     response = await client.get("/groups/2/items/1")
     assert await response.json() == {"id": 1, "group_id": 2, "name": "two's"}
     assert (await client.get("/groups/1/items/1")).status == 404

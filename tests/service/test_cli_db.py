@@ -456,7 +456,7 @@ def test_example_app_db_upgrade(url: str, tmp_path: Path) -> None:
     assert "the migrations match the document's tables" in checked.stdout
     current = run_python(script, "db", "current", cwd=tmp_path, datastore=url)
     assert current.returncode == 0, current.stderr
-    assert current.stdout.strip() == "0001 (head)"
+    assert current.stdout.strip() == "0002 (head)"
 
 
 async def test_serving_the_example_app_runs_its_migrations(
@@ -483,5 +483,5 @@ async def test_serving_the_example_app_runs_its_migrations(
             names = (await connection.execute(sa.text("SELECT name FROM projects"))).all()
     finally:
         await engine.dispose()
-    assert [tuple(row) for row in versions] == [("0001",)]
+    assert [tuple(row) for row in versions] == [("0002",)]
     assert [tuple(row) for row in names] == [("migrated",)]
