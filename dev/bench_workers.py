@@ -114,7 +114,7 @@ def main() -> int:
     now = dt.datetime.now(dt.UTC)
     info = {
         "date": now.strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python3 dev/bench_workers.py " + shlex.join(sys.argv[1:]),
+        "command": shlex.join(["python3", "dev/bench_workers.py", *sys.argv[1:]]),
         "machine": f"{CORES} cores, Python {sys.version.split()[0]}",
         "versions": versions(RUN),
     }
