@@ -1,4 +1,4 @@
-"""Command line shared by the ``serve_*`` modules (standard library only)."""
+"""Where the benchmark application's files are, and serve_aiohttp's command line (standard library only)."""
 
 from __future__ import annotations
 
@@ -14,5 +14,5 @@ HOST = "127.0.0.1"
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--spec", help="serve this document instead (start-up measurement), handlers stubbed")
+    parser.add_argument("--uvloop", action="store_true", help="serve on uvloop (else aiohttp's default loop)")
     return parser.parse_args()

@@ -171,8 +171,16 @@ def make_app() -> web.Application:
 
 
 def main() -> None:
+    """dev/bench runs it with ``--uvloop``: the baseline as aiohttp users who care about speed
+    run it (issue 17 asks for the baseline on uvloop). Without, aiohttp's default loop (dev/bench_defaults
+    runs both). No access log either way: aiohttp writes none unless logging is configured."""
     args = parse_args()
-    web.run_app(make_app(), host=HOST, port=args.port, access_log=None, print=None)
+    loop = None
+    if args.uvloop:
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    web.run_app(make_app(), host=HOST, port=args.port, access_log=None, print=None, loop=loop)
 
 
 if __name__ == "__main__":

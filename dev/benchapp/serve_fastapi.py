@@ -1,16 +1,19 @@
-"""FastAPI equivalent of openapi.yaml: pydantic models for the same constraints, on uvicorn (asyncio loop)."""
+"""FastAPI equivalent of openapi.yaml: pydantic models for the same constraints.
+
+Started as FastAPI's docs show, under uvicorn with uvicorn's defaults (dev/bench):
+``uvicorn benchapp.serve_fastapi:app --port P`` from dev/, with ``fastapi[standard]`` installed
+(so uvicorn picks uvloop and httptools itself, and logs every request).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
 
-import uvicorn
 from fastapi import FastAPI, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from benchapp import db
-from benchapp.common import HOST, parse_args
 from benchapp.handlers import PET_ID
 
 NAME = r"^[A-Za-z][A-Za-z '-]*$"
@@ -80,12 +83,3 @@ async def list_rows(limit: int = Query(20, ge=1, le=100), offset: int = Query(0,
 @app.post("/db/pets", status_code=201)
 async def insert_row(row: NewRow):
     return await db.insert_row(row.model_dump(exclude_unset=True))
-
-
-def main() -> None:
-    args = parse_args()
-    uvicorn.run(app, host=HOST, port=args.port, loop="asyncio", http="httptools", access_log=False, log_level="warning")
-
-
-if __name__ == "__main__":
-    main()
