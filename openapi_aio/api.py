@@ -207,14 +207,17 @@ class Api:
         return await operation.handle(request)
 
     async def _expect(self, request: web.Request) -> web.StreamResponse | None:
-        """``Expect: 100-continue``: refuse before inviting the body when the route or the
-        credentials already decide it (aiohttp would otherwise send 100 Continue at once)."""
+        """``Expect: 100-continue``: refuse before inviting the body when the route, the
+        credentials or the announced size already decide it (aiohttp would otherwise send 100
+        Continue at once)."""
         path = request.rel_url.raw_path[len(self.base_path) :] or "/"
         match = self.router.resolve(path, request.method)
         operation = match.target if match is not None else None
         try:
             if operation is not None and operation.authenticate is not None:
                 await operation.authenticate(request)
+            if operation is not None and operation.body is not None:
+                operation.body.check_length(request)  # 413 from Content-Length
         except ProblemException as problem:
             response = problem_response(problem)
             response.force_close()  # the client may still send the body: do not read it

@@ -100,6 +100,10 @@ class Options:
     - ``handler_timeout``: seconds a handler (or CRUD view) may run before it is cancelled and the
       client answered 504; an operation's ``x-timeout`` overrides it (``false``: no limit there).
       Default ``None``: no limit (see :mod:`openapi_aio.pipeline.timeouts`).
+    - ``max_form_parts``: the most parts a multipart body (fields an urlencoded body) may have;
+      more is a 413 at the first one too many; 0 for no limit.
+    - ``body_timeout``: seconds a request body may go without anything more arriving; longer is a
+      408 and the connection is closed; 0 for no limit (see :mod:`openapi_aio.request.limits`).
     """
 
     base_path: str | None = None
@@ -137,6 +141,8 @@ class Options:
     health: bool = False
     health_paths: tuple[str, str] = ("/health", "/ready")
     handler_timeout: float | None = None
+    max_form_parts: int = 1000
+    body_timeout: float | None = 30.0
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes``; ``None`` values mean "keep mine"."""

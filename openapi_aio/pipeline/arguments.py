@@ -1,11 +1,14 @@
 """The stage that turns the request into the handler's keyword arguments.
 
 Parameters and body are read together, so a request with a bad path value *and* a bad body hears
-about both in one 400. Parameters with a document default get it when absent (a copy, so a handler
-changing a default list changes it for that request only); optional ones without a default are
-simply not passed, so the function's own default applies. Header parameters the specification says
-to ignore (``Accept``, ``Content-Type``, ``Authorization``) are neither read nor required. With
-``strict_validation``, query parameters the operation does not declare are a 400 too.
+about both in one 400. A parameter value that is not text (a header or cookie with bytes that are
+not UTF-8, a JSON ``"\\ud800"``: see :mod:`openapi_aio.request.decoding`) is a violation too: no
+handler ever receives a string it could not encode. Parameters with a document default get it when
+absent (a copy, so a handler changing a default list changes it for that request only); optional
+ones without a default are simply not passed, so the function's own default applies. Header
+parameters the specification says to ignore (``Accept``, ``Content-Type``, ``Authorization``) are
+neither read nor required. With ``strict_validation``, query parameters the operation does not
+declare are a 400 too.
 
 Files uploaded with the request are closed once the handler has returned (see
 :mod:`openapi_aio.request.uploads`).
@@ -20,6 +23,7 @@ from aiohttp import web
 
 from openapi_aio.errors import RequestValidationError, Violation
 from openapi_aio.keys import ARGUMENTS, PATH_VALUES
+from openapi_aio.request.decoding import NOT_TEXT, has_lone_surrogate
 from openapi_aio.request.parameters import CastError, ParameterReader, known_query_names
 from openapi_aio.request.uploads import UploadedFile
 from openapi_aio.spec.model import MISSING
@@ -49,6 +53,9 @@ def read_parameters(
             value = reader.read(_source(request, reader.location))
         except CastError as error:
             violations.append(Violation(reader.location, reader.name, str(error)))
+            continue
+        if has_lone_surrogate(value):
+            violations.append(Violation(reader.location, reader.name, NOT_TEXT))
             continue
         if value is MISSING:
             if reader.default is not MISSING:

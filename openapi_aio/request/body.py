@@ -3,9 +3,11 @@
 One :class:`BodyReader` per operation is built at start-up; it knows which media types the
 operation accepts (a request with another one is a 415) and how to cast form fields. Media ranges
 in the document (``application/*+json``, ``image/*``) match as patterns, the most specific first.
-Whatever the client sends wrong (malformed JSON or multipart, text not in its charset) is a
-violation reported in the 400, never a 500; a body larger than the API's limits is a 413, refused
-from its ``Content-Length`` before it is read, or as soon as it grows too large while it streams.
+Whatever the client sends wrong (malformed JSON or multipart, text not in its charset, a lone
+surrogate: see :mod:`openapi_aio.request.decoding`) is a violation reported in the 400, never a
+500; a body larger than the API's limits is a 413, refused from its ``Content-Length`` before it is
+read, or as soon as it grows too large while it streams; a body that stops arriving is a 408 (see
+:mod:`openapi_aio.request.limits`).
 """
 
 from __future__ import annotations
@@ -22,16 +24,10 @@ from aiohttp.web_request import FileField
 from openapi_aio.endpoints.serialization import parse_body
 from openapi_aio.errors import UnsupportedMediaType, Violation
 from openapi_aio.options import Options
+from openapi_aio.request.decoding import has_lone_surrogate, is_text, strict_json
 from openapi_aio.request.defaults import Defaults
-from openapi_aio.request.forms import (
-    FormDecoder,
-    Limits,
-    MalformedForm,
-    is_multipart,
-    read_multipart,
-    too_large,
-    urlencoded_fields,
-)
+from openapi_aio.request.forms import FormDecoder, MalformedForm, is_multipart, read_multipart, urlencoded_fields
+from openapi_aio.request.limits import Limits, read_body, too_large
 from openapi_aio.request.media_types import essence as media_type_essence
 from openapi_aio.request.media_types import is_form, is_json
 from openapi_aio.request.parameters import sanitize
@@ -42,7 +38,7 @@ if TYPE_CHECKING:
     from openapi_aio.request.uploads import UploadedFile
     from openapi_aio.validation import SchemaValidator
 
-__all__ = ["BodyReader", "is_json", "media_type_essence", "read_body"]
+__all__ = ["BodyReader", "has_lone_surrogate", "is_json", "media_type_essence", "read_body"]
 
 
 # The body as parsed (MISSING when absent), the decoder of a form, violations.
@@ -92,7 +88,9 @@ class BodyReader:
                 self._decoder(essence, media)
         self._absent = [Violation("body", "", "request body is required")] if self.required else []
         # The API's limits, strict_validation and fill_defaults.
-        self._limits = Limits(options.client_max_size, options.max_upload_size)
+        self._limits = Limits(
+            options.client_max_size, options.max_upload_size, options.max_form_parts, options.body_timeout
+        )
         self._strict = options.strict_validation
         self._defaults: dict[int, Defaults] = {}
         if options.fill_defaults:
@@ -133,6 +131,17 @@ class BodyReader:
         declared = form.arguments  # never an undeclared field: it could pose as another argument
         return value, {declared[name]: field for name, field in value.items() if name in declared}, violations
 
+    def check_length(self, request: web.Request) -> None:
+        """Refuse (413) a body whose ``Content-Length`` is over the limit of its media type, before
+        reading any of it: also run for ``Expect: 100-continue``, before the body is invited."""
+        length = request.content_length
+        if not length:
+            return
+        multipart = is_multipart(media_type_essence(request.headers.get("Content-Type", "")))
+        limit = self._limits.multipart if multipart else self._limits.body
+        if limit and length > limit:
+            raise too_large("the request body is", limit)
+
     async def _parse(self, request: web.Request, uploads: list[UploadedFile]) -> _Parsed:
         if not request.body_exists or (request.content_length == 0):
             return MISSING, None, list(self._absent), None
@@ -143,20 +152,15 @@ class BodyReader:
             given = content_type or "no Content-Type"
             raise UnsupportedMediaType(detail=f"{given} is not accepted here; send one of: {accepted}")
         essence, media = matched
-        form = is_form(essence)
-        multipart = form and is_multipart(essence)
-        limit = self._limits.multipart if multipart else self._limits.body
-        length = request.content_length
-        if limit and length is not None and length > limit:  # refused before reading any of it
-            raise too_large("the request body is", limit)
-        if form:
-            return await self._read_form(request, essence, media, multipart, uploads)
-        raw = await read_body(request, self._limits.body)
+        self.check_length(request)
+        if is_form(essence):
+            return await self._read_form(request, essence, media, is_multipart(essence), uploads)
+        raw = await read_body(request, self._limits.body, self._limits.idle)
         if not raw:  # a chunked request may carry an empty body without saying so up front
             return MISSING, None, list(self._absent), None
         if is_json(essence):
             try:
-                value = parse_body(raw, _strict_json)
+                value = parse_body(raw, strict_json)
                 if _SURROGATE_ESCAPE.search(raw) and has_lone_surrogate(value):
                     return MISSING, None, [Violation("body", "", _LONE_SURROGATE)], media
                 return value, None, [], media
@@ -170,11 +174,14 @@ class BodyReader:
             except ValueError as error:  # NaN / Infinity: not JSON (RFC 8259)
                 return MISSING, None, [Violation("body", "", str(error))], media
         if essence.startswith("text/"):
+            charset = request.charset or "utf-8"
             try:
-                return raw.decode(request.charset or "utf-8"), None, [], media
+                text = raw.decode(charset)
             except (UnicodeDecodeError, LookupError):  # the error would quote the bytes: say less
-                charset = request.charset or "utf-8"
                 return MISSING, None, [Violation("body", "", f"the body is not valid {charset} text")], media
+            if not is_text(text):  # a charset such as unicode_escape can make lone surrogates
+                return MISSING, None, [Violation("body", "", f"the body is not valid {charset} text")], media
+            return text, None, [], media
         return raw, None, [], media
 
     def _decoder(self, essence: str, media: MediaTypeSpec) -> FormDecoder:
@@ -196,32 +203,12 @@ class BodyReader:
                     request, essence, decoder, self._limits, uploads, strict=self._strict
                 )
             else:
-                raw = urlencoded_fields(await read_body(request, self._limits.body), request.charset or "utf-8")
+                body = await read_body(request, self._limits.body, self._limits.idle)
+                raw = urlencoded_fields(body, request.charset or "utf-8", self._limits.parts)
         except (MalformedForm, ValueError, LookupError) as error:  # a broken boundary, a bad charset
             return MISSING, decoder, [Violation("body", "", f"malformed {essence}: {error}")], media
         fields, violations = decoder.decode(raw, strict=self._strict, unreadable=unreadable)
         return fields, decoder, violations, media
-
-
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The whole body, refused (413) as soon as it grows past ``limit`` bytes (0: no limit).
-
-    Read from ``request.content``, not with ``request.read()``, which applies the aiohttp
-    application's ``client_max_size`` instead of the API's. The bytes are left where
-    ``request.read()`` (and ``.json()``, ``.text()``) find them, for handlers that read again.
-    """
-    raw: bytes | None = request._read_bytes  # read already, by a middleware
-    if raw is None:
-        content = request.content
-        body = bytearray()
-        while chunk := await content.readany():
-            body += chunk
-            if limit and len(body) > limit:
-                raise too_large("the request body is", limit)
-        raw = request._read_bytes = bytes(body)
-    elif limit and len(raw) > limit:
-        raise too_large("the request body is", limit)
-    return raw
 
 
 def _drop(value: Any, path: tuple[str, ...]) -> None:
@@ -233,44 +220,9 @@ def _drop(value: Any, path: tuple[str, ...]) -> None:
         value.pop(path[-1], None)
 
 
-# A \\u escape of a UTF-16 surrogate: only then may the parsed value hold one.
+# A \\u escape of a UTF-16 surrogate: only then may a parsed JSON value hold one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _LONE_SURROGATE = "the JSON has a lone surrogate (\\ud800 to \\udfff): not a character"
-
-
-def has_lone_surrogate(value: Any) -> bool:
-    """Whether a parsed JSON value holds a lone surrogate (``"\\ud800"``): Python's parser lets
-    it through, but it is no character: it cannot be encoded as UTF-8 (a database, a response,
-    a log would fail on it), so such a body is refused. Paired escapes became one character."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if _SURROGATE.search(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if number in (float("inf"), float("-inf")):  # 1e400: too large for a double
-        raise ValueError(f"{text} is out of range for a JSON number")
-    return number
-
-
-def _strict_json(raw: bytes) -> Any:
-    """``json.loads`` that refuses what is not JSON (NaN, Infinity, numbers beyond a double)."""
-    return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _files_as_strings(fields: Any) -> Any:

@@ -3,19 +3,20 @@
 
 Fields are cast like query parameters, by each property's schema; repeated fields make arrays. One
 :class:`FormDecoder` per form media type is compiled at start-up. The ``encoding`` of a media type
-says more: in urlencoded forms ``explode: false`` packs an array into one field (``ids=1,2``); in
-multipart forms ``contentType`` is the type of a property's parts (``application/json`` parts are
-parsed as JSON, as object properties are by default; binary ones are files).
+says more: in urlencoded forms ``explode: false`` packs an array into one field (``ids=1,2``) and
+``contentType: application/json`` makes a field a JSON document; in multipart forms
+``contentType`` is the type of a property's parts (``application/json`` parts are parsed as JSON,
+as object properties are by default; binary ones are files). JSON is strict (no NaN, no 1e400) and
+a field or part name that is not text is refused (:mod:`openapi_aio.request.decoding`).
 
 Multipart bodies are read part by part as they arrive (:func:`read_multipart`), never buffered
 whole: file parts stream into spooled temporary files (:mod:`openapi_aio.request.uploads`), within
-:class:`Limits`.
+the body's :class:`~openapi_aio.request.limits.Limits` (sizes, number of parts, idle time).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import zlib
 from collections.abc import Mapping
@@ -29,45 +30,23 @@ from aiohttp.multipart import BodyPartReader, MultipartReader
 from aiohttp.streams import StreamReader
 from aiohttp.web_request import FileField
 
-from openapi_aio.errors import RequestEntityTooLarge, Violation
+from openapi_aio.errors import Violation
 from openapi_aio.request.casting import Caster, CastError, caster_for, identity, schema_types
+from openapi_aio.request.decoding import NOT_TEXT, NotJsonNumber, has_lone_surrogate, is_text, strict_json
+from openapi_aio.request.limits import Limits, arrival, too_large, too_many_parts
 from openapi_aio.request.media_types import MULTIPART, URLENCODED, is_form, is_json
 from openapi_aio.request.parameters import DELIMITERS, KnownNames, argument_name
 from openapi_aio.request.uploads import SPOOL_SIZE, UploadedFile, spooled_file
 from openapi_aio.spec.model import MediaTypeSpec
 from openapi_aio.spec.pointers import pointer_join
 
-__all__ = ["FormDecoder", "Limits", "MalformedForm", "is_form", "read_multipart", "urlencoded_fields"]
+__all__ = ["FormDecoder", "MalformedForm", "is_form", "read_multipart", "urlencoded_fields"]
 
 _CHUNK = 64 * 1024
 
 
 def is_multipart(essence: str) -> bool:
     return essence.endswith("form-data")
-
-
-# --- limits ---
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Request body sizes in bytes (0: no limit).
-
-    ``body`` bounds a whole body, except the file content of multipart ones: there it bounds the
-    form fields' values together, and ``uploads`` the files' content together; a multipart body
-    as a whole (headers of parts and boundaries included) is bounded by their sum.
-    """
-
-    body: int
-    uploads: int
-
-    @property
-    def multipart(self) -> int:
-        return self.body + self.uploads if self.body and self.uploads else 0
-
-
-def too_large(what: str, limit: int) -> RequestEntityTooLarge:
-    return RequestEntityTooLarge(detail=f"{what} larger than the {limit} bytes this API accepts")
 
 
 # --- decoding fields ---
@@ -102,7 +81,9 @@ _UNDECLARED = _Field(file=None)
 
 def _json(raw: str | bytes) -> Any:
     try:
-        return json.loads(raw)
+        return strict_json(raw)
+    except NotJsonNumber as error:
+        raise CastError(f"not valid JSON: {error}") from None
     except (ValueError, RecursionError):
         raise CastError("not valid JSON") from None
 
@@ -121,6 +102,12 @@ def _part_kind(schema: Mapping[str, Any], part_type: str | None) -> tuple[bool |
     if not types:
         return None, False  # any value: a part with a filename is a file
     return False, "object" in types
+
+
+def _is_json_type(part_type: Any) -> bool:
+    """Whether an urlencoded field's ``contentType`` makes it a JSON document (its other types
+    leave it text: an urlencoded body has no files)."""
+    return isinstance(part_type, str) and is_json(part_type.split(",", 1)[0].split(";", 1)[0].strip().lower())
 
 
 def _packed_delimiter(encoding: Any) -> str | None:
@@ -160,16 +147,16 @@ class FormDecoder:
         for name, sub in (schema.get("properties") or {}).items():
             sub = sub if isinstance(sub, Mapping) else {}
             part = encoding.get(name)
-            part_type = part.get("contentType") if multipart and isinstance(part, Mapping) else None
+            part_type = part.get("contentType") if isinstance(part, Mapping) else None
             if "array" in schema_types(sub):
                 items = sub.get("items")
                 items = items if isinstance(items, Mapping) else {}
-                file, is_json = _part_kind(items, part_type) if multipart else (False, False)
-                delimiter = None if multipart else _packed_delimiter(part)
-                self.fields[name] = _Field(caster_for(items), array=True, file=file, json=is_json, delimiter=delimiter)
+                file, as_json = _part_kind(items, part_type) if multipart else (False, _is_json_type(part_type))
+                delimiter = None if multipart or as_json else _packed_delimiter(part)
+                self.fields[name] = _Field(caster_for(items), array=True, file=file, json=as_json, delimiter=delimiter)
             else:
-                file, is_json = _part_kind(sub, part_type) if multipart else (False, False)
-                self.fields[name] = _Field(caster_for(sub), file=file, json=is_json)
+                file, as_json = _part_kind(sub, part_type) if multipart else (False, _is_json_type(part_type))
+                self.fields[name] = _Field(caster_for(sub), file=file, json=as_json)
             self.arguments[name] = argument_name(name, pythonic)
         required = schema.get("required")
         self.required = tuple(str(name) for name in required) if isinstance(required, list) else ()
@@ -194,13 +181,21 @@ class FormDecoder:
         ]
         known = self.known if strict else None
         for name, items in raw.items():
+            if not is_text(name):  # the name would be a key of the body: no echo of it either
+                violations.append(Violation("body", "", f"a field name is {NOT_TEXT}"))
+                continue
             if known is not None and not known.knows(name):
                 violations.append(Violation("body", pointer_join("", name), "not a declared form field"))
                 continue
             try:
-                values[name] = self.field(name).decode(items)
+                value = self.field(name).decode(items)
             except CastError as error:
                 violations.append(Violation("body", pointer_join("", name), str(error)))
+                continue
+            if has_lone_surrogate(value):
+                violations.append(Violation("body", pointer_join("", name), NOT_TEXT))
+                continue
+            values[name] = value
         violations += [
             Violation("body", pointer_join("", name), "required field is missing")
             for name in self.required
@@ -212,10 +207,14 @@ class FormDecoder:
 # --- reading ---
 
 
-def urlencoded_fields(raw: bytes, charset: str) -> dict[str, list[str]]:
-    """``a=1&b=2&a=3`` -> ``{"a": ["1", "3"], "b": ["2"]}`` (raises ValueError, LookupError)."""
+def urlencoded_fields(raw: bytes, charset: str, max_fields: int = 0) -> dict[str, list[str]]:
+    """``a=1&b=2&a=3`` -> ``{"a": ["1", "3"], "b": ["2"]}`` (raises ValueError, LookupError; a
+    413 for more than ``max_fields`` fields, counted before any is parsed; 0: no limit)."""
+    text = raw.rstrip().decode(charset)
+    if max_fields and text.count("&") >= max_fields:
+        raise too_many_parts(max_fields)
     fields: dict[str, list[str]] = {}
-    for name, value in parse_qsl(raw.rstrip().decode(charset), keep_blank_values=True, encoding=charset):
+    for name, value in parse_qsl(text, keep_blank_values=True, encoding=charset):
         fields.setdefault(name, []).append(value)
     return fields
 
@@ -241,8 +240,10 @@ async def read_multipart(
     and the names of parts that are not text in their charset (name -> why).
 
     Each upload is appended to ``uploads`` as soon as it is complete; the caller closes them.
-    ``strict``: parts of undeclared fields are skipped, not stored (their name stays, for the 400).
-    Raises :class:`MalformedForm`, or :class:`RequestEntityTooLarge` past ``limits``.
+    ``strict``: parts of undeclared fields are skipped, not stored (their name stays, for the 400);
+    so are parts whose name is not text (the decoder refuses the name).
+    Raises :class:`MalformedForm`, or :class:`RequestEntityTooLarge` past ``limits`` (sizes, number
+    of parts), or a 408 problem when the body stops arriving.
     """
     raw: dict[str, list[Any]] = {}
     unreadable: dict[str, str] = {}
@@ -254,19 +255,22 @@ async def read_multipart(
         else:  # a vendor type (multipart/vnd.acme+form-data) is read as the standard one it extends
             _, separator, parameters = request.headers.get(hdrs.CONTENT_TYPE, "").partition(";")
             reader = MultipartReader({hdrs.CONTENT_TYPE: MULTIPART + separator + parameters}, request.content)
-        while (part := await reader.next()) is not None:
-            budget.check_total()
+        while (part := await budget.next_part(reader)) is not None:
             if not isinstance(part, BodyPartReader):
                 raise MalformedForm("nested multipart bodies are not supported")
             name = part.name
             if name is None:
                 raise MalformedForm("a part has no name")
-            if known is not None and not known.knows(name):
+            if not is_text(name) or (known is not None and not known.knows(name)):
                 await budget.skip(part)
                 raw.setdefault(name, [])
                 continue
             field = decoder.field(name)
             if field.file if field.file is not None else bool(part.filename):
+                if not (is_text(part.filename or "") and is_text(part.headers.get(hdrs.CONTENT_TYPE, ""))):
+                    await budget.skip(part)  # a file name (or type) no handler could echo or store
+                    unreadable.setdefault(name, f"the file name or type is {NOT_TEXT}")
+                    continue
                 upload = await budget.file(part, name)
                 uploads.append(upload)
                 raw.setdefault(name, []).append(upload)
@@ -291,13 +295,27 @@ async def read_multipart(
 class _Budget:
     """What one multipart body may still bring, checked as it arrives."""
 
-    __slots__ = ("_content", "_fields", "_files", "_limits")
+    __slots__ = ("_content", "_fields", "_files", "_limits", "_parts")
 
     def __init__(self, content: StreamReader, limits: Limits) -> None:
         self._content = content
         self._limits = limits
         self._fields = 0
         self._files = 0
+        self._parts = 0
+
+    async def next_part(self, reader: MultipartReader) -> Any:
+        """The next part (``None`` at the end), within the limits on parts and on the total."""
+        part = await arrival(reader.next(), self._limits.idle)
+        self.check_total()
+        if part is not None:
+            self._parts += 1
+            if self._limits.parts and self._parts > self._limits.parts:
+                raise too_many_parts(self._limits.parts)
+        return part
+
+    async def _chunk(self, part: BodyPartReader) -> bytes:
+        return await arrival(part.read_chunk(_CHUNK), self._limits.idle)
 
     def check_total(self) -> None:
         limit = self._limits.multipart
@@ -305,13 +323,13 @@ class _Budget:
             raise too_large("the request body is", limit)
 
     async def skip(self, part: BodyPartReader) -> None:
-        while await part.read_chunk(_CHUNK):
+        while await self._chunk(part):
             self.check_total()
 
     async def text(self, part: BodyPartReader) -> bytearray:
         data = bytearray()
         limit = self._limits.body
-        while chunk := await part.read_chunk(_CHUNK):
+        while chunk := await self._chunk(part):
             async for piece in part.decode_iter(chunk):
                 data += piece
                 self._fields += len(piece)
@@ -325,7 +343,7 @@ class _Budget:
         spool = spooled_file()
         size = 0
         try:
-            while chunk := await part.read_chunk(_CHUNK):
+            while chunk := await self._chunk(part):
                 async for piece in part.decode_iter(chunk):
                     size += len(piece)
                     self._files += len(piece)

@@ -10,7 +10,6 @@ Swagger 2 ``collectionFormat`` arrives here already mapped to styles (``tsv`` ->
 from __future__ import annotations
 
 import builtins
-import json
 import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +19,7 @@ from urllib.parse import unquote
 from multidict import MultiMapping
 
 from openapi_aio.request.casting import CastError, caster_for, identity, nullable, object_caster, schema_types
+from openapi_aio.request.decoding import NotJsonNumber, strict_json
 from openapi_aio.request.media_types import is_json
 from openapi_aio.spec.model import MISSING, ParameterSpec
 
@@ -316,7 +316,9 @@ class ParameterReader:
 
 def _json_value(raw: str) -> Any:
     try:
-        return json.loads(raw)
+        return strict_json(raw)
+    except NotJsonNumber as error:  # NaN, Infinity, 1e400: not JSON, and no response could hold them
+        raise CastError(f"not valid JSON: {error}") from None
     except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested deeper than Python recurses
         raise CastError("not valid JSON") from None
 

@@ -10,12 +10,15 @@ names a function (``x-apikeyInfoFunc``, ``x-basicInfoFunc``, ``x-bearerInfoFunc`
 ``x-tokenInfoFunc``; or ``x-tokenInfoUrl`` for RFC 7662 introspection), with the same environment
 variable fallbacks (``APIKEYINFO_FUNC``, ``BASICINFO_FUNC``, ``BEARERINFO_FUNC``, ``TOKENINFO_FUNC``,
 ``TOKENINFO_URL``). A scheme with no way to check it stops start-up: never a silently open door.
+
+Credentials that are not text (bytes that are not UTF-8 in a header or cookie, which aiohttp
+hands over as lone surrogates: see :mod:`openapi_aio.request.decoding`) are refused as invalid
+(401) before any function sees them: a function comparing or hashing them would fail on them.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from openapi_aio.errors import SpecError
+from openapi_aio.request.decoding import is_text
 from openapi_aio.resolver import import_function
 from openapi_aio.security.functions import InfoFunction
 
@@ -150,6 +154,8 @@ class ApiKeyChecker:
         key = source.get(self.name)
         if key is None:
             return None
+        if not is_text(key):
+            raise InvalidCredentials(_NOT_TEXT)
         return credentials_from(await self.function(key, required_scopes=list(scopes)), scoped=False)
 
 
@@ -168,7 +174,7 @@ class BasicChecker:
             return None
         try:
             username, separator, password = base64.b64decode(value, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, UnicodeDecodeError, or not ASCII at all ("Basic dé")
             raise InvalidCredentials("malformed Basic credentials") from None
         if not separator:
             raise InvalidCredentials("malformed Basic credentials")
@@ -203,7 +209,12 @@ def _authorization(request: web.Request, kind: str) -> str | None:
     parts = header.strip(" \t").split(None, 1)
     if not parts or parts[0].lower() != kind:
         return None
+    if not is_text(header):
+        raise InvalidCredentials(_NOT_TEXT)
     return parts[1].strip(" \t") if len(parts) > 1 else ""
+
+
+_NOT_TEXT = "the credentials are not valid UTF-8 text"
 
 
 @dataclass(slots=True)

@@ -39,7 +39,7 @@ from openapi_aio.errors import StartupError
 from openapi_aio.keys import DATABASE
 from openapi_aio.options import Options
 from openapi_aio.pipeline import install_app_tier
-from openapi_aio.service.commands import build_cli
+from openapi_aio.service.commands import KEEPALIVE_TIMEOUT, build_cli
 from openapi_aio.service.failures import startup_message
 from openapi_aio.service.health import mount_health
 from openapi_aio.service.logs import configure_logging
@@ -162,8 +162,11 @@ class App:
         installed (``loop="auto"``; ``"asyncio"`` or ``"uvloop"`` to choose), and no access log
         unless asked: ``access_log=True`` (or a logger) writes aiohttp's line ending with the
         request's id; with ``access_log_format="json"`` one JSON object per line instead
-        (:mod:`openapi_aio.service.access_log`).
+        (:mod:`openapi_aio.service.access_log`). Connections waiting for a request head (idle, or
+        sending it slowly) are closed after ``keepalive_timeout`` seconds (15 by default, not
+        aiohttp's 75).
         """
+        kwargs.setdefault("keepalive_timeout", KEEPALIVE_TIMEOUT)
         access = kwargs.pop("access_log", None)
         if access is True:
             access = aiohttp_log.access_logger
@@ -190,6 +193,7 @@ class App:
         shutdown_timeout: float = 30.0,
         access_log_format: str = "text",
         loop: str = "auto",
+        keepalive_timeout: float = KEEPALIVE_TIMEOUT,
     ) -> None:
         """Serve until interrupted, in ``workers`` processes sharing the port (``SO_REUSEPORT``:
         the kernel spreads connections over them).
@@ -198,9 +202,11 @@ class App:
         with 1001, waits up to ``shutdown_timeout`` seconds for the requests in flight to finish
         (those still running then are cancelled), closes the database pool and exits 0.
         ``access_log=True`` writes a line per request (``access_log_format="json"``: JSON lines).
-        Each worker makes its own event loop (see :meth:`run`)."""
+        Each worker makes its own event loop (see :meth:`run`). A connection that sends no complete
+        request head for ``keepalive_timeout`` seconds (idle, or too slow) is closed."""
         options: dict[str, Any] = {"print": None} if workers > 1 else {}
         options["shutdown_timeout"] = shutdown_timeout
+        options["keepalive_timeout"] = keepalive_timeout
         options["loop"] = loop
         if access_log:
             options["access_log"] = True

@@ -27,7 +27,13 @@ if TYPE_CHECKING:
     from openapi_aio.api import Api
     from openapi_aio.service.app import App
 
-__all__ = ["build_cli", "serving_options"]
+__all__ = ["KEEPALIVE_TIMEOUT", "build_cli", "serving_options"]
+
+KEEPALIVE_TIMEOUT = 15.0
+"""Seconds a connection may wait for a request head: idle between requests (keep-alive), or a
+head sent slowly or never finished (aiohttp times both with one timer, from the connection's
+opening or the end of the previous answer). Short, so that thousands of idle or unfinished
+connections are not held (aiohttp's own run_app keeps them 75 s)."""
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,7 +41,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def serving_options(command: F) -> F:
     """The options of ``serve`` (and of ``openapi-aio run``): workers, reload, access log, loop,
-    shutdown. The defaults are the fast ones, chosen by measurement (docs/performance.md)."""
+    shutdown, keep-alive. The defaults are the fast ones, chosen by measurement
+    (docs/performance.md)."""
     setting = functools.partial(click.option, show_default=True, show_envvar=True)  # each has an env var
     for option in reversed(
         [
@@ -51,6 +58,9 @@ def serving_options(command: F) -> F:
                     help="auto: uvloop where installed, else asyncio."),
             setting("--shutdown-timeout", default=30.0, type=click.FloatRange(0), envvar="SHUTDOWN_TIMEOUT",
                     help="Seconds given to requests in flight on SIGTERM before they are cancelled."),
+            setting("--keepalive-timeout", default=KEEPALIVE_TIMEOUT, type=click.FloatRange(0, min_open=True),
+                    envvar="KEEPALIVE_TIMEOUT",
+                    help="Seconds a connection may wait for a request's headers: idle, or sending them slowly."),
         ]
     ):  # fmt: skip
         command = option(command)
