@@ -353,6 +353,26 @@ def test_duplicate_yaml_key_is_refused_with_its_line(tmp_path):
     assert "not valid YAML (line 6, column 3): duplicate key '/pets'" in only.message
 
 
+@pytest.mark.parametrize(("value", "kind"), [("!!binary aGVsbG8=", "binary"), ("!!set {a, b}", "set")])
+def test_yaml_values_without_a_json_form_are_refused_with_their_line(tmp_path, value, kind):
+    path = write(
+        tmp_path,
+        "openapi.yaml",
+        f"""\
+        openapi: 3.0.3
+        info: {{title: t, version: "1"}}
+        paths: {{}}
+        components:
+          schemas:
+            Blob: {{type: string, example: {value}}}
+        """,
+    )
+    [only] = refused(path).errors
+    assert only.file == str(path)
+    assert "not valid YAML (line 6, column 35)" in only.message
+    assert f"a {kind} value has no JSON form" in only.message
+
+
 def test_yaml_alias_inside_its_own_anchor_is_refused(tmp_path):
     path = write(
         tmp_path,
