@@ -1,4 +1,8 @@
-"""``openapi-aio``: serve a document from the command line, as ``connexion run`` does."""
+"""``openapi-aio``: serve a document from the command line, as ``connexion run`` does.
+
+Only click and the options load with the group: ``openapi-aio --help`` answers without importing
+aiohttp or the compiler, which ``run`` imports when it runs.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ from typing import Any
 
 import click
 
-from openapi_aio.service.app import App, configure_logging
 from openapi_aio.service.commands import serving_options
 from openapi_aio.service.commands.reload import run_with_reload, running_under_reloader, watched_files
 from openapi_aio.service.failures import clean_failures
+from openapi_aio.service.logs import configure_logging
 
 __all__ = ["main"]
 
@@ -60,6 +64,8 @@ def run(
     """Serve SPEC_FILE, with handlers imported from BASE_MODULE_PATH (default: the current folder).
 
     The serving options and their defaults are those of ``python main.py serve``."""
+    from openapi_aio.service.app import App
+
     configure_logging(verbose)
     # Handler modules are found where a Connexion user keeps them: beside the document or here.
     for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):

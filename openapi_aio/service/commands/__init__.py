@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import yaml
 
 from openapi_aio.service.commands.db import db_commands
 from openapi_aio.service.commands.reload import run_with_reload, running_under_reloader, watched_files
@@ -57,8 +56,9 @@ def serving_options(command: F) -> F:
     return command
 
 
-def build_cli(app: App) -> click.Group:
-    """The click group behind ``app.main()``."""
+def build_cli(get_app: Callable[[], App]) -> click.Group:
+    """The click group behind ``app.main()`` and :meth:`App.factory_cli`. ``get_app`` is called
+    when a command runs, so ``--help`` needs neither the application nor its document."""
 
     @click.group(help="Run and manage this openapi_aio service.")
     @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
@@ -71,6 +71,7 @@ def build_cli(app: App) -> click.Group:
     @serving_options
     @clean_failures
     def serve(host: str, port: int, reload: bool, **options: Any) -> None:
+        app = get_app()
         if reload and not running_under_reloader():
             sys.exit(run_with_reload(watched_files(app)))
         app.serve(host=host, port=port, **options)
@@ -78,9 +79,8 @@ def build_cli(app: App) -> click.Group:
     @cli.command(help="List the operations: method, path and what answers them.")
     @clean_failures
     def routes() -> None:
-        rows = [
-            (method, path, operation.bound_to or "-") for api in app.apis for method, path, operation in api.routes()
-        ]
+        apis = get_app().apis
+        rows = [(method, path, operation.bound_to or "-") for api in apis for method, path, operation in api.routes()]
         width_method = max((len(row[0]) for row in rows), default=6)
         width_path = max((len(row[1]) for row in rows), default=4)
         for method, path, target in rows:
@@ -96,6 +96,7 @@ def build_cli(app: App) -> click.Group:
     def validate(file: str | None) -> None:
         from openapi_aio.spec import load_spec
 
+        app = get_app()
         sources = [file] if file is not None else [_document_of(api) for api in app.apis]
         if not sources:
             raise click.ClickException("no document: give FILE")
@@ -109,6 +110,7 @@ def build_cli(app: App) -> click.Group:
     def bundle(file: str | None, fmt: str) -> None:
         from openapi_aio.service.served_spec import bundled_document
 
+        app = get_app()
         source = file if file is not None else (_document_of(app.apis[0]) if app.apis else None)
         if source is None:
             raise click.ClickException("no document: give FILE")
@@ -116,6 +118,8 @@ def build_cli(app: App) -> click.Group:
         if fmt == "json":
             click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         else:
+            import yaml
+
             click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
 
     @spec.command(help="Write the model classes of the document's schemas as a typed Python module.")
@@ -126,6 +130,7 @@ def build_cli(app: App) -> click.Group:
         from openapi_aio.models import write_module
         from openapi_aio.spec import load_spec
 
+        app = get_app()
         if file is None and not app.apis:
             raise click.ClickException("no document: give FILE")
         loaded = load_spec(file, base_dir=app.specification_dir) if file is not None else app.apis[0].spec
@@ -135,7 +140,7 @@ def build_cli(app: App) -> click.Group:
         else:
             Path(output).write_text(source, encoding="utf-8")
 
-    cli.add_command(db_commands(app))
+    cli.add_command(db_commands(get_app))
     return cli
 
 
