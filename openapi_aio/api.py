@@ -68,6 +68,8 @@ class Api:
                 validate=options.validate_document,
                 allow_remote_refs=options.allow_remote_refs,
                 arguments=options.arguments,
+                allowed_ref_dirs=options.allowed_ref_dirs,
+                max_document_size=options.max_document_size,
             )
         base_path = self.spec.base_path if options.base_path is None else options.base_path
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
@@ -117,8 +119,13 @@ class Api:
                     base_dir=base_dir,
                     allow_remote=options.allow_remote_refs,
                     arguments=options.arguments,
+                    allowed_ref_dirs=options.allowed_ref_dirs,
+                    max_size=options.max_document_size,
                 )
-            self.served = ServedSpec(self.spec, self.base_path, files=files)
+            try:  # bundling follows every $ref, those in extensions the loader never read too
+                self.served = ServedSpec(self.spec, self.base_path, files=files)
+            except SpecError as error:
+                raise InvalidSpecification([error], self.spec.source) from None
         self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)
 
     def _report_unresolved(self, unresolved: list[str]) -> None:

@@ -27,6 +27,8 @@ __all__ = ["MockMode", "Options", "ReadOnlyPolicy", "TrailingSlash"]
 MockMode = Literal["all", "notimplemented"]
 TrailingSlash = Literal["strict", "ignore", "redirect"]
 ReadOnlyPolicy = Literal["reject", "ignore"]
+# The default of ``max_document_size``, also the loader's when called without options.
+MAX_DOCUMENT_SIZE = 32 * 1024**2
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,14 @@ class Options:
     - ``handler_timeout``: seconds a handler (or CRUD view) may run before it is cancelled and the
       client answered 504; an operation's ``x-timeout`` overrides it (``false``: no limit there).
       Default ``None``: no limit (see :mod:`openapi_aio.pipeline.timeouts`).
+    - ``allowed_ref_dirs``: folders, besides the document's own folder and those below it, whose
+      files a ``$ref`` may read (relative ones are relative to the document's ``base_dir``, else
+      the current folder). By default a document reads no file outside its own tree
+      (``$ref: /etc/passwd`` is refused; see ``docs/spec-files.md``).
+    - ``max_document_size``: most bytes one document may hold: its files together (read no further
+      than that, so ``$ref: /dev/zero`` cannot exhaust memory) and what its YAML aliases repeat;
+      larger is a start-up error naming the file. 32 MiB by default (GitHub's REST description is
+      13 MB); 0 for no limit.
     """
 
     base_path: str | None = None
@@ -137,6 +147,8 @@ class Options:
     health: bool = False
     health_paths: tuple[str, str] = ("/health", "/ready")
     handler_timeout: float | None = None
+    allowed_ref_dirs: Sequence[str | Path] = ()
+    max_document_size: int = MAX_DOCUMENT_SIZE
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes``; ``None`` values mean "keep mine"."""

@@ -43,6 +43,19 @@ def main() -> None:
 @click.option("--validate-responses", is_flag=True, help="Check handler responses against the document.")
 @click.option("--strict-validation", is_flag=True, help="Reject unknown query and form parameters.")
 @click.option("--pythonic-params", is_flag=True, help="camelCase parameters arrive as snake_case arguments.")
+@click.option(
+    "--allow-ref-dir",
+    "allowed_ref_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, resolve_path=True),
+    help="A folder outside the document's own whose files $ref may read (repeatable).",
+)
+@click.option(
+    "--max-document-size",
+    type=click.IntRange(0),
+    default=None,
+    help="Most bytes the document may hold, its files together (default 32 MiB; 0: no limit).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 @serving_options
 @clean_failures  # a broken document or a taken port: one line, exit status 1, as serve
@@ -57,6 +70,8 @@ def run(
     validate_responses: bool,
     strict_validation: bool,
     pythonic_params: bool,
+    allowed_ref_dirs: tuple[str, ...],
+    max_document_size: int | None,
     verbose: int,
     reload: bool,
     **serving: Any,
@@ -78,6 +93,8 @@ def run(
         pythonic_params=pythonic_params or None,
         strict_validation=strict_validation or None,
         validate_responses=validate_responses or None,
+        allowed_ref_dirs=allowed_ref_dirs or None,
+        max_document_size=max_document_size,
     )
     app.add_api(spec_file.name, base_path=base_path)
     if reload and not running_under_reloader():

@@ -4,7 +4,8 @@ Files are parsed once and kept as they are; references are followed only when a 
 walks through them, so a ``$ref`` inside an ``x-`` extension nobody reads can never break loading.
 Relative references resolve against the file they appear in (RFC 3986), as the OpenAPI
 specification says. Remote references are refused unless explicitly allowed: a document that makes
-the server fetch URLs at start-up is a server-side request forgery vector.
+the server fetch URLs at start-up is a server-side request forgery vector. Which files may be read
+at all, and how much of them, is :mod:`.sources`' business.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ import json
 import re
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openapi_aio.errors import SpecError
+from openapi_aio.options import MAX_DOCUMENT_SIZE
 from openapi_aio.spec.pointers import pointer_join, resolve_pointer
+from openapi_aio.spec.sources import Budget, Reach, fetch_url, read_file
 
 __all__ = ["Ref", "SpecFiles", "parse_text", "short_name"]
 
 
-def parse_text(text: str | bytes, name: str) -> Any:
-    """Parse JSON or YAML (JSON first when the name says so: it is much faster)."""
+def parse_text(text: str | bytes, name: str, budget: Budget | None = None) -> Any:
+    """Parse JSON or YAML (JSON first when the name says so: it is much faster). What YAML aliases
+    repeat is charged to ``budget`` (default: ``max_document_size``'s default)."""
     json_error: ValueError | None = None
     if name.endswith(".json"):
         try:
@@ -35,7 +39,7 @@ def parse_text(text: str | bytes, name: str) -> Any:
             raise SpecError("nested too deeply to read", name) from None
     from openapi_aio.spec.yaml_text import parse_yaml  # PyYAML loads only when a document is YAML
 
-    return parse_yaml(text, name, json_error)
+    return parse_yaml(text, name, json_error, budget or Budget(MAX_DOCUMENT_SIZE))
 
 
 def short_name(uri: str) -> str:
@@ -81,7 +85,12 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class SpecFiles:
-    """The files of one document set, parsed on first use and cached."""
+    """The files of one document set, parsed on first use and cached.
+
+    Files are read from the root document's folder tree and ``allowed_ref_dirs`` only, and
+    ``max_size`` bytes at most in all (:mod:`.sources`); a document given as a mapping counts as
+    living in ``base_dir`` (default: the current folder).
+    """
 
     def __init__(
         self,
@@ -90,19 +99,25 @@ class SpecFiles:
         allow_remote: bool = False,
         arguments: Mapping[str, Any] | None = None,
         base_dir: str | Path | None = None,
+        allowed_ref_dirs: Sequence[str | Path] = (),
+        max_size: int = MAX_DOCUMENT_SIZE,
     ) -> None:
         self.allow_remote = allow_remote
         self.arguments = arguments
+        self.budget = Budget(max_size)
         self._documents: dict[str, Any] = {}
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
         if isinstance(root, Mapping):
-            directory = Path(base_dir) if base_dir is not None else Path.cwd()
-            self.root_uri = (directory.resolve() / "__document__").as_uri()
+            home = base.resolve()
+            self.root_uri = (home / "__document__").as_uri()
             self._documents[self.root_uri] = root
         else:
             path = Path(root)
             if base_dir is not None and not path.is_absolute():
-                path = Path(base_dir) / path
+                path = base / path
+            home = path.resolve().parent
             self.root_uri = path.resolve().as_uri()
+        self.reach = Reach(home, allowed_ref_dirs, base=base)
         self.root = self.document(self.root_uri)
 
     @property
@@ -125,28 +140,21 @@ class SpecFiles:
         scheme = urllib.parse.urlsplit(uri).scheme
         if scheme == "file":
             path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(uri).path))
-            try:
-                raw = path.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                raise SpecError("file not found", str(path)) from None
-            except (OSError, UnicodeDecodeError) as error:
-                raise SpecError(f"cannot read file: {error}", str(path)) from None
+            if uri != self.root_uri:  # the root file is where the document's folder tree starts
+                self.reach.check(path)
+            raw = read_file(path, self.budget, short_name(uri), root=uri == self.root_uri)
         elif scheme in ("http", "https"):
             if not self.allow_remote:
                 raise SpecError(
                     f"remote $ref to {uri} refused (enable allow_remote_refs to follow it)",
                     self.root_name,
                 )
-            try:
-                with urllib.request.urlopen(uri, timeout=10) as answer:  # noqa: S310 - opt-in
-                    raw = answer.read().decode("utf-8")
-            except OSError as error:
-                raise SpecError(f"cannot fetch remote $ref: {error}", uri) from None
+            raw = fetch_url(uri, self.budget)
         else:
             raise SpecError(f"unsupported $ref scheme {scheme!r}", uri)
         if self.arguments:
             raw = _substitute(raw, self.arguments)
-        return parse_text(raw, short_name(uri))
+        return parse_text(raw, short_name(uri), self.budget)
 
     def resolve(self, ref: str, at: Ref) -> tuple[Any, Ref]:
         """Follow one ``$ref`` found at ``at``; returns the target node and where it lives."""

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 from openapi_aio.errors import SpecError
+from openapi_aio.spec.sources import Budget
+from openapi_aio.spec.yaml_aliases import AliasLimit, check_aliases
 
 __all__ = ["parse_yaml"]
 
@@ -78,59 +80,31 @@ def _json_key(key: Any) -> str:
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]")  # "&name" where YAML allows an anchor
 
 
-def _refuse_cycles(root: yaml.Node) -> None:
-    """Fail on an alias inside its own anchor (``a: &x [*x]``).
-
-    Walked iteratively over the composed nodes: a recursive walk would itself overflow on a deep
-    document, and PyYAML builds such a cycle without complaint.
-    """
-    state: dict[int, bool] = {id(root): False}  # False: being walked, True: done
-    stack = [(root, iter(_children(root)))]
-    while stack:
-        node, children = stack[-1]
-        child = next(children, None)
-        if child is None:
-            state[id(node)] = True
-            stack.pop()
-        elif id(child) not in state:
-            state[id(child)] = False
-            stack.append((child, iter(_children(child))))
-        elif state[id(child)] is False:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                "an alias refers to an anchor that contains it (the document would be infinite)",
-                child.start_mark,
-            )
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair if not isinstance(part, yaml.ScalarNode)]
-    if isinstance(node, yaml.SequenceNode):
-        return [item for item in node.value if not isinstance(item, yaml.ScalarNode)]
-    return []
-
-
-def _load_yaml(text: str | bytes) -> Any:
-    """``yaml.load`` with the cycle check between composing the nodes and building the data."""
+def _load_yaml(text: str | bytes, budget: Budget) -> Any:
+    """``yaml.load`` with the alias check (:mod:`.yaml_aliases`) between composing the nodes and
+    building the data."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         if _ANCHOR.search(text if isinstance(text, str) else text.decode("utf-8", "replace")):
-            _refuse_cycles(node)  # only documents that define anchors can hold a cycle
+            # only documents that define anchors have aliases
+            check_aliases(node, budget)
         return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def parse_yaml(text: str | bytes, name: str, json_error: ValueError | None = None) -> Any:
+def parse_yaml(text: str | bytes, name: str, json_error: ValueError | None, budget: Budget) -> Any:
     """Parse YAML; ``json_error`` is what the JSON parser said of a ``.json`` file, reported
-    instead of the YAML parser's message when the text was meant as JSON."""
+    instead of the YAML parser's message when the text was meant as JSON. What the aliases repeat
+    is charged to ``budget``."""
     try:
-        return _load_yaml(text)
+        return _load_yaml(text, budget)
+    except AliasLimit as error:
+        where = f"(line {error.mark.line + 1}, column {error.mark.column + 1})"
+        raise SpecError(f"YAML aliases expand too far {where}: {error.message}", name) from None
     except yaml.MarkedYAMLError as error:
         if isinstance(json_error, json.JSONDecodeError) and _looks_like_json(text):
             where = f" (line {json_error.lineno}, column {json_error.colno})"

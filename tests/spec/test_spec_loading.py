@@ -133,7 +133,7 @@ def test_relative_file_refs_resolve_against_the_file_they_are_in(tmp_path):
             },
         ),
     )
-    spec = load_spec(root)
+    spec = load_spec(root, allowed_ref_dirs=[tmp_path / "common"])  # outside api/, where the root is
     assert operation_schema(spec)["properties"]["tag"] == {"type": "string", "enum": ["dog", "cat"]}
     assert operation_schema(spec, "default")["properties"] == {"code": {"type": "integer"}}
     assert spec.file_count == 5  # root, paths, pet, tag, errors: the decoy api/tag.yaml was never read

@@ -24,6 +24,7 @@ from openapi_aio.service.logs import configure_logging
 
 if TYPE_CHECKING:
     from openapi_aio.api import Api
+    from openapi_aio.options import Options
     from openapi_aio.service.app import App
 
 __all__ = ["build_cli", "serving_options"]
@@ -97,11 +98,11 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
         from openapi_aio.spec import load_spec
 
         app = get_app()
-        sources = [file] if file is not None else [_document_of(api) for api in app.apis]
+        sources = [(file, app.options)] if file is not None else [(_document_of(api), api.options) for api in app.apis]
         if not sources:
             raise click.ClickException("no document: give FILE")
-        for source in sources:
-            click.echo(f"{load_spec(source, base_dir=app.specification_dir).source}: valid")
+        for source, options in sources:
+            click.echo(f"{load_spec(source, base_dir=app.specification_dir, **_reading(options)).source}: valid")
 
     @spec.command(help="Print a document as one file, every $ref to another file inlined.")
     @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
@@ -114,7 +115,12 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
         source = file if file is not None else (_document_of(app.apis[0]) if app.apis else None)
         if source is None:
             raise click.ClickException("no document: give FILE")
-        document = source if isinstance(source, Mapping) else bundled_document(source, base_dir=app.specification_dir)
+        reading = _reading(app.options if file is not None else app.apis[0].options)
+        document = (
+            source
+            if isinstance(source, Mapping)
+            else bundled_document(source, base_dir=app.specification_dir, **reading)
+        )
         if fmt == "json":
             click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         else:
@@ -133,7 +139,11 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
         app = get_app()
         if file is None and not app.apis:
             raise click.ClickException("no document: give FILE")
-        loaded = load_spec(file, base_dir=app.specification_dir) if file is not None else app.apis[0].spec
+        loaded = (
+            load_spec(file, base_dir=app.specification_dir, **_reading(app.options))
+            if file is not None
+            else app.apis[0].spec
+        )
         source = write_module(loaded, target=Path(output).name if output else "models.py")
         if output is None:
             click.echo(source, nl=False)
@@ -149,3 +159,13 @@ def _document_of(api: Api) -> str | Mapping[str, Any]:
     the current directory, not to ``specification_dir``), or the document given as a dict."""
     source = api.spec.source
     return api.spec.document if source == "<document>" else str(Path(source).resolve())
+
+
+def _reading(options: Options) -> dict[str, Any]:
+    """What a document may read (remote references, folders, bytes), for a command that reads a
+    document again: the same as when the service loaded it."""
+    return {
+        "allow_remote_refs": options.allow_remote_refs,
+        "allowed_ref_dirs": options.allowed_ref_dirs,
+        "max_document_size": options.max_document_size,
+    }
