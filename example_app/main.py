@@ -31,4 +31,6 @@ def create_app(datastore: str | None = None) -> App:
 
 
 if __name__ == "__main__":
-    create_app().main()
+    # The service is made when a command runs, not before: `python main.py --help` answers without
+    # reading the document or loading the database machinery (docs/cli.md).
+    App.factory_cli(create_app).main()

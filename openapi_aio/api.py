@@ -39,6 +39,7 @@ from openapi_aio.service.served_spec import ServedSpec
 from openapi_aio.spec import ApiSpec, load_spec
 from openapi_aio.spec.files import SpecFiles
 from openapi_aio.tracing import identified
+from openapi_aio.validation import shared_compiles
 
 if TYPE_CHECKING:
     from openapi_aio.db import Database
@@ -69,6 +70,8 @@ class Api:
                 validate=options.validate_document,
                 allow_remote_refs=options.allow_remote_refs,
                 arguments=options.arguments,
+                allowed_ref_dirs=options.allowed_ref_dirs,
+                max_document_size=options.max_document_size,
             )
         base_path = self.spec.base_path if options.base_path is None else options.base_path
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
@@ -91,21 +94,23 @@ class Api:
             self.storage = Storage(self.spec, options, base_dir)
             errors += self.storage.errors
         context = BindContext(options, options.resolver or Resolver(), self.storage, self.spec.source)
-        for spec in self.spec.operations:
-            try:
-                operation = compile_operation(spec, context, self.base_path, self.spec.version, self.security)
-                self.router.add(spec.path, spec.method, operation)
-            except RouterError as error:
-                errors.append(SpecError(error.message, self.spec.source, spec.pointer))
-                continue
-            except ResolverError as error:
-                errors.append(SpecError(str(error), self.spec.source, spec.pointer))
-                continue
-            except SpecError as error:  # a schema, x-resource or security scheme that cannot be served
-                errors.append(SpecError(error.message, error.file or self.spec.source, error.pointer or spec.pointer))
-                continue
-            self.operations.append(operation)
-            log.debug("%s %s%s -> %s", spec.method.upper(), self.base_path, spec.path, operation.bound_to)
+        with shared_compiles():  # a schema used by many operations is compiled once
+            for spec in self.spec.operations:
+                try:
+                    operation = compile_operation(spec, context, self.base_path, self.spec.version, self.security)
+                    self.router.add(spec.path, spec.method, operation)
+                except RouterError as error:
+                    errors.append(SpecError(error.message, self.spec.source, spec.pointer))
+                    continue
+                except ResolverError as error:
+                    errors.append(SpecError(str(error), self.spec.source, spec.pointer))
+                    continue
+                except SpecError as error:  # a schema, x-resource or security scheme that cannot be served
+                    file, pointer = error.file or self.spec.source, error.pointer or spec.pointer
+                    errors.append(SpecError(error.message, file, pointer))
+                    continue
+                self.operations.append(operation)
+                log.debug("%s %s%s -> %s", spec.method.upper(), self.base_path, spec.path, operation.bound_to)
         if errors:
             raise InvalidSpecification(errors, self.spec.source)
         self._report_unresolved(context.unresolved)
@@ -118,8 +123,13 @@ class Api:
                     base_dir=base_dir,
                     allow_remote=options.allow_remote_refs,
                     arguments=options.arguments,
+                    allowed_ref_dirs=options.allowed_ref_dirs,
+                    max_size=options.max_document_size,
                 )
-            self.served = ServedSpec(self.spec, self.base_path, files=files)
+            try:  # bundling follows every $ref, those in extensions the loader never read too
+                self.served = ServedSpec(self.spec, self.base_path, files=files)
+            except SpecError as error:
+                raise InvalidSpecification([error], self.spec.source) from None
         self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)
 
     def _report_unresolved(self, unresolved: list[str]) -> None:

@@ -27,6 +27,13 @@ __all__ = ["MockMode", "Options", "ReadOnlyPolicy", "TrailingSlash"]
 MockMode = Literal["all", "notimplemented"]
 TrailingSlash = Literal["strict", "ignore", "redirect"]
 ReadOnlyPolicy = Literal["reject", "ignore"]
+# The default of ``max_document_size``, also the loader's when called without options.
+MAX_DOCUMENT_SIZE = 32 * 1024**2
+KEEPALIVE_TIMEOUT = 15.0
+"""Seconds a connection may wait for a request head: idle between requests (keep-alive), or a
+head sent slowly or never finished (aiohttp times both with one timer, from the connection's
+opening or the end of the previous answer). Short, so that thousands of idle or unfinished
+connections are not held (aiohttp's own run_app keeps them 75 s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +111,14 @@ class Options:
       more is a 413 at the first one too many; 0 for no limit.
     - ``body_timeout``: seconds a request body may go without anything more arriving; longer is a
       408 and the connection is closed; 0 for no limit (see :mod:`openapi_aio.request.limits`).
+    - ``allowed_ref_dirs``: folders, besides the document's own folder and those below it, whose
+      files a ``$ref`` may read (relative ones are relative to the document's ``base_dir``, else
+      the current folder). By default a document reads no file outside its own tree
+      (``$ref: /etc/passwd`` is refused; see ``docs/spec-files.md``).
+    - ``max_document_size``: most bytes one document may hold: its files together (read no further
+      than that, so ``$ref: /dev/zero`` cannot exhaust memory) and what its YAML aliases repeat;
+      larger is a start-up error naming the file. 32 MiB by default (GitHub's REST description is
+      13 MB); 0 for no limit.
     """
 
     base_path: str | None = None
@@ -143,6 +158,8 @@ class Options:
     handler_timeout: float | None = None
     max_form_parts: int = 1000
     body_timeout: float | None = 30.0
+    allowed_ref_dirs: Sequence[str | Path] = ()
+    max_document_size: int = MAX_DOCUMENT_SIZE
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes``; ``None`` values mean "keep mine"."""

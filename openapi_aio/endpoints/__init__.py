@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from openapi_aio.endpoints import mock
 from openapi_aio.endpoints.handler_call import SECURITY_ARGUMENTS, HandlerCall
 from openapi_aio.errors import NotImplementedProblem, ResolverError
 from openapi_aio.keys import ARGUMENTS
@@ -57,6 +56,8 @@ def mock_all(operation: Operation, context: BindContext) -> Endpoint | None:
     """``mock="all"``: every operation answers from the document, handlers or not."""
     if context.options.mock != "all":
         return None
+    from openapi_aio.endpoints import mock  # example generation loads only in mock mode
+
     return Endpoint(mock.endpoint(operation), "mock")
 
 
@@ -121,7 +122,11 @@ def bound_handler(operation: Operation, context: BindContext) -> Endpoint | None
 
 def mock_missing(operation: Operation, context: BindContext) -> Endpoint | None:
     """``mock="notimplemented"``: an operation without a handler answers from the document."""
-    return Endpoint(mock.endpoint(operation), "mock") if context.options.mock else None
+    if not context.options.mock:
+        return None
+    from openapi_aio.endpoints import mock
+
+    return Endpoint(mock.endpoint(operation), "mock")
 
 
 def not_implemented(operation: Operation, context: BindContext) -> Endpoint | None:

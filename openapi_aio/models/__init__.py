@@ -13,11 +13,16 @@ A handler parameter annotated with a model class receives an instance; a handler
 instances (or lists of them). See docs/models.md.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from openapi_aio.models.arguments import converter_for, model_converters
 from openapi_aio.models.base import UNSET, Model, ModelError, ModelUnion, Unset
-from openapi_aio.models.codegen import write_module
-from openapi_aio.models.compile import Models, bind
-from openapi_aio.models.formats import FORMATS, NUMBER_FORMATS, Format
+
+if TYPE_CHECKING:
+    from openapi_aio.models.codegen import write_module
+    from openapi_aio.models.compile import Models, bind
+    from openapi_aio.models.formats import FORMATS, NUMBER_FORMATS, Format
 
 __all__ = [
     "FORMATS",
@@ -34,3 +39,22 @@ __all__ = [
     "model_converters",
     "write_module",
 ]
+
+# Every handler call needs the two modules imported above; building or writing model classes is
+# only for services that use them, so those modules load on first use of their names.
+_LAZY = {
+    "FORMATS": "formats",
+    "NUMBER_FORMATS": "formats",
+    "Format": "formats",
+    "Models": "compile",
+    "bind": "compile",
+    "write_module": "codegen",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import functools
 import logging
 import os
 import signal
@@ -37,16 +38,16 @@ from aiohttp import web
 from openapi_aio.api import Api
 from openapi_aio.errors import StartupError
 from openapi_aio.keys import DATABASE
-from openapi_aio.options import Options
+from openapi_aio.options import KEEPALIVE_TIMEOUT, Options
 from openapi_aio.pipeline import install_app_tier
-from openapi_aio.service.commands import KEEPALIVE_TIMEOUT, build_cli
-from openapi_aio.service.failures import startup_message
 from openapi_aio.service.health import mount_health
 from openapi_aio.service.logs import configure_logging
 from openapi_aio.spec import ApiSpec
 from openapi_aio.tracing import ACCESS_LOG_FORMAT
 
 if TYPE_CHECKING:
+    import click
+
     from openapi_aio.db import Database
 
 log = logging.getLogger("openapi_aio")
@@ -122,7 +123,24 @@ class App:
         self.migrations_dir = (self.root_path / migrations_dir).resolve()
         if import_name == "__main__":  # python main.py ...: a broken document is a message, not a traceback
             _report_startup_errors_briefly()
-        self.cli = build_cli(self)
+
+    @functools.cached_property
+    def cli(self) -> click.Group:
+        """The click group behind :meth:`main`, made on first use: a service used as a plugin or
+        in tests never imports click."""
+        from openapi_aio.service.commands import build_cli
+
+        return build_cli(lambda: self)
+
+    @staticmethod
+    def factory_cli(create_app: Callable[[], App]) -> click.Group:
+        """The same command line for the service ``create_app()`` makes, called (once) when a
+        command runs: ``python main.py --help`` then answers without reading the document,
+        importing the handlers or loading the database machinery. Run it with ``.main()``; a
+        command added to it builds the service with ``create_app()`` itself."""
+        from openapi_aio.service.commands import build_cli
+
+        return build_cli(functools.cache(create_app))
 
     def add_api(
         self,
@@ -305,6 +323,8 @@ def _report_startup_errors_briefly() -> None:
 
     def hook(kind: type[BaseException], value: BaseException, traceback: Any) -> None:
         if isinstance(value, StartupError):
+            from openapi_aio.service.failures import startup_message
+
             sys.stderr.write(f"Error: {startup_message(value)}\n")  # the interpreter still exits with 1
             return
         previous(kind, value, traceback)

@@ -1,4 +1,8 @@
-"""``openapi-aio``: serve a document from the command line, as ``connexion run`` does."""
+"""``openapi-aio``: serve a document from the command line, as ``connexion run`` does.
+
+Only click and the options load with the group: ``openapi-aio --help`` answers without importing
+aiohttp or the compiler, which ``run`` imports when it runs.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ from typing import Any
 
 import click
 
-from openapi_aio.service.app import App, configure_logging
 from openapi_aio.service.commands import serving_options
 from openapi_aio.service.commands.reload import run_with_reload, running_under_reloader, watched_files
 from openapi_aio.service.failures import clean_failures
+from openapi_aio.service.logs import configure_logging
 
 __all__ = ["main"]
 
@@ -39,6 +43,19 @@ def main() -> None:
 @click.option("--validate-responses", is_flag=True, help="Check handler responses against the document.")
 @click.option("--strict-validation", is_flag=True, help="Reject unknown query and form parameters.")
 @click.option("--pythonic-params", is_flag=True, help="camelCase parameters arrive as snake_case arguments.")
+@click.option(
+    "--allow-ref-dir",
+    "allowed_ref_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, resolve_path=True),
+    help="A folder outside the document's own whose files $ref may read (repeatable).",
+)
+@click.option(
+    "--max-document-size",
+    type=click.IntRange(0),
+    default=None,
+    help="Most bytes the document may hold, its files together (default 32 MiB; 0: no limit).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 @serving_options
 @clean_failures  # a broken document or a taken port: one line, exit status 1, as serve
@@ -53,6 +70,8 @@ def run(
     validate_responses: bool,
     strict_validation: bool,
     pythonic_params: bool,
+    allowed_ref_dirs: tuple[str, ...],
+    max_document_size: int | None,
     verbose: int,
     reload: bool,
     **serving: Any,
@@ -60,6 +79,8 @@ def run(
     """Serve SPEC_FILE, with handlers imported from BASE_MODULE_PATH (default: the current folder).
 
     The serving options and their defaults are those of ``python main.py serve``."""
+    from openapi_aio.service.app import App
+
     configure_logging(verbose)
     # Handler modules are found where a Connexion user keeps them: beside the document or here.
     for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):
@@ -72,6 +93,8 @@ def run(
         pythonic_params=pythonic_params or None,
         strict_validation=strict_validation or None,
         validate_responses=validate_responses or None,
+        allowed_ref_dirs=allowed_ref_dirs or None,
+        max_document_size=max_document_size,
     )
     app.add_api(spec_file.name, base_path=base_path)
     if reload and not running_under_reloader():

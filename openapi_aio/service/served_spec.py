@@ -9,8 +9,12 @@ What is served is the document as written, with two changes:
 - the Python import paths of security functions (``x-bearerInfoFunc`` and friends) are removed:
   they say how the service is built, not how to call it. URLs (``x-tokenInfoUrl``) stay.
 
-Everything but the location part is serialised once: JSON at start-up, YAML on first request (a
-large document takes long to dump as YAML, and few clients ask for it). With ``bundle=True`` a
+Everything but the location part is serialised once, on the first request for each form: dumping
+GitHub's 13 MB description as indented JSON takes 0.65 s, which start-up does not need to pay.
+It cannot fail then for a document read from files: JSON has every value the YAML loader keeps
+(:mod:`openapi_aio.spec.yaml_text` refuses binary and set values). A document given as a mapping
+may hold any Python object, so its JSON is made at start-up, where a TypeError is seen at once.
+With ``bundle=True`` a
 document split over several files (relative ``$ref`` s) is served as one file: external
 references are inlined, and a reference cycle through another file becomes a local component.
 """
@@ -19,13 +23,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from aiohttp import web
 
+from openapi_aio.options import MAX_DOCUMENT_SIZE
 from openapi_aio.spec.files import Ref, SpecFiles
 from openapi_aio.spec.model import ApiSpec
 from openapi_aio.spec.pointers import escape
@@ -73,14 +77,21 @@ class ServedSpec:
         document: Any = _bundled(files, spec.version) if files is not None else spec.document
         document = _without_info_functions(document)
         self.document = _with_sentinel(document, spec.version)
-        json_text = json.dumps(self.document, ensure_ascii=False, indent=2)
-        marker = json.dumps(_SENTINEL_KEY) + ": 0"
-        before, found, after = json_text.partition(marker)
-        assert found, "the location marker must be in the serialised document"
-        self._json = (before.encode(), after.encode())
+        self._json: tuple[bytes, bytes] | None = None
         self._yaml: tuple[bytes, bytes] | None = None
+        if spec.source == "<document>":
+            self._json_parts()
         stem = "swagger" if spec.version == "2.0" else "openapi"
         self.names = {f"{stem}.json": self.json, f"{stem}.yaml": self.yaml}
+
+    def _json_parts(self) -> tuple[bytes, bytes]:
+        if self._json is None:
+            json_text = json.dumps(self.document, ensure_ascii=False, indent=2)
+            marker = json.dumps(_SENTINEL_KEY) + ": 0"
+            before, found, after = json_text.partition(marker)
+            assert found, "the location marker must be in the serialised document"
+            self._json = (before.encode(), after.encode())
+        return self._json
 
     def location(self, request: web.Request) -> dict[str, Any]:
         scheme, host, prefix = served_location(request)
@@ -90,11 +101,13 @@ class ServedSpec:
         return {"servers": [{"url": f"{scheme}://{host}{path}"}]}
 
     def json_bytes(self, request: web.Request) -> bytes:
-        before, after = self._json
+        before, after = self._json_parts()
         location = json.dumps(self.location(request), ensure_ascii=False)[1:-1]  # the pairs only
         return before + location.encode() + after
 
     def yaml_bytes(self, request: web.Request) -> bytes:
+        import yaml
+
         if self._yaml is None:
             text = yaml.safe_dump(self.document, sort_keys=False, allow_unicode=True, width=1000)
             marker = f"{_SENTINEL_KEY}: 0\n"
@@ -155,12 +168,26 @@ def _clean_scheme(scheme: Any) -> Any:
 # --- one file from many ------------------------------------------------------------------------
 
 
-def bundled_document(source: str | Path, *, base_dir: str | Path | None = None) -> Any:
+def bundled_document(
+    source: str | Path,
+    *,
+    base_dir: str | Path | None = None,
+    allow_remote_refs: bool = False,
+    allowed_ref_dirs: Sequence[str | Path] = (),
+    max_document_size: int = MAX_DOCUMENT_SIZE,
+) -> Any:
     """The document at ``source`` as one file (``spec bundle``): references to other files
-    inlined, as :class:`ServedSpec` serves it with ``serve_spec_bundled``."""
+    inlined, as :class:`ServedSpec` serves it with ``serve_spec_bundled``. The options are those
+    of :class:`~openapi_aio.Options` of the same names: what the document may read."""
     from openapi_aio.spec.normalize import detect_version
 
-    files = SpecFiles(source, base_dir=base_dir)
+    files = SpecFiles(
+        source,
+        base_dir=base_dir,
+        allow_remote=allow_remote_refs,
+        allowed_ref_dirs=allowed_ref_dirs,
+        max_size=max_document_size,
+    )
     return _bundled(files, detect_version(files.root, Ref(files.root_uri)))
 
 
@@ -171,7 +198,12 @@ def _bundled(files: SpecFiles, version: str) -> Any:
 class _Bundler:
     """Inline every reference into another file. A reference into the root file stays as it is;
     one whose target is already being inlined (a cycle) is hoisted into the root's components
-    (``definitions`` in 2.0) under a generated name and referenced there."""
+    (``definitions`` in 2.0) under a generated name and referenced there.
+
+    Inlining copies: a file whose schemas each refer twice to the one before it doubles with every
+    level (20 levels, 2 kB of YAML, were 400 MB of JSON). So the one file, written out, may be no
+    larger than ``max_document_size``, the limit of the files it comes from, counted as it grows;
+    the refusal names the root's reference that led there."""
 
     def __init__(self, files: SpecFiles, version: str) -> None:
         self.files = files
@@ -179,9 +211,13 @@ class _Bundler:
         self.version = version
         self.hoisted: dict[str, tuple[str, Any]] = {}  # absolute target -> (local ref, content)
         self.names: set[str] = set()
+        self.size = 0  # of the one file so far, written out as JSON would write it (about)
 
     def run(self) -> Any:
-        root = self.walk(self.files.root, Ref(self.root_uri), ())
+        try:
+            root = self.walk(self.files.root, Ref(self.root_uri), ())
+        except _TooLarge as error:  # the root file itself does not fit (a document given whole)
+            raise error.at.error(self.too_large()) from None
         if not self.hoisted:
             return root
         extra = {ref.rsplit("/", 1)[1]: content for ref, content in self.hoisted.values()}
@@ -195,8 +231,10 @@ class _Bundler:
 
     def walk(self, node: Any, at: Ref, stack: tuple[str, ...]) -> Any:
         if isinstance(node, list):
+            self.grow(2 + 2 * len(node), at)
             return [self.walk(item, at.child(index), stack) for index, item in enumerate(node)]
         if not isinstance(node, Mapping):
+            self.size += len(node) if isinstance(node, str) else 4  # checked at the next object
             return node
         ref = node.get("$ref")
         if isinstance(ref, str) and not (ref.startswith("#") and at.uri == self.root_uri):
@@ -206,10 +244,25 @@ class _Bundler:
                 return {**node, "$ref": "#" + target_at.pointer}
             if absolute in stack or absolute in self.hoisted:
                 return {"$ref": self.hoist(absolute, target, target_at, stack)}
-            inlined = self.walk(target, target_at, (*stack, absolute))
+            try:
+                inlined = self.walk(target, target_at, (*stack, absolute))
+            except _TooLarge:
+                if at.uri != self.root_uri:
+                    raise
+                raise at.error(f"inlining $ref {ref!r}: {self.too_large()}") from None
             siblings = {k: self.walk(v, at.child(k), stack) for k, v in node.items() if k != "$ref"}
             return {**inlined, **siblings} if siblings and isinstance(inlined, Mapping) else inlined
+        self.grow(2 + 12 * len(node), at)  # keys are short: about 10 bytes each, quoted
         return {key: self.walk(value, at.child(key), stack) for key, value in node.items()}
+
+    def grow(self, size: int, at: Ref) -> None:
+        """Count ``size`` more bytes of the one file; past the limit, stop at once."""
+        self.size += size
+        if self.files.budget.limit and self.size > self.files.budget.limit:
+            raise _TooLarge(at)
+
+    def too_large(self) -> str:
+        return f"the document as one file passes max_document_size ({self.files.budget.limit:,} bytes)"
 
     def hoist(self, absolute: str, target: Any, at: Ref, stack: tuple[str, ...]) -> str:
         if absolute in self.hoisted:
@@ -226,3 +279,11 @@ class _Bundler:
         self.hoisted[absolute] = (local, None)
         self.hoisted[absolute] = (local, self.walk(target, at, (*stack, absolute)))
         return local
+
+
+class _TooLarge(Exception):
+    """The one file passed ``max_document_size`` at ``at``."""
+
+    def __init__(self, at: Ref) -> None:
+        super().__init__()
+        self.at = at

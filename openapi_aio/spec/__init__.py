@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openapi_aio.errors import InvalidSpecification, SpecError
+from openapi_aio.options import MAX_DOCUMENT_SIZE
 from openapi_aio.spec.files import Ref, SpecFiles
 from openapi_aio.spec.metaschema import check_structure
 from openapi_aio.spec.model import ApiSpec, BodySpec, MediaTypeSpec, OperationSpec, ParameterSpec, ResponseSpec
@@ -35,11 +36,21 @@ def load_spec(
     validate: bool = True,
     allow_remote_refs: bool = False,
     arguments: Mapping[str, Any] | None = None,
+    allowed_ref_dirs: Sequence[str | Path] = (),
+    max_document_size: int = MAX_DOCUMENT_SIZE,
 ) -> ApiSpec:
     """Read, check and normalise a document; every error found is raised together as
-    :class:`~openapi_aio.errors.InvalidSpecification`."""
+    :class:`~openapi_aio.errors.InvalidSpecification`. The options are those of
+    :class:`~openapi_aio.Options` of the same names."""
     try:
-        files = SpecFiles(source, allow_remote=allow_remote_refs, arguments=arguments, base_dir=base_dir)
+        files = SpecFiles(
+            source,
+            allow_remote=allow_remote_refs,
+            arguments=arguments,
+            base_dir=base_dir,
+            allowed_ref_dirs=allowed_ref_dirs,
+            max_size=max_document_size,
+        )
         version = detect_version(files.root, Ref(files.root_uri))
     except SpecError as error:
         raise InvalidSpecification([error], error.file) from None

@@ -26,15 +26,18 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import jsonschema
-from jsonschema.exceptions import ValidationError
+import jsonschema_rs
 
 from openapi_aio.errors import SpecError
 from openapi_aio.spec.files import Ref
 from openapi_aio.spec.model import HTTP_METHODS
 from openapi_aio.spec.reader import NodeReader
+
+if TYPE_CHECKING:  # jsonschema loads only to explain a value jsonschema-rs refused
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["EXTENSIONS", "SCHEMA_FILE", "check_extension_values", "extensions_schema", "schema_path"]
 
@@ -77,13 +80,34 @@ def extensions_schema() -> Mapping[str, Any]:
     return schema
 
 
+def _definition(name: str) -> dict[str, Any]:
+    root = extensions_schema()
+    return {"$schema": root["$schema"], "$ref": f"#/$defs/{name}", "$defs": root["$defs"]}
+
+
+@functools.cache
+def _fast(name: str) -> Any:
+    """One definition's jsonschema-rs validator, compiled the first time a document uses that
+    extension: it confirms valid values (nearly all) without loading ``jsonschema``."""
+    return jsonschema_rs.Draft202012Validator(_definition(name))
+
+
 @functools.cache
 def _validator(name: str) -> jsonschema.Draft202012Validator:
-    """One definition's validator, compiled the first time a document uses that extension."""
-    root = extensions_schema()
-    return jsonschema.Draft202012Validator(
-        {"$schema": root["$schema"], "$ref": f"#/$defs/{name}", "$defs": root["$defs"]},
-    )
+    """The same definition in ``jsonschema``, whose errors say what is wrong: only for a value
+    jsonschema-rs refused."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(_definition(name))
+
+
+def _errors(name: str, value: Any) -> Iterator[ValidationError]:
+    try:
+        if _fast(name).is_valid(value):
+            return iter(())
+    except ValueError:  # not JSON-shaped (a YAML date, a set): let jsonschema decide
+        pass
+    return _validator(name).iter_errors(value)  # type: ignore[no-any-return]
 
 
 def check_extension_values(read: NodeReader) -> None:
@@ -91,7 +115,7 @@ def check_extension_values(read: NodeReader) -> None:
     no specific check reports. Call it once per document, after the walk of its operations."""
     walked = list(read.errors)
     for name, value, at in _extension_values(read):
-        for error in _validator(name).iter_errors(value):
+        for error in _errors(name, value):
             path: Steps = tuple(error.absolute_path)
             if _CHECKED_LATER[name](path, str(error.validator), value):
                 continue

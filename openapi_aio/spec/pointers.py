@@ -14,17 +14,23 @@ __all__ = ["escape", "pointer_join", "resolve_pointer", "unescape"]
 
 def escape(token: str) -> str:
     """Escape one JSON pointer token (RFC 6901)."""
+    if "~" not in token and "/" not in token:  # nearly every key: the walk builds tens of thousands
+        return token
     return token.replace("~", "~0").replace("/", "~1")
 
 
 def unescape(token: str) -> str:
     """The key one escaped token names (``~1`` first, so ``~01`` stays the key ``~1``)."""
+    if "~" not in token:
+        return token
     return token.replace("~1", "/").replace("~0", "~")
 
 
 def pointer_join(pointer: str, *tokens: str | int) -> str:
     """``pointer`` extended by ``tokens``, each escaped: array indexes and keys alike."""
-    return pointer + "".join("/" + escape(str(token)) for token in tokens)
+    for token in tokens:
+        pointer = f"{pointer}/{escape(str(token))}"
+    return pointer
 
 
 def resolve_pointer(document: Any, pointer: str) -> Any:

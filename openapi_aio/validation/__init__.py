@@ -12,9 +12,11 @@ document's dialect into plain JSON Schema for the direction they guard (:mod:`.d
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import jsonschema_rs
@@ -25,7 +27,7 @@ from openapi_aio.validation import formats
 from openapi_aio.validation.dialects import Direction, to_json_schema
 from openapi_aio.validation.messages import Messages, violations_from
 
-__all__ = ["SchemaValidator", "formats", "needs_backtracking"]
+__all__ = ["SchemaValidator", "formats", "needs_backtracking", "shared_compiles"]
 
 log = logging.getLogger("openapi_aio")
 
@@ -79,6 +81,28 @@ def _warn_backtracking(schema: Mapping[str, Any], where: str) -> None:
             )
 
 
+# (schema's id, version, direction, strip_read_only, formats) -> (the schema, its validator)
+_Shared = dict[tuple[int, str, str, bool, tuple[tuple[str, Any], ...]], tuple[Any, "SchemaValidator"]]
+_SHARED: ContextVar[_Shared | None] = ContextVar("openapi_aio_shared_validators", default=None)
+
+
+@contextlib.contextmanager
+def shared_compiles() -> Iterator[None]:
+    """Compile each schema once per block: the compile pass of one document.
+
+    The bundler gives every operation that uses a ``$ref``'d schema or parameter the same object
+    (:mod:`openapi_aio.spec.schemas`), so within the block compiling that object again, for the
+    same direction and the same registered formats, returns the validator already made (they hold
+    no state). A 500-operation document compiles a third as many. Outside the block (or across
+    blocks: a document given as a mapping may change in between) every compile is a new one.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 class SchemaValidator:
     """One compiled schema."""
 
@@ -98,6 +122,21 @@ class SchemaValidator:
         *,
         strip_read_only: bool = False,
         where: str = "",
+    ) -> SchemaValidator:
+        shared = _SHARED.get()
+        if shared is None:
+            return cls._compile(schema, version, direction, strip_read_only, where)
+        key = (id(schema), version, direction, strip_read_only, tuple(formats.FORMATS.items()))
+        found = shared.get(key)
+        if found is not None and found[0] is schema:  # the entry holds the schema: its id is not reused
+            return found[1]
+        validator = cls._compile(schema, version, direction, strip_read_only, where)
+        shared[key] = (schema, validator)
+        return validator
+
+    @classmethod
+    def _compile(
+        cls, schema: Mapping[str, Any], version: SpecVersion, direction: Direction, strip_read_only: bool, where: str
     ) -> SchemaValidator:
         converted = to_json_schema(schema, version, direction, strip_read_only=strip_read_only)
         engine_class = jsonschema_rs.Draft202012Validator if version == "3.1" else jsonschema_rs.Draft4Validator

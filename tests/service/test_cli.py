@@ -180,3 +180,36 @@ def test_app_cli_accepts_user_commands():
     assert result.exit_code == 0
     assert result.output == "hello from a user command\n"
     assert "serve" in CliRunner().invoke(app.cli, ["--help"]).output
+
+
+def test_factory_cli_makes_the_service_when_a_command_runs(tmp_path):
+    (tmp_path / "openapi.yaml").write_text(MINIMAL)
+    made: list[App] = []
+
+    def create_app() -> App:
+        app = App(specification_dir=tmp_path, stub=True)
+        app.add_api("openapi.yaml")
+        made.append(app)
+        return app
+
+    cli = App.factory_cli(create_app)
+    assert "routes" in CliRunner().invoke(cli, ["--help"]).output
+    assert made == []  # --help reads no document
+    result = CliRunner().invoke(cli, ["routes"])
+    assert result.exit_code == 0
+    assert result.output.split() == ["GET", "/a", "stub"]
+    assert len(made) == 1
+
+
+def test_factory_cli_reports_a_broken_document_in_one_line(tmp_path):
+    (tmp_path / "openapi.yaml").write_text(MINIMAL.replace("/a:", "a:"))
+
+    def create_app() -> App:
+        app = App(specification_dir=tmp_path, stub=True)
+        app.add_api("openapi.yaml")
+        return app
+
+    result = CliRunner().invoke(App.factory_cli(create_app), ["routes"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "a path must start with '/'" in result.output

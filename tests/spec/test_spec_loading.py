@@ -133,7 +133,7 @@ def test_relative_file_refs_resolve_against_the_file_they_are_in(tmp_path):
             },
         ),
     )
-    spec = load_spec(root)
+    spec = load_spec(root, allowed_ref_dirs=[tmp_path / "common"])  # outside api/, where the root is
     assert operation_schema(spec)["properties"]["tag"] == {"type": "string", "enum": ["dog", "cat"]}
     assert operation_schema(spec, "default")["properties"] == {"code": {"type": "integer"}}
     assert spec.file_count == 5  # root, paths, pet, tag, errors: the decoy api/tag.yaml was never read
@@ -351,6 +351,26 @@ def test_duplicate_yaml_key_is_refused_with_its_line(tmp_path):
     [only] = refused(path).errors
     assert only.file == str(path)
     assert "not valid YAML (line 6, column 3): duplicate key '/pets'" in only.message
+
+
+@pytest.mark.parametrize(("value", "kind"), [("!!binary aGVsbG8=", "binary"), ("!!set {a, b}", "set")])
+def test_yaml_values_without_a_json_form_are_refused_with_their_line(tmp_path, value, kind):
+    path = write(
+        tmp_path,
+        "openapi.yaml",
+        f"""\
+        openapi: 3.0.3
+        info: {{title: t, version: "1"}}
+        paths: {{}}
+        components:
+          schemas:
+            Blob: {{type: string, example: {value}}}
+        """,
+    )
+    [only] = refused(path).errors
+    assert only.file == str(path)
+    assert "not valid YAML (line 6, column 35)" in only.message
+    assert f"a {kind} value has no JSON form" in only.message
 
 
 def test_yaml_alias_inside_its_own_anchor_is_refused(tmp_path):

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import yaml
 
+from openapi_aio.options import KEEPALIVE_TIMEOUT
 from openapi_aio.service.commands.db import db_commands
 from openapi_aio.service.commands.reload import run_with_reload, running_under_reloader, watched_files
 from openapi_aio.service.failures import clean_failures
@@ -25,16 +25,10 @@ from openapi_aio.service.logs import configure_logging
 
 if TYPE_CHECKING:
     from openapi_aio.api import Api
+    from openapi_aio.options import Options
     from openapi_aio.service.app import App
 
-__all__ = ["KEEPALIVE_TIMEOUT", "build_cli", "serving_options"]
-
-KEEPALIVE_TIMEOUT = 15.0
-"""Seconds a connection may wait for a request head: idle between requests (keep-alive), or a
-head sent slowly or never finished (aiohttp times both with one timer, from the connection's
-opening or the end of the previous answer). Short, so that thousands of idle or unfinished
-connections are not held (aiohttp's own run_app keeps them 75 s)."""
-
+__all__ = ["build_cli", "serving_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,8 +61,9 @@ def serving_options(command: F) -> F:
     return command
 
 
-def build_cli(app: App) -> click.Group:
-    """The click group behind ``app.main()``."""
+def build_cli(get_app: Callable[[], App]) -> click.Group:
+    """The click group behind ``app.main()`` and :meth:`App.factory_cli`. ``get_app`` is called
+    when a command runs, so ``--help`` needs neither the application nor its document."""
 
     @click.group(help="Run and manage this openapi_aio service.")
     @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
@@ -81,6 +76,7 @@ def build_cli(app: App) -> click.Group:
     @serving_options
     @clean_failures
     def serve(host: str, port: int, reload: bool, **options: Any) -> None:
+        app = get_app()
         if reload and not running_under_reloader():
             sys.exit(run_with_reload(watched_files(app)))
         app.serve(host=host, port=port, **options)
@@ -88,9 +84,8 @@ def build_cli(app: App) -> click.Group:
     @cli.command(help="List the operations: method, path and what answers them.")
     @clean_failures
     def routes() -> None:
-        rows = [
-            (method, path, operation.bound_to or "-") for api in app.apis for method, path, operation in api.routes()
-        ]
+        apis = get_app().apis
+        rows = [(method, path, operation.bound_to or "-") for api in apis for method, path, operation in api.routes()]
         width_method = max((len(row[0]) for row in rows), default=6)
         width_path = max((len(row[1]) for row in rows), default=4)
         for method, path, target in rows:
@@ -106,11 +101,12 @@ def build_cli(app: App) -> click.Group:
     def validate(file: str | None) -> None:
         from openapi_aio.spec import load_spec
 
-        sources = [file] if file is not None else [_document_of(api) for api in app.apis]
+        app = get_app()
+        sources = [(file, app.options)] if file is not None else [(_document_of(api), api.options) for api in app.apis]
         if not sources:
             raise click.ClickException("no document: give FILE")
-        for source in sources:
-            click.echo(f"{load_spec(source, base_dir=app.specification_dir).source}: valid")
+        for source, options in sources:
+            click.echo(f"{load_spec(source, base_dir=app.specification_dir, **_reading(options)).source}: valid")
 
     @spec.command(help="Print a document as one file, every $ref to another file inlined.")
     @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
@@ -119,13 +115,21 @@ def build_cli(app: App) -> click.Group:
     def bundle(file: str | None, fmt: str) -> None:
         from openapi_aio.service.served_spec import bundled_document
 
+        app = get_app()
         source = file if file is not None else (_document_of(app.apis[0]) if app.apis else None)
         if source is None:
             raise click.ClickException("no document: give FILE")
-        document = source if isinstance(source, Mapping) else bundled_document(source, base_dir=app.specification_dir)
+        reading = _reading(app.options if file is not None else app.apis[0].options)
+        document = (
+            source
+            if isinstance(source, Mapping)
+            else bundled_document(source, base_dir=app.specification_dir, **reading)
+        )
         if fmt == "json":
             click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         else:
+            import yaml
+
             click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
 
     @spec.command(help="Write the model classes of the document's schemas as a typed Python module.")
@@ -136,16 +140,21 @@ def build_cli(app: App) -> click.Group:
         from openapi_aio.models import write_module
         from openapi_aio.spec import load_spec
 
+        app = get_app()
         if file is None and not app.apis:
             raise click.ClickException("no document: give FILE")
-        loaded = load_spec(file, base_dir=app.specification_dir) if file is not None else app.apis[0].spec
+        loaded = (
+            load_spec(file, base_dir=app.specification_dir, **_reading(app.options))
+            if file is not None
+            else app.apis[0].spec
+        )
         source = write_module(loaded, target=Path(output).name if output else "models.py")
         if output is None:
             click.echo(source, nl=False)
         else:
             Path(output).write_text(source, encoding="utf-8")
 
-    cli.add_command(db_commands(app))
+    cli.add_command(db_commands(get_app))
     return cli
 
 
@@ -154,3 +163,13 @@ def _document_of(api: Api) -> str | Mapping[str, Any]:
     the current directory, not to ``specification_dir``), or the document given as a dict."""
     source = api.spec.source
     return api.spec.document if source == "<document>" else str(Path(source).resolve())
+
+
+def _reading(options: Options) -> dict[str, Any]:
+    """What a document may read (remote references, folders, bytes), for a command that reads a
+    document again: the same as when the service loaded it."""
+    return {
+        "allow_remote_refs": options.allow_remote_refs,
+        "allowed_ref_dirs": options.allowed_ref_dirs,
+        "max_document_size": options.max_document_size,
+    }

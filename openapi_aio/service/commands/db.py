@@ -8,6 +8,7 @@ database is its file.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["db_commands"]
 
 
-def db_commands(app: App) -> click.Group:
-    """The ``db`` group; ``app``'s database is looked up when a command runs, not before."""
+def db_commands(get_app: Callable[[], App]) -> click.Group:
+    """The ``db`` group; the app and its database are looked up when a command runs, not before."""
 
     @click.group(help="The database of the documents' tables, and its migrations (alembic).")
     def db() -> None:
@@ -33,6 +34,7 @@ def db_commands(app: App) -> click.Group:
     def migrations() -> Migrations:
         from openapi_aio.service.migrations import Migrations
 
+        app = get_app()
         return Migrations(_database(app), app.migrations_dir)
 
     def ready() -> Migrations:
@@ -45,7 +47,7 @@ def db_commands(app: App) -> click.Group:
     @clean_failures
     def init() -> None:
         migrations().init()
-        click.echo(f"created {app.migrations_dir}")
+        click.echo(f"created {get_app().migrations_dir}")
 
     @db.command(help="Write a new revision.")
     @click.option("-m", "--message", required=True)
@@ -118,7 +120,7 @@ def db_commands(app: App) -> click.Group:
     @db.command(help="Create the database (PostgreSQL) or its file (SQLite).")
     @clean_failures
     def create() -> None:
-        database = _database(app)
+        database = _database(get_app())
         if database.dialect == "sqlite":
             path = _sqlite_path(database.url)
             if path.exists():
@@ -134,7 +136,7 @@ def db_commands(app: App) -> click.Group:
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     @clean_failures
     def drop(yes: bool) -> None:
-        database = _database(app)
+        database = _database(get_app())
         if not yes:
             click.confirm(f"Drop {database!r} and everything in it?", abort=True)
         if database.dialect == "sqlite":
@@ -150,7 +152,7 @@ def db_commands(app: App) -> click.Group:
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     @clean_failures
     def truncate(tables: tuple[str, ...], yes: bool) -> None:
-        database = _database(app)
+        database = _database(get_app())
         names = list(tables) or [table.name for table in database.metadata.sorted_tables]
         unknown = [name for name in names if name not in database.metadata.tables]
         if unknown:
