@@ -108,6 +108,7 @@ class Database:
                 ) from error
 
     async def close(self) -> None:
+        await self._watchdog.close()
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()

@@ -19,6 +19,7 @@ and none at all while the pool has connections to give.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -80,6 +81,14 @@ class Watchdog:
             return
         self._last = now
         self._task = asyncio.get_running_loop().create_task(self._probe())
+
+    async def close(self) -> None:
+        """Stop a probe still running: the pool it watches is closing."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _probe(self) -> None:
         now = time.monotonic()
