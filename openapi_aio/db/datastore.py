@@ -146,8 +146,9 @@ class Database:
                 raise unavailable() from error
 
     async def _probe_connection(self) -> asyncpg.Connection:
-        """A connection outside the pool, for the watchdog's one question."""
-        timeout = self.acquire_timeout
+        """A connection outside the pool, for the watchdog's one question: short timeouts, since
+        a probe caught by the failure it looks into must not keep the next one from running."""
+        timeout = min(self.acquire_timeout, 2.0)
         return await asyncpg.connect(
             asyncpg_dsn(self.url), timeout=timeout, command_timeout=timeout, statement_cache_size=0
         )
@@ -165,23 +166,23 @@ class Database:
         """Around a statement on a pooled PostgreSQL connection: the watchdog may judge it."""
         return self._watchdog.watch(raw)
 
-    @contextlib.asynccontextmanager
-    async def _pooled(self) -> AsyncIterator[Any]:
-        """A pooled asyncpg connection within ``acquire_timeout``: with every connection stuck (a
-        network that drops packets), requests are answered 503 instead of queueing without end,
-        and the watchdog looks for connections that wait for nothing. The same bound applies to
-        giving the connection back (asyncpg waits there for a cancelled statement to end)."""
-        pool = self._pool
-        assert pool is not None
+    async def _acquire(self, pool: asyncpg.Pool) -> Any:
+        """A pooled asyncpg connection within ``acquire_timeout`` (give it back with
+        :meth:`_release`): with every connection stuck (a network that drops packets), requests
+        are answered 503 instead of queueing without end, and the watchdog looks for connections
+        that wait for nothing. (``asyncio.timeout``, not asyncpg's ``acquire(timeout=)``, whose
+        ``wait_for`` costs a task per request on Python 3.11.)"""
         try:
-            raw = await pool.acquire(timeout=self.acquire_timeout)
+            async with asyncio.timeout(self.acquire_timeout):
+                return await pool.acquire()
         except TimeoutError:
             self._watchdog.pool_exhausted()
             raise
-        try:
-            yield raw
-        finally:
-            await pool.release(raw)
+
+    async def _release(self, pool: asyncpg.Pool, raw: Any) -> None:
+        """Give a connection back within ``acquire_timeout`` too: asyncpg waits there for a
+        cancelled statement to end, which on a dead connection it never does (then it closes it)."""
+        await pool.release(raw, timeout=self.acquire_timeout)
 
     @contextlib.asynccontextmanager
     async def connection(self, *, reset: bool = True) -> AsyncIterator[Connection]:
@@ -194,10 +195,14 @@ class Database:
         await self._connect()
         with translated():
             if self._pool is not None:
-                async with self._pooled() as raw:
+                pool = self._pool
+                raw = await self._acquire(pool)
+                try:
                     if reset:
                         self._needs_reset.add(raw._con)
                     yield Connection(self, raw)
+                finally:
+                    await self._release(pool, raw)
             else:
                 assert self._engine is not None
                 async with self._engine.connect() as conn:
@@ -215,12 +220,16 @@ class Database:
     async def fetch_all(
         self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        if self._pool is not None:  # the fast path: no Connection object, one pooled fetch
+        pool = self._pool
+        if pool is not None:  # the fast path: no Connection object, one pooled fetch
             prepared = self.prepare(statement)
             with translated():
-                async with self._pooled() as raw:
+                raw = await self._acquire(pool)
+                try:
                     with self._watchdog.watch(raw):
                         rows = await raw.fetch(prepared.sql, *prepared.arguments(values or {}))
+                finally:
+                    await self._release(pool, raw)
             return [dict(row) for row in rows]
         async with self.connection() as conn:
             return await conn.fetch_all(statement, values)
@@ -228,12 +237,16 @@ class Database:
     async def fetch_one(
         self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
     ) -> dict[str, Any] | None:
-        if self._pool is not None:  # one statement, atomic by itself: one pooled fetchrow
+        pool = self._pool
+        if pool is not None:  # one statement, atomic by itself: one pooled fetchrow
             prepared = self.prepare(statement)
             with translated():
-                async with self._pooled() as raw:
+                raw = await self._acquire(pool)
+                try:
                     with self._watchdog.watch(raw):
                         row = await raw.fetchrow(prepared.sql, *prepared.arguments(values or {}))
+                finally:
+                    await self._release(pool, raw)
             return None if row is None else dict(row)
         async with self.connection() as conn:
             return await conn.fetch_one(statement, values)

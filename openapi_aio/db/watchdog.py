@@ -12,8 +12,10 @@ one connection of its own and asks the server (``pg_stat_activity``) which of th
 our waiting connections are running something. A connection that has waited over a second on a
 backend that is idle, or gone, waits for nothing: it is terminated, which answers its request
 with a 503 at once and frees its place in the pool for a new connection. While the server cannot
-be reached, the probe fails and nothing is closed. One probe runs at a time, at most one a second,
-and none at all while the pool has connections to give.
+be reached, nothing is closed and the question is asked again a second later, for as long as
+statements wait (at most their command timeout): so the pool is freed within seconds of the
+network's return. One probe runs at a time, and none at all while the pool has connections to
+give.
 """
 
 from __future__ import annotations
@@ -91,21 +93,29 @@ class Watchdog:
                 await task
 
     async def _probe(self) -> None:
+        while True:
+            if await self._probe_once():
+                return
+            await asyncio.sleep(PROBE_INTERVAL)  # the server could not be asked: again, shortly
+
+    async def _probe_once(self) -> bool:
+        """Ask once; ``False`` when the server could not be asked (and statements still wait)."""
         now = time.monotonic()
         suspects = {raw: since for raw, since in list(self.waiting.items()) if now - since > WAITED}
         if not suspects:
-            return
+            return True
         pids = {raw.get_server_pid(): raw for raw in suspects}
         try:
             busy = await self._busy(list(pids))
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             log.info("database watchdog: the server cannot be asked yet (%r)", error)
-            return
+            return False
         for pid, raw in pids.items():
             # still the same wait: the statement did not end (and another begin) meanwhile
             if pid not in busy and self.waiting.get(raw) == suspects[raw]:
                 log.warning("database connection to backend %s waits for an answer that will not come: closed", pid)
                 raw.terminate()
+        return True
 
     async def _busy(self, pids: list[int]) -> set[int]:
         connection = await self._connect()
