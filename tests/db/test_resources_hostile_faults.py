@@ -217,7 +217,7 @@ async def test_a_database_blackhole_is_503_within_seconds_and_service_resumes_wi
     answers: list[tuple[float, float, Any]] = []
     pings: list[float] = []
     started = time.monotonic()
-    hole, back, end = 1.0, 4.0, 10.0  # seconds after the start: drop from 1 to 4, load until 10
+    hole, back, end = 1.0, 4.0, 11.0  # seconds after the start: drop from 1 to 4, load until 11
 
     async def load() -> None:
         while time.monotonic() - started < end:
@@ -249,10 +249,10 @@ async def test_a_database_blackhole_is_503_within_seconds_and_service_resumes_wi
     assert statuses <= {200, 503}, statuses
     assert 503 in statuses  # the hole was real
     slowest = max(took for _, took, _ in answers)
-    assert slowest < 8, f"a request waited {slowest:.1f} s"
-    late = [status for sent, _, status in answers if sent > back + 3]
+    assert slowest < 10, f"a request waited {slowest:.1f} s"
+    late = [status for sent, _, status in answers if sent > back + 4]
     assert late, answers
-    assert set(late) == {200}, late  # served again within 3 s of the network's return
+    assert set(late) == {200}, late  # served again within 4 s of the network's return
     assert max(pings) < 1, max(pings)
 
 
