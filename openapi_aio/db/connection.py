@@ -79,7 +79,9 @@ class Connection:
         with translated():
             if isinstance(self._raw, asyncpg.Connection):
                 prepared = self._database.prepare(statement)
-                return [dict(row) for row in await self._raw.fetch(prepared.sql, *prepared.arguments(values))]
+                with self._database.watch(self._raw):
+                    rows = await self._raw.fetch(prepared.sql, *prepared.arguments(values))
+                return [dict(row) for row in rows]
             result = await self._raw.execute(_executable(statement), values)
             return [dict(row) for row in result.mappings()] if result.returns_rows else []
 
@@ -90,7 +92,8 @@ class Connection:
         with translated():
             if isinstance(self._raw, asyncpg.Connection):
                 prepared = self._database.prepare(statement)
-                row = await self._raw.fetchrow(prepared.sql, *prepared.arguments(values))
+                with self._database.watch(self._raw):
+                    row = await self._raw.fetchrow(prepared.sql, *prepared.arguments(values))
                 return None if row is None else dict(row)
             result = await self._raw.execute(_executable(statement), values)
             found = result.mappings().first() if result.returns_rows else None
@@ -106,7 +109,8 @@ class Connection:
         with translated():
             if isinstance(self._raw, asyncpg.Connection):
                 prepared = self._database.prepare(statement)
-                status = await self._raw.execute(prepared.sql, *prepared.arguments(values))
+                with self._database.watch(self._raw):
+                    status = await self._raw.execute(prepared.sql, *prepared.arguments(values))
                 last = status.rsplit(" ", 1)[-1]
                 return int(last) if last.isdigit() else 0
             result = await self._raw.execute(_executable(statement), values)
@@ -117,7 +121,7 @@ class Connection:
         """A transaction (a savepoint inside another one)."""
         with translated():
             if isinstance(self._raw, asyncpg.Connection):
-                async with self._raw.transaction():
+                async with self._pg_transaction():
                     yield self
             elif self._raw.in_transaction():
                 async with self._raw.begin_nested():
@@ -125,6 +129,22 @@ class Connection:
             else:
                 async with self._raw.begin():
                     yield self
+
+    @contextlib.asynccontextmanager
+    async def _pg_transaction(self) -> AsyncIterator[None]:
+        """asyncpg's transaction, its BEGIN and its COMMIT (or ROLLBACK) watched like statements
+        (not the time between them, when the client waits for nothing)."""
+        transaction = self._raw.transaction()  # type: ignore[union-attr]
+        with self._database.watch(self._raw):
+            await transaction.__aenter__()
+        try:
+            yield
+        except BaseException as error:
+            with self._database.watch(self._raw):
+                await transaction.__aexit__(type(error), error, error.__traceback__)
+            raise
+        with self._database.watch(self._raw):
+            await transaction.__aexit__(None, None, None)
 
 
 def _executable(statement: sa.Executable | Prepared) -> sa.Executable:

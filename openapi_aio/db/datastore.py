@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from openapi_aio.db.connection import PG_DIALECT, Connection, Prepared, has_expanding_parameters
 from openapi_aio.db.translate import translated, unavailable
+from openapi_aio.db.watchdog import Watchdog, Watching
 from openapi_aio.errors import ServiceUnavailable, StartupError
 
 __all__ = ["Connection", "Database", "Prepared", "asyncpg_dsn", "default_datastore", "sqlalchemy_url"]
@@ -50,8 +51,10 @@ class Database:
     - ``metadata``: the tables; the document's stored schemas are added to it, and your own
       SQLAlchemy tables may join them.
     - pool sizes: ``DBPOOL_MIN_SIZE`` (2), ``DBPOOL_MAX_SIZE`` (10),
-      ``DBPOOL_STATEMENT_CACHE_SIZE`` (100; 0 behind pgbouncer in transaction mode) and
-      ``DBPOOL_COMMAND_TIMEOUT`` (30 seconds; a slower query is a 503).
+      ``DBPOOL_STATEMENT_CACHE_SIZE`` (100; 0 behind pgbouncer in transaction mode),
+      ``DBPOOL_COMMAND_TIMEOUT`` (30 seconds; a slower query is a 503) and
+      ``DBPOOL_ACQUIRE_TIMEOUT`` (5 seconds: the longest a request waits for a connection, a free
+      one of the pool or a new one to the server, and for a used one to be given back; then 503).
     """
 
     def __init__(self, url: str | None = None, metadata: sa.MetaData | None = None) -> None:
@@ -71,6 +74,8 @@ class Database:
         # connections handed to code that may change session state: asyncpg resets them
         self._needs_reset: weakref.WeakSet[asyncpg.Connection] = weakref.WeakSet()
         self._failed_at = 0.0
+        self.acquire_timeout = _acquire_timeout()
+        self._watchdog = Watchdog(self._probe_connection)
 
     def __repr__(self) -> str:
         return f"Database({_redacted(self.url)!r})"
@@ -92,16 +97,18 @@ class Database:
             try:
                 async with self._engine.connect():
                     pass
-            except sa.exc.OperationalError as error:
+            except sa.exc.DatabaseError as error:  # OperationalError, or "file is not a database"
                 if "locked" in str(error.orig):  # another process holds it: not a reason to stop
                     log.warning("database %s is busy at start-up: %s", self, error.orig)
                     return
                 await self.close()
                 raise StartupError(
-                    f"cannot open the SQLite datastore {self.url!r}: {error.orig} (does its folder exist?)"
+                    f"cannot open the SQLite datastore {self.url!r}: {error.orig} (does its folder exist?"
+                    " is it an SQLite file?)"
                 ) from error
 
     async def close(self) -> None:
+        await self._watchdog.close()
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
@@ -116,7 +123,7 @@ class Database:
             if self._pool is not None or self._engine is not None:
                 return
             if self.dialect == "sqlite":
-                self._engine = _sqlite_engine(self.url)
+                self._engine = _sqlite_engine(self.url, self.acquire_timeout)
                 return
             if time.monotonic() - self._failed_at < 1.0:  # do not hammer a server that is down
                 raise unavailable()
@@ -131,11 +138,20 @@ class Database:
                     command_timeout=float(os.environ.get("DBPOOL_COMMAND_TIMEOUT", "30")),
                     init=_init_connection,
                     reset=self._reset,
-                    timeout=10,
+                    # connecting (TCP, TLS, start-up) to a server that does not answer
+                    timeout=self.acquire_timeout,
                 )
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 self._failed_at = time.monotonic()
                 raise unavailable() from error
+
+    async def _probe_connection(self) -> asyncpg.Connection:
+        """A connection outside the pool, for the watchdog's one question: short timeouts, since
+        a probe caught by the failure it looks into must not keep the next one from running."""
+        timeout = min(self.acquire_timeout, 2.0)
+        return await asyncpg.connect(
+            asyncpg_dsn(self.url), timeout=timeout, command_timeout=timeout, statement_cache_size=0
+        )
 
     async def _reset(self, connection: asyncpg.Connection) -> None:
         """On release (after asyncpg rolled back any open transaction): the full reset only for
@@ -145,6 +161,28 @@ class Database:
             await connection.reset()
 
     # --- use ---
+
+    def watch(self, raw: Any) -> Watching:
+        """Around a statement on a pooled PostgreSQL connection: the watchdog may judge it."""
+        return self._watchdog.watch(raw)
+
+    async def _acquire(self, pool: asyncpg.Pool) -> Any:
+        """A pooled asyncpg connection within ``acquire_timeout`` (give it back with
+        :meth:`_release`): with every connection stuck (a network that drops packets), requests
+        are answered 503 instead of queueing without end, and the watchdog looks for connections
+        that wait for nothing. (``asyncio.timeout``, not asyncpg's ``acquire(timeout=)``, whose
+        ``wait_for`` costs a task per request on Python 3.11.)"""
+        try:
+            async with asyncio.timeout(self.acquire_timeout):
+                return await pool.acquire()
+        except TimeoutError:
+            self._watchdog.pool_exhausted()
+            raise
+
+    async def _release(self, pool: asyncpg.Pool, raw: Any) -> None:
+        """Give a connection back within ``acquire_timeout`` too: asyncpg waits there for a
+        cancelled statement to end, which on a dead connection it never does (then it closes it)."""
+        await pool.release(raw, timeout=self.acquire_timeout)
 
     @contextlib.asynccontextmanager
     async def connection(self, *, reset: bool = True) -> AsyncIterator[Connection]:
@@ -157,10 +195,14 @@ class Database:
         await self._connect()
         with translated():
             if self._pool is not None:
-                async with self._pool.acquire() as raw:
+                pool = self._pool
+                raw = await self._acquire(pool)
+                try:
                     if reset:
                         self._needs_reset.add(raw._con)
                     yield Connection(self, raw)
+                finally:
+                    await self._release(pool, raw)
             else:
                 assert self._engine is not None
                 async with self._engine.connect() as conn:
@@ -178,20 +220,33 @@ class Database:
     async def fetch_all(
         self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        if self._pool is not None:  # the fast path: no Connection object, the pool's own fetch
+        pool = self._pool
+        if pool is not None:  # the fast path: no Connection object, one pooled fetch
             prepared = self.prepare(statement)
             with translated():
-                return [dict(row) for row in await self._pool.fetch(prepared.sql, *prepared.arguments(values or {}))]
+                raw = await self._acquire(pool)
+                try:
+                    with self._watchdog.watch(raw):
+                        rows = await raw.fetch(prepared.sql, *prepared.arguments(values or {}))
+                finally:
+                    await self._release(pool, raw)
+            return [dict(row) for row in rows]
         async with self.connection() as conn:
             return await conn.fetch_all(statement, values)
 
     async def fetch_one(
         self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
     ) -> dict[str, Any] | None:
-        if self._pool is not None:  # one statement, atomic by itself: the pool's own fetchrow
+        pool = self._pool
+        if pool is not None:  # one statement, atomic by itself: one pooled fetchrow
             prepared = self.prepare(statement)
             with translated():
-                row = await self._pool.fetchrow(prepared.sql, *prepared.arguments(values or {}))
+                raw = await self._acquire(pool)
+                try:
+                    with self._watchdog.watch(raw):
+                        row = await raw.fetchrow(prepared.sql, *prepared.arguments(values or {}))
+                finally:
+                    await self._release(pool, raw)
             return None if row is None else dict(row)
         async with self.connection() as conn:
             return await conn.fetch_one(statement, values)
@@ -267,8 +322,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-def _sqlite_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(sqlalchemy_url(url), connect_args={"timeout": 30})
+def _acquire_timeout() -> float:
+    """``DBPOOL_ACQUIRE_TIMEOUT`` in seconds (default 5): how long a request may wait for a
+    database connection before it is answered 503."""
+    return float(os.environ.get("DBPOOL_ACQUIRE_TIMEOUT", "5"))
+
+
+def _sqlite_engine(url: str, pool_timeout: float) -> AsyncEngine:
+    # timeout: how long a statement waits for another writer's lock (then 503)
+    engine = create_async_engine(sqlalchemy_url(url), connect_args={"timeout": 30}, pool_timeout=pool_timeout)
 
     @sa.event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, record: Any) -> None:

@@ -34,6 +34,9 @@ __all__ = [
 
 Order = list[tuple[str, bool]]  # (column, descending), the primary key last
 
+_MAX_OFFSET = 2**63 - 1
+_VERSION_DIGITS = 10  # versions are 32-bit integers: 2147483647 has 10 digits
+
 
 def query_error(name: str, message: str) -> RequestValidationError:
     """The 400 for query parameter ``name``."""
@@ -58,6 +61,8 @@ def page(op: ResourceOperation, arguments: Mapping[str, Any]) -> tuple[int, int]
     offset = arguments.get(roles.get("offset", ""), 0)
     if offset < 0:  # PostgreSQL refuses it, SQLite reads it as 0: the client's mistake on both
         raise query_error(roles.get("offset", "offset"), "must not be negative")
+    if offset > _MAX_OFFSET:  # both databases take a 64-bit offset; their messages would say so
+        raise query_error(roles.get("offset", "offset"), f"must be at most {_MAX_OFFSET}")
     return limit, offset
 
 
@@ -184,8 +189,9 @@ def if_match_versions(header: str | None, model: TableModel) -> list[int] | None
         return None
     tags = [tag.strip() for tag in header.split(",")]
     texts = [tag[1:-1] for tag in tags if len(tag) > 2 and tag.startswith('"') and tag.endswith('"')]
-    numbers = [int(text) for text in texts if text.isascii() and text.isdigit()]  # not "²"
-    numbers = [number for number in numbers if number < 2**31]  # larger ones are none of ours
+    # not "²"; and no longer than a version can be, before int() (5,000 digits raise there)
+    digits = [text for text in texts if text.isascii() and text.isdigit() and len(text) <= _VERSION_DIGITS]
+    numbers = [number for number in map(int, digits) if number < 2**31]  # larger ones are none of ours
     if model.version is None or not numbers:
         raise PreconditionFailed(detail="If-Match does not match the current version")
     return numbers

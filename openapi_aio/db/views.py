@@ -33,7 +33,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from aiohttp import web
 
-from openapi_aio.db import query, statements, writes
+from openapi_aio.db import query, ranges, statements, writes
 from openapi_aio.db.pagination import link_header
 from openapi_aio.db.writes import merge_patch
 from openapi_aio.endpoints.responses import NoContent
@@ -98,6 +98,7 @@ class CrudView:
 
     async def get_list(self) -> Any:
         """GET on the collection: one page of rows (filters, order, cursor or offset, ``Link``)."""
+        self._check_request()
         op, args = self.operation, self.arguments
         values: dict[str, Any] = {}
         conditions, shape = statements.collection_conditions(self, values)
@@ -146,6 +147,7 @@ class CrudView:
 
     async def create(self) -> Any:
         """POST on the collection: one row, or an array of rows in one transaction."""
+        self._check_request(body=True)
         op = self.operation
         body = self.arguments[op.body]  # type: ignore[index]
         many = isinstance(body, list)
@@ -168,6 +170,7 @@ class CrudView:
 
     async def delete_list(self) -> Any:
         """DELETE on the collection: the filtered rows (at least one filter or parent)."""
+        self._check_request()
         values: dict[str, Any] = {}
         conditions, shape = statements.collection_conditions(self, values)
         if not shape and not self.operation.parents:
@@ -184,6 +187,7 @@ class CrudView:
 
     async def get_one(self) -> Any:
         """GET on the item (304 when ``If-None-Match`` names its ETag)."""
+        self._check_request()
         values = statements.item_values(self)
         statement = statements.cached(
             self,
@@ -201,18 +205,21 @@ class CrudView:
 
     async def update_one(self) -> Any:
         """PATCH on the item: a JSON merge patch."""
+        self._check_request(body=True)
         body, status, headers = await writes.update(self, "update_one", partial=True)
         await writes.announce(self, "updated", [body])
         return body, status, headers
 
     async def replace_one(self) -> Any:
         """PUT on the item: the whole row (with ``upsert``, created when missing)."""
+        self._check_request(body=True)
         body, status, headers = await writes.update(self, "replace_one", partial=False)
         await writes.announce(self, "created" if status == 201 else "updated", [body])
         return body, status, headers
 
     async def delete_one(self) -> Any:
         """DELETE on the item (``If-Match`` checked)."""
+        self._check_request()
         values = statements.item_values(self, self._if_match())
         versioned = "version" in values
 
@@ -269,7 +276,35 @@ class CrudView:
 
     def _not_found(self) -> NotFound:
         key = self.arguments[self.operation.key]  # type: ignore[index]
-        return NotFound(detail=f"no {self.model.schema_name} with {self.model.primary_key.name} {key!r}")
+        return NotFound(detail=f"no {self.model.schema_name} with {self.model.primary_key.name} {_clipped(key)}")
+
+    def _check_request(self, body: bool = False) -> None:
+        """Values their columns cannot hold (:mod:`.ranges`), before any SQL: a 404 for a key or
+        parent in the path (no row can have it), a 400 naming the filter or body property."""
+        op, args, sqlite = self.operation, self.arguments, not self.db.is_postgresql
+        if op.key is not None and op.key in args and ranges.unfit(self.model.primary_key, args[op.key], sqlite):
+            raise self._not_found()
+        for argument, column in op.parents:
+            if argument in args and ranges.unfit(column, args[argument], sqlite):
+                raise NotFound(detail=f"no row has {argument} {_clipped(args[argument])}")
+        for item in op.filters:
+            if item.column is None or item.custom is not None or item.argument not in args or item.op == "isnull":
+                continue
+            value = args[item.argument]
+            for one in value if isinstance(value, list) else [value]:
+                message = ranges.unfit(item.column, one, sqlite)
+                if message is not None:
+                    raise query.query_error(item.parameter, message)
+        if body and op.body is not None and op.body in args:
+            problem = ranges.body_problem(self.model.columns, args[op.body], sqlite)
+            if problem is not None:
+                raise problem
 
     def _if_match(self) -> list[int] | None:
         return query.if_match_versions(self.request.headers.get("If-Match"), self.model)
+
+
+def _clipped(value: Any) -> str:
+    """A path value for a message: its repr, cut short (a path may be kilobytes long)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

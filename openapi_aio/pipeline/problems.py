@@ -35,6 +35,10 @@ quiet = logging.getLogger("openapi_aio")
 
 ExceptionHandler = Callable[[web.Request, BaseException], Awaitable[web.StreamResponse]]
 
+# Status lines in RFC 9110's words where Python's (and so aiohttp's) older ones differ from the
+# problem's title: 422 is "Unprocessable Content" in both (Python 3.11 says "Unprocessable Entity").
+_REASONS = {422: "Unprocessable Content"}
+
 
 def problem_response(problem: ProblemException, request: web.Request | None = None) -> web.Response:
     """The one renderer of problem objects, for HTTP answers and websocket errors alike.
@@ -43,11 +47,12 @@ def problem_response(problem: ProblemException, request: web.Request | None = No
     once written; given the ``request``, at once, without waiting for the rest of the body."""
     body = dumps(problem_body(problem))
     closing = problem.headers.get("Connection", "").lower() == "close"
+    reason = _REASONS.get(problem.status)
     response: web.Response
     if closing and request is not None:
-        response = _Closing(request, body=body, status=problem.status, content_type=PROBLEM_MEDIA_TYPE)
+        response = _Closing(request, body=body, status=problem.status, reason=reason, content_type=PROBLEM_MEDIA_TYPE)
     else:
-        response = web.Response(body=body, status=problem.status, content_type=PROBLEM_MEDIA_TYPE)
+        response = web.Response(body=body, status=problem.status, reason=reason, content_type=PROBLEM_MEDIA_TYPE)
     response.headers.update(problem.headers)
     if closing:
         response.force_close()

@@ -2,6 +2,8 @@
 
 The validator engine checks the string formats OpenAPI names itself (date, date-time, time,
 uuid, email, uri, hostname, ipv4, ipv6, ...). What it does not know is here: ``byte`` (base64),
+``decimal`` (a finite decimal number, as text), dates and date-times that RFC 3339 allows but no
+date type holds (year 0, a leap second, 9999-12-31 at -14:00: see :func:`_is_date_time`),
 the formats JSON Schema added after draft 4 when a 2.0 or 3.0 document uses them, and numeric
 formats, which engines never ask a format checker about (formats only apply to
 strings there), so ``int32``/``int64``/``float`` become ``minimum``/``maximum`` bounds when a schema
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import re
 from collections.abc import Callable
 
@@ -37,13 +40,50 @@ def _is_byte(value: str) -> bool:
     return True
 
 
-# String formats checked in Python; the engine calls them with strings only.
-FORMATS: dict[str, FormatChecker] = {"byte": _is_byte}
-
-
 def _as_in_2020_12(name: str) -> FormatChecker:
     checker = jsonschema_rs.Draft202012Validator({"format": name}, validate_formats=True)
     return checker.is_valid
+
+
+_RFC3339_DATE = _as_in_2020_12("date")
+_RFC3339_DATE_TIME = _as_in_2020_12("date-time")
+
+
+def _is_date(value: str) -> bool:
+    """RFC 3339's full-date that a date type holds: years 0001 to 9999 (year 0 is RFC 3339's,
+    Python's and the databases' date types have none)."""
+    return _RFC3339_DATE(value) and not value.startswith("0000")
+
+
+def _is_date_time(value: str) -> bool:
+    """RFC 3339's date-time that a timestamp holds once in UTC, as the databases store it: no
+    leap second (``23:59:60``), no year 0, nothing beyond 9999-12-31 or before 0001-01-01 in UTC
+    (``9999-12-31T23:59:59-14:00`` is year 10000 there)."""
+    if not _RFC3339_DATE_TIME(value):
+        return False
+    try:
+        datetime.datetime.fromisoformat(value.replace("z", "Z")).astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
+
+
+def _is_decimal(value: str) -> bool:
+    """A finite decimal number written in digits (``12.50``, ``-3``, ``1e3``): never ``NaN``,
+    ``sNaN`` or ``Infinity``, which Python's Decimal reads but no number column holds."""
+    return _DECIMAL.match(value) is not None
+
+
+# String formats checked in Python; the engine calls them with strings only.
+FORMATS: dict[str, FormatChecker] = {
+    "byte": _is_byte,
+    "date": _is_date,
+    "date-time": _is_date_time,
+    "decimal": _is_decimal,
+}
 
 
 # Formats defined after JSON Schema draft 4, which the engine checks only for later drafts. Swagger
