@@ -279,13 +279,19 @@ def _resource(path: Steps, keyword: str, value: Any) -> bool:
     return path[0] in ("schema", "view", "upsert", "events")
 
 
+# x-websocket keys ws.endpoint checks itself, in its own words
+_WEBSOCKET_CHECKED = frozenset(
+    {"queue", "max_message_size", "max_subscriptions", "max_pattern_length", "send_timeout", "authorize"}
+)
+
+
 def _websocket(path: Steps, keyword: str, value: Any) -> bool:
     """The walk (the value's, sections' and entries' types, their schemas) and
-    ``ws.endpoint`` (unknown keys, sizes, ``send_timeout``, ``authorize``, built-in method names,
-    ``operationId``, channel rules and their ``scopes`` lists)."""
+    ``ws.endpoint`` (unknown keys, sizes and counts, ``send_timeout``, ``authorize``, built-in
+    method names, ``operationId``, channel rules and their ``scopes`` lists)."""
     if not path:
         return True
-    if path[0] in ("queue", "max_message_size", "send_timeout", "authorize"):
+    if path[0] in _WEBSOCKET_CHECKED:
         return True
     if path[0] not in ("rpc", "channels"):
         return False  # heartbeat, idle_timeout: read as numbers without a check

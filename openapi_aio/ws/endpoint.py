@@ -19,6 +19,8 @@ same pipeline as any request (security first: a bad token is a 401 before any up
               publish: false                       # clients may not publish (the default)
           authorize: auth.may                      # optional: async (user, token_info, channel, action) -> bool
           queue: 256                               # outgoing messages buffered per client
+          max_subscriptions: 100                   # (channel, pattern) pairs per client
+          max_pattern_length: 256                  # characters of a pattern or published event
           max_message_size: 65536
           heartbeat: 30
         responses: {"101": {description: switched to the websocket protocol}}
@@ -53,8 +55,20 @@ if TYPE_CHECKING:
 __all__ = ["WebSocketEndpoint"]
 
 _KEYS = frozenset(
-    {"rpc", "channels", "authorize", "queue", "max_message_size", "heartbeat", "idle_timeout", "send_timeout"}
+    {
+        "rpc",
+        "channels",
+        "authorize",
+        "queue",
+        "max_message_size",
+        "heartbeat",
+        "idle_timeout",
+        "send_timeout",
+        "max_subscriptions",
+        "max_pattern_length",
+    }
 )
+_COUNTS = ("queue", "max_message_size", "max_subscriptions", "max_pattern_length")  # positive integers
 
 
 @dataclass(slots=True)
@@ -87,6 +101,10 @@ class WebSocketEndpoint:
     heartbeat: float | None = 30.0
     idle_timeout: float | None = None
     send_timeout: float = 10.0  # seconds answers may wait unread before the client is closed (4008)
+    # what one client may make the hub hold and match: (channel, pattern) pairs, characters of one
+    # pattern or event name (issue 18: 30,000 patterns stalled every publish for seconds)
+    max_subscriptions: int = 100
+    max_pattern_length: int = 256
 
     @classmethod
     def compile(cls, operation: Operation, source: str) -> WebSocketEndpoint:
@@ -101,11 +119,12 @@ class WebSocketEndpoint:
         if unknown:
             raise error(f"unknown key(s) {', '.join(sorted(unknown))}")
         endpoint = cls(label=spec.label)
-        for key in ("queue", "max_message_size"):
+        for key in _COUNTS:
             if key in declared:
-                if not isinstance(declared[key], int) or declared[key] < 1:
+                value = declared[key]
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                     raise error(f"{key} must be a positive integer", key)
-                setattr(endpoint, key, declared[key])
+                setattr(endpoint, key, value)
         for key in ("heartbeat", "idle_timeout"):
             if key in declared:
                 setattr(endpoint, key, float(declared[key]) if declared[key] else None)

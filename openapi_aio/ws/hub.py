@@ -4,17 +4,23 @@
 broker to every process; each process's hub hands the message to its websocket connections whose
 subscriptions match (a channel name and a glob pattern on the event: ``*``, ``task.*``). The
 message is encoded once per process, whatever the number of subscribers.
+
+A pattern is compiled once, when the first subscriber asks for it, and shared by every subscriber
+of the same channel and pattern; it is forgotten with its last subscriber. So a message costs one
+set lookup for ``*`` and for exact event names, and one match per distinct glob pattern of its
+channel (not one compilation, not one per subscriber). Delivery yields to the event loop every
+:data:`YIELD_EVERY` matches, so that a channel with many patterns slows its own messages, never
+the other clients of the process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fnmatch
-import functools
 import json
 import re
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from aiohttp import WSCloseCode, web
 
@@ -22,7 +28,9 @@ from openapi_aio.endpoints.serialization import json_default
 from openapi_aio.keys import HUB
 from openapi_aio.ws.brokers import Broker, MemoryBroker
 
-__all__ = ["HUB", "Hub", "Subscriber", "mount_hub", "publish"]
+__all__ = ["HUB", "YIELD_EVERY", "Hub", "Subscriber", "Totals", "is_pattern", "mount_hub", "publish"]
+
+YIELD_EVERY = 256  # glob matches between two yields to the event loop while delivering a message
 
 
 class Subscriber(Protocol):
@@ -30,11 +38,93 @@ class Subscriber(Protocol):
         """Queue one message for sending; never blocks (a slow subscriber is disconnected)."""
 
 
+class Totals(NamedTuple):
+    """What the hub holds: subscribers, their (channel, pattern) subscriptions, and the compiled
+    glob patterns those share (``*`` and exact names need none)."""
+
+    subscribers: int
+    subscriptions: int
+    compiled: int
+
+
+def is_pattern(event: str) -> bool:
+    """Whether ``event`` is a glob pattern rather than an event name."""
+    return any(char in event for char in "*?[")
+
+
+class _Glob:
+    """One compiled glob pattern of a channel and the subscribers who asked for it."""
+
+    __slots__ = ("match", "subscribers")
+
+    def __init__(self, pattern: str) -> None:
+        self.match: Callable[[str], object] = re.compile(fnmatch.translate(pattern)).match
+        self.subscribers: set[Subscriber] = set()
+
+
+class _Channel:
+    """The subscribers of one channel, by the kind of pattern they gave: ``*``, an exact event
+    name, or a glob compiled once for all who share it."""
+
+    __slots__ = ("delivering", "everything", "exact", "globs")
+
+    def __init__(self) -> None:
+        self.everything: set[Subscriber] = set()
+        self.exact: dict[str, set[Subscriber]] = {}
+        self.globs: dict[str, _Glob] = {}
+        # one message of the channel at a time, in the order they came: matching may yield, and a
+        # later message must not overtake an earlier one (other channels need not wait)
+        self.delivering = asyncio.Lock()
+
+    def add(self, subscriber: Subscriber, pattern: str) -> None:
+        if pattern == "*":
+            self.everything.add(subscriber)
+        elif not is_pattern(pattern):
+            self.exact.setdefault(pattern, set()).add(subscriber)
+        else:
+            glob = self.globs.get(pattern)
+            if glob is None:
+                glob = self.globs[pattern] = _Glob(pattern)
+            glob.subscribers.add(subscriber)
+
+    def remove(self, subscriber: Subscriber, pattern: str) -> None:
+        """Forget one subscription, and what no subscriber uses any more (a compiled glob)."""
+        if pattern == "*":
+            self.everything.discard(subscriber)
+        elif not is_pattern(pattern):
+            named = self.exact.get(pattern, set())
+            named.discard(subscriber)
+            if not named:
+                self.exact.pop(pattern, None)
+        elif pattern in self.globs:
+            glob = self.globs[pattern]
+            glob.subscribers.discard(subscriber)
+            if not glob.subscribers:
+                del self.globs[pattern]
+
+    def empty(self) -> bool:
+        return not (self.everything or self.exact or self.globs)
+
+    async def matching(self, event: str) -> set[Subscriber]:
+        """The subscribers ``event`` reaches, each once; globs matched in slices of
+        :data:`YIELD_EVERY` with a yield to the loop between them."""
+        reached = set(self.everything)
+        reached.update(self.exact.get(event, ()))
+        globs = list(self.globs.values())  # a snapshot: subscriptions may change while we yield
+        for start in range(0, len(globs), YIELD_EVERY):
+            if start:
+                await asyncio.sleep(0)
+            for glob in globs[start : start + YIELD_EVERY]:
+                if glob.match(event):
+                    reached.update(glob.subscribers)
+        return reached
+
+
 class Hub:
     def __init__(self, broker: Broker | None = None) -> None:
         self.broker = broker or MemoryBroker()
-        # channel -> subscriber -> event patterns
-        self._subscriptions: dict[str, dict[Subscriber, set[str]]] = {}
+        self._channels: dict[str, _Channel] = {}
+        self._patterns: dict[Subscriber, dict[str, set[str]]] = {}  # subscriber -> channel -> patterns
         self.connections: set[Any] = set()  # open websocket connections, closed at shutdown
 
     async def start(self) -> None:
@@ -44,32 +134,51 @@ class Hub:
         await self.broker.close()
 
     def subscribe(self, subscriber: Subscriber, channel: str, pattern: str = "*") -> None:
-        self._subscriptions.setdefault(channel, {}).setdefault(subscriber, set()).add(pattern)
+        """Subscribe (again: no change) ``subscriber`` to ``channel``'s events matching
+        ``pattern``, compiled here once for every message to come."""
+        if self.subscribed(subscriber, channel, pattern):
+            return
+        self._channels.setdefault(channel, _Channel()).add(subscriber, pattern)
+        self._patterns.setdefault(subscriber, {}).setdefault(channel, set()).add(pattern)
 
     def unsubscribe(self, subscriber: Subscriber, channel: str, pattern: str | None = None) -> None:
-        subscribers = self._subscriptions.get(channel)
-        if not subscribers or subscriber not in subscribers:
-            return
-        if pattern is None:
-            del subscribers[subscriber]
-        else:
-            subscribers[subscriber].discard(pattern)
-            if not subscribers[subscriber]:
-                del subscribers[subscriber]
-        if not subscribers:
-            del self._subscriptions[channel]
+        """Forget one pattern of ``channel``, or all of them when ``pattern`` is ``None``."""
+        channels = self._patterns.get(subscriber, {})
+        patterns = channels.get(channel, set())
+        gone = set(patterns) if pattern is None else patterns & {pattern}
+        for each in gone:
+            self._channels[channel].remove(subscriber, each)
+        patterns -= gone
+        if not patterns:
+            channels.pop(channel, None)
+        if not channels:
+            self._patterns.pop(subscriber, None)
+        if channel in self._channels and self._channels[channel].empty():
+            del self._channels[channel]
 
     def drop(self, subscriber: Subscriber) -> None:
-        """Forget every subscription of ``subscriber`` (it disconnected)."""
-        for channel in [name for name, subscribers in self._subscriptions.items() if subscriber in subscribers]:
+        """Forget every subscription of ``subscriber`` (it disconnected), and so every compiled
+        pattern only it used."""
+        for channel in list(self._patterns.get(subscriber, {})):
             self.unsubscribe(subscriber, channel)
 
+    def subscribed(self, subscriber: Subscriber, channel: str, pattern: str) -> bool:
+        return pattern in self._patterns.get(subscriber, {}).get(channel, ())
+
+    def count(self, subscriber: Subscriber) -> int:
+        """How many (channel, pattern) subscriptions ``subscriber`` has."""
+        return sum(len(patterns) for patterns in self._patterns.get(subscriber, {}).values())
+
     def subscriptions(self, subscriber: Subscriber) -> dict[str, set[str]]:
-        return {
-            channel: set(subscribers[subscriber])
-            for channel, subscribers in self._subscriptions.items()
-            if subscriber in subscribers
-        }
+        return {channel: set(patterns) for channel, patterns in self._patterns.get(subscriber, {}).items()}
+
+    def totals(self) -> Totals:
+        """What the hub holds now (for tests and monitoring: it walks every subscriber)."""
+        return Totals(
+            len(self._patterns),
+            sum(self.count(subscriber) for subscriber in self._patterns),
+            sum(len(channel.globs) for channel in self._channels.values()),
+        )
 
     async def publish(self, channel: str, event: str, data: Any = None) -> None:
         """Send ``data`` to every subscriber of ``channel`` whose pattern matches ``event``, in
@@ -78,25 +187,17 @@ class Hub:
 
     async def deliver(self, channel: str, event: str, data: Any) -> None:
         """A message from the broker: hand it to this process's matching subscribers."""
-        subscribers = self._subscriptions.get(channel)
-        if not subscribers:
+        subscribers = self._channels.get(channel)
+        if subscribers is None:
             return
-        text = None
-        for subscriber, patterns in list(subscribers.items()):
-            if any(_matcher(pattern)(event) for pattern in patterns):
-                if text is None:
-                    message = {"channel": channel, "event": event, "data": data}
-                    text = json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False)
+        async with subscribers.delivering:
+            reached = await subscribers.matching(event)
+            if not reached:
+                return
+            message = {"channel": channel, "event": event, "data": data}
+            text = json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False)
+            for subscriber in reached:
                 subscriber.push(text)
-
-
-@functools.lru_cache(maxsize=1024)
-def _matcher(pattern: str) -> Callable[[str], bool]:
-    if pattern == "*":
-        return lambda event: True
-    if not any(char in pattern for char in "*?["):
-        return pattern.__eq__
-    return re.compile(fnmatch.translate(pattern)).match  # type: ignore[return-value]
 
 
 def mount_hub(app: web.Application, broker: str | None, datastore: str | None) -> Hub:

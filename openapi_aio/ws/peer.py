@@ -22,6 +22,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from openapi_aio.endpoints.serialization import json_default
 from openapi_aio.errors import (
     BadRequest,
+    Conflict,
     Forbidden,
     InternalServerError,
     NotFound,
@@ -32,7 +33,7 @@ from openapi_aio.keys import TOKEN_INFO, USER
 from openapi_aio.pipeline import sentry
 from openapi_aio.pipeline.problems import problem_body
 from openapi_aio.request.body import has_lone_surrogate
-from openapi_aio.ws.hub import Hub
+from openapi_aio.ws.hub import Hub, is_pattern
 
 if TYPE_CHECKING:
     from openapi_aio.ws.endpoint import Channel, WebSocketEndpoint
@@ -237,7 +238,23 @@ class Peer:
         event = payload.get("event", "*")
         if not isinstance(event, str) or not event:
             raise BadRequest(detail='"event" must be a non-empty string (a glob pattern to subscribe)')
+        if len(event) > self.endpoint.max_pattern_length:
+            raise BadRequest(
+                detail=f'"event" has {len(event)} characters, more than the'
+                f" {self.endpoint.max_pattern_length} allowed (max_pattern_length)"
+            )
         return channel, event
+
+    def make_room(self, channel: str, pattern: str) -> None:
+        """Refuse a new subscription beyond ``max_subscriptions``: each pattern is held and
+        matched against every message of its channel, so a client may not ask for thousands.
+        Subscribing again to what it has is no new subscription, and always answered."""
+        limit = self.endpoint.max_subscriptions
+        if self.hub.count(self) >= limit and not self.hub.subscribed(self, channel, pattern):
+            raise Conflict(
+                detail=f"this connection has {limit} subscriptions, the most it may have"
+                " (max_subscriptions): unsubscribe from one first"
+            )
 
     async def allow(self, channel: Channel, action: str) -> None:
         rule = channel.subscribe if action == "subscribe" else channel.publish
@@ -257,6 +274,7 @@ class Peer:
 async def _subscribe(connection: Peer, payload: Any) -> Any:
     channel, pattern = connection.channel(payload, "subscribe")
     await connection.allow(channel, "subscribe")
+    connection.make_room(channel.name, pattern)  # after the await: no other subscribe in between
     connection.hub.subscribe(connection, channel.name, pattern)
     return {"channel": channel.name, "event": pattern}
 
@@ -271,7 +289,7 @@ async def _unsubscribe(connection: Peer, payload: Any) -> Any:
 
 async def _publish(connection: Peer, payload: Any) -> Any:
     channel, event = connection.channel(payload, "publish")
-    if any(char in event for char in "*?["):
+    if is_pattern(event):
         raise BadRequest(detail="publish an event name, not a pattern")
     await connection.allow(channel, "publish")
     if channel.events is not None and event not in channel.events:
