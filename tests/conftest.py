@@ -20,6 +20,8 @@ from aiohttp.test_utils import TestClient
 import openapi_aio
 from openapi_aio.keys import DATABASE
 
+pytest_plugins = ["sentry_capture"]  # the sentry_events fixture
+
 TESTS = Path(__file__).resolve().parent  # on sys.path (setup.cfg: pythonpath = tests)
 ROOT = TESTS.parent  # the checkout
 SPECS = Path(__file__).parent / "specs"

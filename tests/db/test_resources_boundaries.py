@@ -7,24 +7,8 @@ from typing import Any
 
 from conftest import document
 
-from openapi_aio.db import CrudView
-
 ADA = {"X-User": "ada"}
 BOB = {"X-User": "bob"}
-
-
-class OwnerView(CrudView):
-    """Each user sees and writes only their own notes (the user is a header, for the test)."""
-
-    def scope(self) -> list[Any]:
-        return [self.table.c.owner == self.request.headers.get("X-User", "")]
-
-    async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
-        values["owner"] = self.request.headers.get("X-User", "")
-        return values
-
-    async def before_update(self, values: dict[str, Any]) -> dict[str, Any]:
-        return await self.before_create(values)
 
 
 def _body(schema: str) -> dict[str, Any]:
@@ -36,7 +20,7 @@ def _integer(name: str, where: str = "path") -> dict[str, Any]:
 
 
 OK = {"responses": {"200": {"description": "ok"}, "201": {"description": "created"}}}
-VIEW = f"{__name__}.OwnerView"
+VIEW = "specs.resources_views.views.OwnerView"
 
 SPEC = document(
     {

@@ -26,7 +26,6 @@ from example_server import create_example_app
 
 import openapi_aio
 from openapi_aio import InvalidSpecification
-from openapi_aio.db import CrudView
 from openapi_aio.keys import DATABASE
 
 # SQL keywords, a space, non-ASCII, characters SQLAlchemy escapes in bind names, and the names of
@@ -362,21 +361,7 @@ def test_a_search_over_a_write_only_column_stops_the_start_up():
 # --- L8: a row out of reach answers as a missing one ------------------------------------------------
 
 
-class OwnerView(CrudView):
-    """Each user reaches only their own rows (the user is a header, for the test)."""
-
-    def scope(self) -> list[Any]:
-        return [self.table.c.owner == self.request.headers.get("X-User", "")]
-
-    async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
-        values["owner"] = self.request.headers.get("X-User", "")
-        return values
-
-    async def before_update(self, values: dict[str, Any]) -> dict[str, Any]:
-        return await self.before_create(values)
-
-
-OWNED_RESOURCE = {"schema": "Owned", "view": f"{__name__}.OwnerView", "upsert": True}
+OWNED_RESOURCE = {"schema": "Owned", "view": "specs.resources_views.views.OwnerView", "upsert": True}
 OWNED = document(
     {
         "/owned": {"x-resource": OWNED_RESOURCE, "post": {"requestBody": _body("Owned"), "responses": OK}},

@@ -26,14 +26,11 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
-import sentry_sdk
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from conftest import SPECS, document
 from example_server import Server, example_server
 from helpers import free_port, start
-from sentry_sdk.envelope import Envelope
-from sentry_sdk.transport import Transport
 from specs.security import auth
 
 import openapi_aio
@@ -504,30 +501,6 @@ def test_serve_names_the_keepalive_timeout_and_its_default():
 
 
 # --- M9: a client that leaves in the middle of an upload -------------------------------------------------
-
-
-class Capture(Transport):
-    """sentry-sdk's transport interface, keeping events instead of sending them."""
-
-    def __init__(self, options: Any = None) -> None:
-        super().__init__(options)
-        self.events: list[dict[str, Any]] = []
-
-    def capture_envelope(self, envelope: Envelope) -> None:
-        event = envelope.get_event()
-        if event is not None:
-            self.events.append(event)
-
-
-@pytest.fixture
-def sentry_events() -> Iterator[list[dict[str, Any]]]:
-    transport = Capture()
-    sentry_sdk.init(dsn="https://key@sentry.invalid/1", transport=transport, auto_enabling_integrations=False)
-    try:
-        yield transport.events
-    finally:
-        sentry_sdk.get_client().close()
-        sentry_sdk.get_global_scope().set_client(None)
 
 
 class AccessLog(AbstractAccessLogger):

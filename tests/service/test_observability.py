@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from conftest import TESTS, document
 from helpers import free_port
-from sentry_sdk.envelope import Envelope
-from sentry_sdk.transport import Transport
+from sentry_capture import Capture
 
 import openapi_aio
 from openapi_aio.pipeline.cors import Cors
@@ -50,31 +48,6 @@ SPEC = document(
 
 
 # --- Sentry ------------------------------------------------------------------------------------
-
-
-class Capture(Transport):
-    """sentry-sdk's transport interface, keeping events instead of sending them."""
-
-    def __init__(self, options: Any = None) -> None:
-        super().__init__(options)
-        self.events: list[dict[str, Any]] = []
-
-    def capture_envelope(self, envelope: Envelope) -> None:
-        event = envelope.get_event()
-        if event is not None:
-            self.events.append(event)
-
-
-@pytest.fixture
-def sentry_events() -> Iterator[list[dict[str, Any]]]:
-    """A Sentry client sending to a list (no network); closed after the test."""
-    transport = Capture()
-    sentry_sdk.init(dsn="https://key@sentry.invalid/1", transport=transport, auto_enabling_integrations=False)
-    try:
-        yield transport.events
-    finally:
-        sentry_sdk.get_client().close()
-        sentry_sdk.get_global_scope().set_client(None)
 
 
 async def test_unhandled_errors_are_reported_with_operation_request_id_and_user(serve, sentry_events):

@@ -59,3 +59,18 @@ async def titles(request: web.Request, id: int) -> dict[str, Any]:
         rows = await conn.fetch_all(sa.select(notes.c.title).where(notes.c.id >= id).order_by(notes.c.title))
         total = await conn.fetch_value(sa.select(sa.func.count()).select_from(notes))
     return {"titles": [row["title"] for row in rows], "total": total}
+
+
+class OwnerView(CrudView):
+    """Each user reaches only their own rows; the user is the X-User header (for
+    tests/db/test_resources_boundaries.py and test_resources_hostile_schema.py)."""
+
+    def scope(self) -> list[Any]:
+        return [self.table.c.owner == self.request.headers.get("X-User", "")]
+
+    async def before_create(self, values: dict[str, Any]) -> dict[str, Any]:
+        values["owner"] = self.request.headers.get("X-User", "")
+        return values
+
+    async def before_update(self, values: dict[str, Any]) -> dict[str, Any]:
+        return await self.before_create(values)
