@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import PROBLEM, document, own_postgres, problem, reset_tables
+from tcp_proxy import Proxy
 
 import openapi_aio
 from openapi_aio import StartupError
@@ -135,56 +136,11 @@ async def assert_503(response: Any) -> None:
 # --- H2: a network that drops PostgreSQL's packets -------------------------------------------------
 
 
-class Blackhole:
-    """A TCP proxy to PostgreSQL that can silently drop everything in both directions, keeping
-    every socket open (no reset, no close): what a firewall that lost its state does."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.dropping = False
-        self.server: asyncio.Server | None = None
-        self.transports: set[asyncio.BaseTransport] = set()
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-
-    async def stop(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        for transport in self.transports:
-            transport.abort()
-
-    def url(self, base: str) -> str:
-        assert self.server is not None
-        port = self.server.sockets[0].getsockname()[1]
-        parts = urlsplit(base)
-        credentials = parts.netloc.rpartition("@")[0]
-        return urlunsplit(parts._replace(netloc=f"{credentials}@127.0.0.1:{port}"))
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.transports.add(writer.transport)
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self.transports.add(upstream_writer.transport)
-        await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, OSError):
-            while data := await reader.read(65536):
-                if not self.dropping:
-                    writer.write(data)
-                    await writer.drain()
-        writer.transport.abort()
-
-
 @pytest.fixture
 async def blackhole() -> Any:
     cluster = own_postgres()
     target = urlsplit(cluster.url)
-    proxy = Blackhole(target.hostname or "127.0.0.1", target.port or 5432)
+    proxy = Proxy(target.hostname or "127.0.0.1", target.port or 5432)
     await proxy.start()
     yield proxy
     await proxy.stop()
