@@ -145,8 +145,10 @@ class _Pattern:
             raise UnsupportedPattern(f"\\{char} is not supported")
         if char == "x":
             code = self.text[self.position : self.position + 2]
-            self.position += 2
-            return chr(int(code, 16))
+            if re.fullmatch(r"[0-9A-Fa-f]{2}", code):
+                self.position += 2
+                return chr(int(code, 16))
+            return "x"  # \x without two hex digits matches "x" (ECMA-262 Annex B identity escape)
         return char
 
     def character_class(self) -> str:

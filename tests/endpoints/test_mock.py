@@ -306,3 +306,20 @@ async def test_a_media_range_is_never_sent_as_content_type(serve):
     response = await client.get("/img")
     assert response.status == 200
     assert response.content_type == "application/octet-stream"
+
+
+async def test_hex_escapes_in_patterns_are_read_as_ecma_262_reads_them(serve: MakeClient) -> None:
+    """``\\x41`` is "A"; ``\\x`` without two hex digits is an identity escape matching "x" (it
+    made the mock a 500)."""
+    schema = {
+        "type": "object",
+        "required": ["hex", "bare"],
+        "properties": {
+            "hex": {"type": "string", "pattern": "^\\x41\\x2d$"},
+            "bare": {"type": "string", "pattern": "^a\\x$"},
+        },
+    }
+    client = await serve(document({"/hex": {"get": op({"200": json_response({"schema": schema})})}}), mock="all")
+    response = await client.get("/hex")
+    assert response.status == 200, await response.text()
+    assert await response.json() == {"hex": "A-", "bare": "ax"}
