@@ -134,3 +134,12 @@ def test_the_command_lines_answer_help_without_the_server():
     assert "sqlalchemy" not in modules
     assert "tasks.api" not in modules  # nor its handlers (the document was not read)
     assert [name for name in optional(modules) if not name.startswith("openapi_aio.service.commands")] == []
+
+
+def test_the_pytest_plugin_costs_other_projects_nothing_until_used():
+    """openapi_aio.testing is a pytest plugin of every project that installs openapi-aio: loading
+    it (as pytest does at start) brings in no aiohttp, client or application machinery."""
+    before = loaded_after("import pytest")
+    added = loaded_after("import pytest, openapi_aio.testing") - before
+    assert not {name for name in added if name.split(".")[0] in {"aiohttp", "yarl", "multidict", *HEAVY}}
+    assert not {name for name in added if name.startswith(("openapi_aio.client", "openapi_aio.service"))}
