@@ -70,12 +70,12 @@ def order(op: ResourceOperation, arguments: Mapping[str, Any], model: TableModel
     """``order_by`` (``-name`` descending; only sortable columns), else the default order; the
     primary key always comes last so that the order is total (pages and cursors need one)."""
     raw = arguments.get(op.roles.get("order_by", ""))
-    if not raw:  # absent or empty (order_by=): the default, completed once per operation
+    if raw is None:  # absent: the default, completed once per operation
         if op.full_default_order is None:
             op.full_default_order = _with_key(list(op.default_order), model)
         return op.full_default_order
     chosen = []
-    for item in raw.split(",") if isinstance(raw, str) else raw:
+    for item in (raw.split(",") if isinstance(raw, str) else raw) or [""]:  # order_by= names no column
         item = str(item).strip()
         name = item.lstrip("+-")
         if name not in op.sortable:
