@@ -46,6 +46,7 @@ LIST_PARAMETERS = [
     {"name": "fields", "in": "query", "explode": False, "schema": FIELDS},
     {"name": "cursor", "in": "query", "schema": {"type": "string"}},
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 2}},
+    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
 ]
 SPEC = {
     "openapi": "3.0.3",
@@ -123,6 +124,19 @@ async def test_an_empty_cursor_is_the_first_page_and_an_empty_order_by_a_400(ser
     assert [error["name"] for error in body["errors"]] == ["cursor"]
     body = await problem(await client.get(path, params={"order_by": ""}))
     assert [error["name"] for error in body["errors"]] == ["order_by"]
+
+
+async def test_an_offset_beyond_64_bits_is_an_empty_page_not_a_400(serve_db):
+    """The document gives ``offset`` no maximum: 2**63 is a valid request (it was a 400), and
+    no table holds that many rows."""
+    client, project, tasks = await project_with_tasks(serve_db, {"title": "a"})
+    path = f"/projects/{project}/tasks"
+    assert await (await client.get(path, params={"offset": str(2**63 - 1)})).json() == []
+    for offset in (2**63, 10**30):
+        response = await client.get(path, params={"offset": str(offset)})
+        assert response.status == 200, await response.text()
+        assert await response.json() == []
+    assert await (await client.get(path, params={"offset": "0"})).json() == tasks
 
 
 async def test_a_parent_that_does_not_exist_is_a_404_on_get_as_on_post(serve_db):
