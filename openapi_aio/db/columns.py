@@ -80,6 +80,8 @@ class ColumnModel:
     default: Any = MISSING  # the schema's default, for inserts that do not give one
     regenerate: Callable[[], Any] | None = None  # on_update: now
     max_length: int | None = None  # the limit writes enforce where the schema has no maxLength
+    null_allowed: bool = True  # the schema admits null (else a stored NULL is answered by omission)
+    required: bool = False  # in the schema's required: kept by sparse fields
 
     @property
     def sortable(self) -> bool:
@@ -126,6 +128,7 @@ def build_column(
         to_api=to_api,
     )
     model.nullable = not primary_key and (nullable or not required)
+    model.null_allowed, model.required = nullable, required
     model.column.nullable = model.nullable
     if x_column.get("unique"):
         model.column.unique = True

@@ -61,21 +61,21 @@ def page(op: ResourceOperation, arguments: Mapping[str, Any]) -> tuple[int, int]
     offset = arguments.get(roles.get("offset", ""), 0)
     if offset < 0:  # PostgreSQL refuses it, SQLite reads it as 0: the client's mistake on both
         raise query_error(roles.get("offset", "offset"), "must not be negative")
-    if offset > _MAX_OFFSET:  # both databases take a 64-bit offset; their messages would say so
-        raise query_error(roles.get("offset", "offset"), f"must be at most {_MAX_OFFSET}")
-    return limit, offset
+    # Both databases take a 64-bit offset. A larger one is valid by the document (no maximum) and
+    # skips more rows than any table holds: the empty page that the largest offset reads too.
+    return limit, min(offset, _MAX_OFFSET)
 
 
 def order(op: ResourceOperation, arguments: Mapping[str, Any], model: TableModel) -> Order:
     """``order_by`` (``-name`` descending; only sortable columns), else the default order; the
     primary key always comes last so that the order is total (pages and cursors need one)."""
     raw = arguments.get(op.roles.get("order_by", ""))
-    if not raw:  # absent or empty (order_by=): the default, completed once per operation
+    if raw is None:  # absent: the default, completed once per operation
         if op.full_default_order is None:
             op.full_default_order = _with_key(list(op.default_order), model)
         return op.full_default_order
     chosen = []
-    for item in raw.split(",") if isinstance(raw, str) else raw:
+    for item in (raw.split(",") if isinstance(raw, str) else raw) or [""]:  # order_by= names no column
         item = str(item).strip()
         name = item.lstrip("+-")
         if name not in op.sortable:

@@ -53,12 +53,18 @@ class TableModel:
     pointer: str = ""
     computed: tuple[str, ...] = ()  # properties with x-column: false
     readable: tuple[str, ...] = field(default=())
+    # readable columns that may hold NULL though the schema admits no null: omitted when NULL
+    omit_null: tuple[str, ...] = field(default=())
+    required: frozenset[str] = frozenset()  # readable properties the schema requires
     # starts no column's name: see bind_prefix
     bind_prefix: str = "_"
     positions: dict[str, int] = field(default_factory=dict)  # column -> its place, for parameter names
 
     def __post_init__(self) -> None:
         self.readable = tuple(name for name, model in self.columns.items() if not model.write_only)
+        readable = [self.columns[name] for name in self.readable]
+        self.omit_null = tuple(model.name for model in readable if model.nullable and not model.null_allowed)
+        self.required = frozenset(model.name for model in readable if model.required)
         self.bind_prefix = bind_prefix(self.columns)
         self.positions = {name: index for index, name in enumerate(self.columns)}
 
@@ -192,6 +198,7 @@ def _build_table(
     table = sa.Table(name, metadata, *(model.column for model in columns.values()), *args,
                      schema=options.get("schema"), sqlite_autoincrement=True)  # fmt: skip
     model = TableModel(stored.name, table, columns, primary[0], version, where, tuple(computed))
+    model.required |= frozenset(name for name in computed if name in required)  # serialize() adds them
     _bound_indexed_text(model)
     for prop, x_column in keys:
         pending_keys.append((model, prop, x_column, pointer_join(where, "properties", prop, "x-column")))

@@ -107,7 +107,7 @@ class CrudView:
         direction = None
         nulls: tuple[bool, ...] = ()  # which cursor values are null: they change the statement
         cursor_text = args.get(op.roles.get("cursor", ""))
-        if cursor_text is not None:
+        if cursor_text:  # cursor= (empty) is the first page, as no cursor is
             if offset:
                 raise query.query_error("cursor", "cursor and offset cannot be used together")
             direction, cursor_values = query.read_cursor(op, self.model, cursor_text, order)
@@ -126,6 +126,10 @@ class CrudView:
         rows = await self.db.fetch_all(statement, values)
         more = len(rows) > limit
         rows = rows[:limit]
+        if not rows and op.parents:  # an empty page: does the parent in the path exist at all?
+            missing = await writes.parent_missing(self)
+            if missing is not None:
+                raise missing
         if direction == "before":
             rows.reverse()
         headers: dict[str, str] = {}
@@ -142,7 +146,7 @@ class CrudView:
         if links:
             headers["Link"] = link_header(self.request.rel_url, links)
         if op.plain_rows and fields is None:  # the rows are already what the client gets
-            return rows, 200, headers
+            return _without_nulls(rows, self.model.omit_null), 200, headers
         return [self._output(row, fields) for row in rows], 200, headers
 
     async def create(self) -> Any:
@@ -242,15 +246,23 @@ class CrudView:
     # --- answers (the write paths in .writes use them too) ------------------------------------
 
     def _output(self, row: Mapping[str, Any], fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """The row as its schema says: a NULL the schema does not admit (an optional member never
+        given) is left out rather than answered as ``null``; sparse ``fields`` keep the required
+        members, so every answer is still a valid instance of the schema."""
         columns = self.model.columns
-        output = {}
+        output: dict[str, Any] = {}
         for name in self.model.readable:
             value = row[name]
+            if value is None:
+                if name not in self.model.omit_null:
+                    output[name] = None
+                continue
             convert = columns[name].to_api
-            output[name] = convert(value) if convert is not None and value is not None else value
+            output[name] = convert(value) if convert is not None else value
         output = self.serialize(output)
         if fields is not None:
-            output = {name: output[name] for name in fields if name in output}
+            kept = self.model.required.union(fields)
+            output = {name: value for name, value in output.items() if name in kept}
         return output
 
     def _etag(self, row: Mapping[str, Any], headers: dict[str, str]) -> str | None:
@@ -302,6 +314,16 @@ class CrudView:
 
     def _if_match(self) -> list[int] | None:
         return query.if_match_versions(self.request.headers.get("If-Match"), self.model)
+
+
+def _without_nulls(rows: list[dict[str, Any]], omit: Sequence[str]) -> list[dict[str, Any]]:
+    """``rows`` without the NULLs of ``omit`` (columns whose schema admits no null), in place."""
+    if omit:
+        for row in rows:
+            for name in omit:
+                if row[name] is None:
+                    del row[name]
+    return rows
 
 
 def _clipped(value: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -138,7 +139,7 @@ async def _update_row(view: CrudView, conn: Connection, values: dict[str, Any]) 
     try:
         row = await conn.fetch_one(statement, statements.write_values(view, bound))
     except UnprocessableContent as problem:
-        raise await _name_reference(view, conn, problem, values) from problem
+        raise _missing_parent(view, await _name_reference(view, conn, problem, values)) from problem
     except asyncpg.ProgramLimitExceededError as error:
         raise _too_long_to_index() from error
     if row is None:
@@ -164,7 +165,7 @@ async def insert(
     try:
         row = await conn.fetch_one(statement, statements.write_values(view, bound))
     except UnprocessableContent as problem:
-        raise await _name_reference(view, conn, problem, values) from problem
+        raise _missing_parent(view, await _name_reference(view, conn, problem, values)) from problem
     except asyncpg.ProgramLimitExceededError as error:
         raise _too_long_to_index() from error
     if row is None:  # the row exists unchanged (nothing to update, or not the request's to update)
@@ -279,6 +280,34 @@ async def _name_reference(
                     violations=[Violation("body", "/" + name, "refers to a row that does not exist")],
                 )
     return problem
+
+
+def _missing_parent(view: CrudView, problem: ProblemException) -> ProblemException:
+    """``POST /projects/999/tasks`` with no project 999: the path names nothing, a 404 as GET
+    on the same path answers (not a 422 about a body member the client never sent)."""
+    named = [violation.name.lstrip("/") for violation in problem.violations if violation.location == "body"]
+    named += getattr(problem, "columns", None) or []
+    for argument, column in view.operation.parents:
+        if column.name in named:
+            return NotFound(detail=f"no row has {argument} {view.arguments[argument]!r}")
+    return problem
+
+
+async def parent_missing(view: CrudView) -> NotFound | None:
+    """A 404 when a parent in the path (``/projects/{project_id}/tasks``) refers to no row, for
+    an empty list; ``None`` when each exists or its column refers to no table."""
+    for argument, column in view.operation.parents:
+        for key in view.table.c[column.name].foreign_keys:
+            target = key.column
+            statement = statements.cached(view, ("parent", argument, key.target_fullname), partial(_row_with, target))
+            if await view.db.fetch_one(statement, {"v": column.to_db(view.arguments[argument])}) is None:
+                return NotFound(detail=f"no row has {argument} {view.arguments[argument]!r}")
+    return None
+
+
+def _row_with(target: sa.Column[Any]) -> sa.Select[Any]:
+    """``SELECT target FROM its table WHERE target = :v``: does a row with that key exist?"""
+    return sa.select(target).where(target == sa.bindparam("v", type_=target.type))
 
 
 def still_referenced(problem: UnprocessableContent) -> ProblemException:

@@ -206,6 +206,8 @@ class ParameterReader:
                 return None if values is None else ",".join(values)
 
             return joined
+        if self.location == "query":
+            return _single_query_value(name)
         return lambda source: source.get(name)
 
     def _converter(self) -> Callable[[str], Any]:
@@ -312,6 +314,22 @@ class ParameterReader:
             return self._cast_object({unquote(key): unquote(item) for key, item in pairs.items()})
 
         return read
+
+
+def _single_query_value(name: str) -> Callable[[MultiMapping[str]], str | None]:
+    """The one value of a query parameter that has one (a primitive, a non-exploded array or
+    object): ``?ids=1&ids=2`` for ``explode: false`` is a 400 naming it, never silently the first
+    value (which would drop the second without a word)."""
+
+    def get(source: MultiMapping[str]) -> str | None:
+        values = source.getall(name, None)
+        if values is None:
+            return None
+        if len(values) > 1:
+            raise CastError(f"given {len(values)} times: send it once (a list is one delimited value)")
+        return values[0]
+
+    return get
 
 
 def _json_value(raw: str) -> Any:

@@ -375,7 +375,7 @@ async def test_integers_beyond_their_column_are_refused_by_name(serve_db):
     for path in ("/groups/2147483648/items", "/groups/1/items/9223372036854775808", "/groups/2147483648/items/1"):
         body = await problem(await client.get(path), 404)
         assert_no_driver_words(str(body))
-    for name, value in (("count__gt", 2**31), ("big", 2**63), ("offset", 2**63)):
+    for name, value in (("count__gt", 2**31), ("big", 2**63)):
         body = await problem(await client.get("/groups/1/items", params={name: str(value)}))
         assert body["errors"][0]["name"] == name
         assert_no_driver_words(str(body))

@@ -198,8 +198,8 @@ async def test_foreign_key_to_a_missing_row_is_a_422_naming_the_column(serve_db)
     document = await problem(await client.post("/tasks", json={"title": "t", "project_id": 12345}), 422)
     assert "project_id" in document["detail"]
     assert pointers(document) == ["/project_id"]
-    # through the nested path, the parent comes from the path
-    document = await problem(await client.post("/projects/12345/tasks", json={"title": "t"}), 422)
+    # through the nested path, the parent comes from the path: it names nothing, a 404 (as GET)
+    document = await problem(await client.post("/projects/12345/tasks", json={"title": "t"}), 404)
     assert "project_id" in document["detail"]
     assert await stored(client, "writing_tasks") == []
 
