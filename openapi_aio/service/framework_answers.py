@@ -84,14 +84,15 @@ _PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 
 def framework_statuses(operation: Operation) -> list[str]:
     """The statuses the framework may answer ``operation`` with, decided from what was compiled:
-    readers (400), security (401/403), the path's placeholders (404), negotiation (406), a body
+    readers and websockets (400), security (401/403), the path's placeholders (404), negotiation (406), a body
     (408/413/415), a database resource (409/412/422/503), a time limit (504)."""
     spec = operation.spec
     options = operation.options
     has_body = operation.body is not None
     resource = bool(spec.resource)
     statuses = set()
-    if operation.parameters or has_body or resource or options.strict_validation:
+    websocket = spec.websocket is not None  # a plain GET there is a 400 (no Upgrade)
+    if operation.parameters or has_body or resource or websocket or options.strict_validation:
         statuses.add("400")
     if operation.authenticate is not None:
         statuses |= {"401", "403"}
@@ -104,7 +105,7 @@ def framework_statuses(operation: Operation) -> list[str]:
     if resource and spec.method in _WRITES:
         statuses |= {"409"} | ({"412"} if spec.method != "post" else set())
         statuses |= {"422"} if spec.method != "delete" else set()
-    if resource or spec.websocket is not None:
+    if resource or websocket:
         statuses.add("503")
     if operation.bound_to == "stub":
         statuses.add("501")

@@ -87,8 +87,9 @@ async def test_database_resource_answers_are_documented(serve_db):
 
 
 async def test_example_app_documents_what_it_answers(aiohttp_client, monkeypatch, tmp_path):
-    """The example app: 400 (a query parameter out of range), 401 with its challenge, 403 (a
-    token without the scope), 415; the 404 the author declared stays the author's."""
+    """The example app: 400 (a query parameter out of range, a websocket without Upgrade), 401
+    with its challenge, 403 (a token without the scope), 415; the 404 the author declared stays
+    the author's."""
     monkeypatch.setenv("TASKS_TOKENS", "demo-token=ada:tasks:write,reader=bob:tasks:read")
     on_disk = (EXAMPLE / "openapi.yaml").read_bytes()
     client = await aiohttp_client(create_example_app(monkeypatch, tmp_path).web_app)
@@ -111,6 +112,7 @@ async def test_example_app_documents_what_it_answers(aiohttp_client, monkeypatch
         ),
         ("/projects", "post", await client.post("/api/v1/projects", data=b"x", headers=plain), 415),
         ("/projects/{project_id}", "get", await client.get("/api/v1/projects/98765"), 404),
+        ("/live", "get", await client.get("/api/v1/live"), 400),  # a websocket, asked without Upgrade
     ]
     for path, method, response, status in provoked:
         assert response.status == status, (path, method, await response.text())
