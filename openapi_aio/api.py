@@ -127,7 +127,8 @@ class Api:
                     max_size=options.max_document_size,
                 )
             try:  # bundling follows every $ref, those in extensions the loader never read too
-                self.served = ServedSpec(self.spec, self.base_path, files=files)
+                answers_of = self.operations if options.document_framework_answers else ()
+                self.served = ServedSpec(self.spec, self.base_path, files=files, answers_of=answers_of)
             except SpecError as error:
                 raise InvalidSpecification([error], self.spec.source) from None
         self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)

@@ -119,6 +119,11 @@ class Options:
       than that, so ``$ref: /dev/zero`` cannot exhaust memory) and what its YAML aliases repeat;
       larger is a start-up error naming the file. 32 MiB by default (GitHub's REST description is
       13 MB); 0 for no limit.
+    - ``document_framework_answers``: the served document lists, per operation, the answers the
+      framework itself makes there (400, 401/403, 404, 406, 408/413/415, 409/412/422, 501, 503,
+      504) that the document does not declare, each ``application/problem+json`` with a shared
+      ``Problem`` schema (see :mod:`openapi_aio.service.framework_answers`); the file is never
+      changed. ``False`` serves the responses as written.
     """
 
     base_path: str | None = None
@@ -160,6 +165,7 @@ class Options:
     body_timeout: float | None = 30.0
     allowed_ref_dirs: Sequence[str | Path] = ()
     max_document_size: int = MAX_DOCUMENT_SIZE
+    document_framework_answers: bool = True
 
     def replace(self, **changes: Any) -> Options:
         """A copy with ``changes``; ``None`` values mean "keep mine"."""

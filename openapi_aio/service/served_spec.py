@@ -1,13 +1,18 @@
 """The document itself, served beside the API: ``{base_path}/openapi.json`` and ``.yaml``
 (``swagger.json`` and ``.yaml`` for Swagger 2.0).
 
-What is served is the document as written, with two changes:
+What is served is the document as written, with these changes:
 
 - where the API is reachable: ``servers`` (3.x), or ``host``/``basePath``/``schemes`` (2.0), are
   rewritten per request from the request's own scheme and host, honouring ``X-Forwarded-Proto``,
   ``X-Forwarded-Host`` and ``X-Forwarded-Prefix`` (set by a reverse proxy);
 - the Python import paths of security functions (``x-bearerInfoFunc`` and friends) are removed:
-  they say how the service is built, not how to call it. URLs (``x-tokenInfoUrl``) stay.
+  they say how the service is built, not how to call it. URLs (``x-tokenInfoUrl``) stay;
+- each operation lists the answers the framework itself may make there (400, 401...) that the
+  author did not declare, with a shared ``Problem`` schema
+  (:mod:`openapi_aio.service.framework_answers`; option ``document_framework_answers``);
+- (3.x) a schema a request body refers to whose ``required`` lists ``readOnly`` members gets a
+  request variant without them, ``<Name>Input`` (:mod:`openapi_aio.service.schema_variants`).
 
 Everything but the location part is serialised once, on the first request for each form: dumping
 GitHub's 13 MB description as indented JSON takes 0.65 s, which start-up does not need to pay.
@@ -25,14 +30,19 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from openapi_aio.options import MAX_DOCUMENT_SIZE
+from openapi_aio.service.framework_answers import with_framework_answers
+from openapi_aio.service.schema_variants import with_request_variants
 from openapi_aio.spec.files import Ref, SpecFiles
 from openapi_aio.spec.model import ApiSpec
 from openapi_aio.spec.pointers import escape
+
+if TYPE_CHECKING:
+    from openapi_aio.operation import Operation
 
 __all__ = ["INFO_FUNCTIONS", "ServedSpec", "bundled_document", "served_location"]
 
@@ -71,11 +81,18 @@ class ServedSpec:
         base_path: str,
         *,
         files: SpecFiles | None = None,
+        answers_of: Sequence[Operation] = (),
     ) -> None:
+        """``answers_of``: the operations whose framework-made answers the served document
+        lists (none: the document's responses as written)."""
         self.version = spec.version
         self.base_path = base_path
         document: Any = _bundled(files, spec.version) if files is not None else spec.document
         document = _without_info_functions(document)
+        if answers_of:
+            document = with_framework_answers(document, answers_of)
+        if spec.version != "2.0":
+            document = with_request_variants(document)
         self.document = _with_sentinel(document, spec.version)
         self._json: tuple[bytes, bytes] | None = None
         self._yaml: tuple[bytes, bytes] | None = None
