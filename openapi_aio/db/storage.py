@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from openapi_aio.db.datastore import Database, default_datastore
+from openapi_aio.db.events import RowEvents
 from openapi_aio.db.pagination import CursorCodec
 from openapi_aio.db.resources import ResourceOperation, compile_resource
 from openapi_aio.db.tables import TableModel, _Errors, build_tables
 from openapi_aio.db.views import CrudView
 from openapi_aio.errors import ResolverError, SpecError
-from openapi_aio.keys import DATABASE
+from openapi_aio.keys import DATABASE, HUB
 from openapi_aio.resolver import import_function
 from openapi_aio.types import Endpoint, Handler
 
@@ -82,6 +83,16 @@ class Storage:
         self.resources.append(resource)
         return Endpoint(_crud(operation, resource), f"{view.__module__}.{view.__qualname__}.{resource.kind}")
 
+    async def _filter_events(self, app: web.Application) -> None:
+        """Each events channel's rows are shown per subscriber as the resource's reads are
+        (:mod:`.events`); the first resource naming a channel decides for it."""
+        hub = app.get(HUB)
+        if hub is None:
+            return
+        for resource in self.resources:
+            if resource.events is not None:
+                hub.row_filters.setdefault(resource.events, RowEvents(resource))
+
     @staticmethod
     def _view(resource: Any) -> type[CrudView]:
         dotted = resource.get("view")
@@ -94,6 +105,7 @@ class Storage:
 
     def mount(self, app: web.Application) -> None:
         """Share the application's database (one per application) and open it with the app."""
+        app.on_startup.append(self._filter_events)
         existing = app.get(DATABASE)
         if existing is not None:
             if existing.url != self.database.url:

@@ -169,7 +169,7 @@ class CrudView:
             self._location(created[0], headers)
             self._etag(created[0], headers)
         output = [self._output(row) for row in created]
-        await writes.announce(self, "created", output)
+        await writes.announce(self, "created", created)
         return (output if many else output[0]), op.status, headers
 
     async def delete_list(self) -> Any:
@@ -210,16 +210,16 @@ class CrudView:
     async def update_one(self) -> Any:
         """PATCH on the item: a JSON merge patch."""
         self._check_request(body=True)
-        body, status, headers = await writes.update(self, "update_one", partial=True)
-        await writes.announce(self, "updated", [body])
-        return body, status, headers
+        row, status, headers = await writes.update(self, "update_one", partial=True)
+        await writes.announce(self, "updated", [row])
+        return self._output(row), status, headers
 
     async def replace_one(self) -> Any:
         """PUT on the item: the whole row (with ``upsert``, created when missing)."""
         self._check_request(body=True)
-        body, status, headers = await writes.update(self, "replace_one", partial=False)
-        await writes.announce(self, "created" if status == 201 else "updated", [body])
-        return body, status, headers
+        row, status, headers = await writes.update(self, "replace_one", partial=False)
+        await writes.announce(self, "created" if status == 201 else "updated", [row])
+        return self._output(row), status, headers
 
     async def delete_one(self) -> Any:
         """DELETE on the item (``If-Match`` checked)."""
@@ -240,7 +240,7 @@ class CrudView:
             if row is None:
                 raise await writes.missing_or_changed(self, conn, values)
             await self.after_write("delete_one", row)
-        await writes.announce(self, "deleted", [self._output(row)])
+        await writes.announce(self, "deleted", [row])
         return NoContent, self.operation.status, {}
 
     # --- answers (the write paths in .writes use them too) ------------------------------------

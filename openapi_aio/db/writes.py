@@ -7,6 +7,7 @@ write. Values become bound parameters here; the SQL is built in :mod:`.statement
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from functools import partial
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 
 from openapi_aio.db import statements
 from openapi_aio.db.columns import _now
+from openapi_aio.db.events import row_channel
+from openapi_aio.endpoints.serialization import json_default
 from openapi_aio.errors import (
     Conflict,
     NotFound,
@@ -37,16 +40,26 @@ log = logging.getLogger("openapi_aio.db")
 __all__ = ["announce", "insert", "merge_patch", "missing_or_changed", "new_row", "still_referenced", "update"]
 
 
-async def announce(view: CrudView, event: str, rows: list[Any]) -> None:
+async def announce(view: CrudView, event: str, rows: list[dict[str, Any]]) -> None:
     """``x-resource: {events: channel}``: tell websocket subscribers in every process, after
-    the write is committed. The write stands even when the broker is down (logged)."""
+    the write is committed. The write stands even when the broker is down (logged).
+
+    The row goes as JSON would carry it (the readable columns, before ``serialize``) on the
+    channel's hidden row channel: each process shows it to each subscriber as that subscriber's
+    reads would (:mod:`.events`), so the memory broker and the others behave alike."""
     channel = view.operation.events
     if channel is None:
         return
     hub = view.request.app[HUB]
+    columns = view.model.columns
     for row in rows:
+        values = {}
+        for name in view.model.readable:
+            value, convert = row[name], columns[name].to_api
+            values[name] = convert(value) if convert is not None and value is not None else value
+        data = json.loads(json.dumps(values, default=json_default))
         try:
-            await hub.publish(channel, event, row)
+            await hub.publish(row_channel(channel), event, data)
         except ProblemException as problem:
             log.warning("%s %s not announced on %r: %s", view.model.schema_name, event, channel, problem.detail)
 
@@ -63,7 +76,8 @@ async def new_row(view: CrudView, body: Any) -> dict[str, Any]:
 
 
 async def update(view: CrudView, kind: str, *, partial: bool) -> Any:
-    """PATCH (``partial``: a merge patch) or PUT (a replacement; with upsert, maybe a create)."""
+    """PATCH (``partial``: a merge patch) or PUT (a replacement; with upsert, maybe a create):
+    the row as stored (for :func:`announce`), its status and headers."""
     op = view.operation
     body = view.arguments[op.body]  # type: ignore[index]
     if not isinstance(body, Mapping):
@@ -94,7 +108,7 @@ async def update(view: CrudView, kind: str, *, partial: bool) -> Any:
             await view.after_write(kind, row)
             view._etag(row, headers)
             view._location(row, headers)
-            return view._output(row), 201, headers
+            return row, 201, headers
         if partial and any(
             view.model.columns[name].is_json and isinstance(value, Mapping) for name, value in values.items()
         ):
@@ -102,7 +116,7 @@ async def update(view: CrudView, kind: str, *, partial: bool) -> Any:
         row = await _update_row(view, conn, values)
         await view.after_write(kind, row)
     view._etag(row, headers)
-    return view._output(row), 200, headers
+    return row, 200, headers
 
 
 async def _exists(view: CrudView, conn: Connection) -> bool:

@@ -11,6 +11,11 @@ set lookup for ``*`` and for exact event names, and one match per distinct glob 
 channel (not one compilation, not one per subscriber). Delivery yields to the event loop every
 :data:`YIELD_EVERY` matches, so that a channel with many patterns slows its own messages, never
 the other clients of the process.
+
+The rows of a database resource's ``events`` channel are not sent as they are: they travel on a
+hidden channel (the channel's name + :data:`ROWS`, which no client can name) and the
+:class:`RowFilter` registered for the channel (:mod:`openapi_aio.db.events`) decides, once per
+identity among the subscribers (see :func:`identity`), what each may see.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol
 
 from aiohttp import WSCloseCode, web
@@ -28,14 +34,42 @@ from openapi_aio.endpoints.serialization import json_default
 from openapi_aio.keys import HUB
 from openapi_aio.ws.brokers import Broker, MemoryBroker
 
-__all__ = ["HUB", "YIELD_EVERY", "Hub", "Subscriber", "Totals", "is_pattern", "mount_hub", "publish"]
+__all__ = [
+    "HUB",
+    "ROWS",
+    "YIELD_EVERY",
+    "Hub",
+    "RowFilter",
+    "Subscriber",
+    "Totals",
+    "identity",
+    "is_pattern",
+    "mount_hub",
+    "publish",
+]
+
+log = logging.getLogger("openapi_aio.ws")
 
 YIELD_EVERY = 256  # glob matches between two yields to the event loop while delivering a message
+ROWS = "\x1frows"  # suffix of the hidden channel a resource publishes its rows on
 
 
 class Subscriber(Protocol):
     def push(self, text: str) -> None:
         """Queue one message for sending; never blocks (a slow subscriber is disconnected)."""
+
+
+class RowFilter(Protocol):
+    async def messages(
+        self, channel: str, event: str, row: dict[str, Any], groups: Iterable[list[Any]]
+    ) -> list[tuple[str, list[Any]]]:
+        """``(text, subscribers)`` for the identity groups that may see ``row``."""
+
+
+def identity(user: Any, token_info: Any) -> str:
+    """Who a subscriber is, as a key: subscribers with one user and token are shown rows alike,
+    so they share one evaluation of the view's ``scope()`` and ``serialize()``."""
+    return json.dumps([user, token_info], default=repr, sort_keys=True)
 
 
 class Totals(NamedTuple):
@@ -126,6 +160,7 @@ class Hub:
         self._channels: dict[str, _Channel] = {}
         self._patterns: dict[Subscriber, dict[str, set[str]]] = {}  # subscriber -> channel -> patterns
         self.connections: set[Any] = set()  # open websocket connections, closed at shutdown
+        self.row_filters: dict[str, RowFilter] = {}  # events channel -> who may see its rows
 
     async def start(self) -> None:
         await self.broker.start(self.deliver)
@@ -187,6 +222,9 @@ class Hub:
 
     async def deliver(self, channel: str, event: str, data: Any) -> None:
         """A message from the broker: hand it to this process's matching subscribers."""
+        if channel.endswith(ROWS):
+            await self._deliver_row(channel[: -len(ROWS)], event, data)
+            return
         subscribers = self._channels.get(channel)
         if subscribers is None:
             return
@@ -198,6 +236,26 @@ class Hub:
             text = json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False)
             for subscriber in reached:
                 subscriber.push(text)
+
+    async def _deliver_row(self, channel: str, event: str, row: Any) -> None:
+        """A resource's row: each identity group among the matching subscribers gets what its
+        reads would show it, or nothing; never the row as it is."""
+        subscribers = self._channels.get(channel)
+        if subscribers is None:
+            return
+        row_filter = self.row_filters.get(channel)
+        if row_filter is None or not isinstance(row, dict):
+            log.warning("a row of channel %r has no filter in this process: not delivered", channel)
+            return
+        async with subscribers.delivering:
+            reached = await subscribers.matching(event)
+            groups: dict[str, list[Any]] = {}
+            for subscriber in reached:
+                key = getattr(subscriber, "identity", None)
+                groups.setdefault(key if isinstance(key, str) else str(id(subscriber)), []).append(subscriber)
+            for text, group in await row_filter.messages(channel, event, row, groups.values()):
+                for subscriber in group:
+                    subscriber.push(text)
 
 
 def mount_hub(app: web.Application, broker: str | None, datastore: str | None) -> Hub:

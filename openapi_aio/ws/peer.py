@@ -33,7 +33,7 @@ from openapi_aio.keys import TOKEN_INFO, USER
 from openapi_aio.pipeline import sentry
 from openapi_aio.pipeline.problems import problem_body
 from openapi_aio.request.body import has_lone_surrogate
-from openapi_aio.ws.hub import Hub, is_pattern
+from openapi_aio.ws.hub import Hub, identity, is_pattern
 
 if TYPE_CHECKING:
     from openapi_aio.ws.endpoint import Channel, WebSocketEndpoint
@@ -58,6 +58,7 @@ class Peer:
         self.ws = ws
         self.user = request.get(USER)
         self.token_info = request.get(TOKEN_INFO)
+        self.identity = identity(self.user, self.token_info)  # whose rows it may see (hub.py)
         # (text, pushed): pushed messages are bounded by ``queue``; answers by the calls in flight
         self._outgoing: collections.deque[tuple[str, bool]] = collections.deque()
         self._pushed = 0
