@@ -166,7 +166,12 @@ class RowEvents:
             view = self._view(request)
             if not await self._visible(view, row):
                 return None
-            return view.serialize({name: row.get(name) for name in self.operation.model.readable})
+            model = self.operation.model
+            shown = {name: row.get(name) for name in model.readable}
+            for name in model.omit_null:  # as a GET answers: a NULL the schema does not admit is left out
+                if shown.get(name, 0) is None:
+                    del shown[name]
+            return view.serialize(shown)
         except Exception:  # a hook that fails for this identity: it is not sent the row
             log.exception("%s: could not decide who may see a row event", self.operation.label)
             return None
