@@ -70,12 +70,14 @@ def order(op: ResourceOperation, arguments: Mapping[str, Any], model: TableModel
     """``order_by`` (``-name`` descending; only sortable columns), else the default order; the
     primary key always comes last so that the order is total (pages and cursors need one)."""
     raw = arguments.get(op.roles.get("order_by", ""))
-    if raw is None:  # absent: the default, completed once per operation
+    # Absent, or the empty array (``order_by=`` is how a form-style array says []; the document's
+    # schema allows it unless it sets minItems): the default order, completed once per operation.
+    if raw is None or (isinstance(raw, list) and not raw):
         if op.full_default_order is None:
             op.full_default_order = _with_key(list(op.default_order), model)
         return op.full_default_order
     chosen = []
-    for item in (raw.split(",") if isinstance(raw, str) else raw) or [""]:  # order_by= names no column
+    for item in raw.split(",") if isinstance(raw, str) else raw:  # a string-typed "" names no column
         item = str(item).strip()
         name = item.lstrip("+-")
         if name not in op.sortable:
