@@ -324,6 +324,9 @@ def test_truncate(url: str, tmp_path: Path) -> None:
     assert ok(app, "db", "truncate", input="y\n").endswith("truncated clidb_projects, clidb_items\n")
     assert counts() == (0, 0)
     assert run_sql(url, "SELECT count(*) FROM alembic_version")[0][0] == 1  # not a document table
+    # keys start again from 1 on both databases (RESTART IDENTITY; SQLite's sqlite_sequence reset)
+    run_sql(url, "INSERT INTO clidb_projects (name) VALUES ('after')")
+    assert run_sql(url, "SELECT id FROM clidb_projects")[0][0] == 1
 
 
 def test_create_and_drop_sqlite(tmp_path: Path) -> None:

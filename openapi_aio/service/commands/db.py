@@ -209,7 +209,8 @@ async def _drop_database(database: Database) -> str:
 
 async def _truncate(database: Database, names: list[str]) -> None:
     """Empty the tables ``names`` in one transaction: TRUNCATE on PostgreSQL, DELETE (children
-    first) on SQLite, which has no TRUNCATE."""
+    first) on SQLite, which has no TRUNCATE. Keys start again from 1 on both: RESTART IDENTITY,
+    and on SQLite the tables' rows of sqlite_sequence (AUTOINCREMENT's memory) are deleted too."""
     import sqlalchemy as sa
 
     try:
@@ -220,6 +221,12 @@ async def _truncate(database: Database, names: list[str]) -> None:
             else:
                 for name in reversed([t.name for t in database.metadata.sorted_tables if t.name in names]):
                     await conn.execute(sa.delete(database.metadata.tables[name]))
+                sequences = await conn.fetch_value(
+                    sa.text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
+                )
+                if sequences:  # only once a table with AUTOINCREMENT exists
+                    forget = sa.text("DELETE FROM sqlite_sequence WHERE name IN :names")
+                    await conn.execute(forget.bindparams(sa.bindparam("names", expanding=True)), {"names": names})
     finally:
         await database.close()
 
