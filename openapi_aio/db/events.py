@@ -18,7 +18,6 @@ table's columns, so the database decides as it would for a read.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import operator
 from collections.abc import Callable, Iterable
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.sql import elements, operators, visitors
 
-from openapi_aio.endpoints.serialization import json_default
+from openapi_aio.endpoints.serialization import json_text
 from openapi_aio.keys import ARGUMENTS
 from openapi_aio.ws.hub import ROWS
 
@@ -153,7 +152,7 @@ class RowEvents:
             data = await self._shown(group[0], row)
             if data is not None:
                 message = {"channel": channel, "event": event, "data": data}
-                text = json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False)
+                text = json_text(message)
                 answers.append((text, group))
         return answers
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["dumps", "json_default", "loads", "parse_body"]
+__all__ = ["dumps", "json_default", "json_text", "loads", "parse_body"]
 
 
 def json_default(value: Any) -> Any:
@@ -89,6 +89,13 @@ def _maybe_not_finite(value: Any) -> bool:
         elif not isinstance(item, str | int | None):  # a subclass, a date, a model: let json decide
             return True
     return False
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON text for websocket frames and broker messages, by ``json`` (which writes NaN
+    as ``NaN`` where :func:`dumps` refuses it: the websocket paths do not turn an encoding error
+    into an answer yet, so they keep ``json``'s behaviour until they do)."""
+    return json.dumps(value, default=json_default, separators=(",", ":"), ensure_ascii=False)
 
 
 loads: Callable[[str | bytes], Any] = json.loads

@@ -245,9 +245,9 @@ class PostgresBroker(_ListeningBroker):
 
 
 def _encode(channel: str, event: str, data: Any) -> str:
-    from openapi_aio.endpoints.serialization import json_default
+    from openapi_aio.endpoints.serialization import json_text
 
-    return json.dumps([channel, event, data], default=json_default, separators=(",", ":"), ensure_ascii=False)
+    return json_text([channel, event, data])
 
 
 def broker_for(setting: str | None, datastore: str | None = None) -> Broker:

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, Protocol
 
 from aiohttp import WSCloseCode, web
 
-from openapi_aio.endpoints.serialization import json_default
+from openapi_aio.endpoints.serialization import json_text
 from openapi_aio.keys import HUB
 from openapi_aio.ws.brokers import Broker, MemoryBroker
 
@@ -233,7 +233,7 @@ class Hub:
             if not reached:
                 return
             message = {"channel": channel, "event": event, "data": data}
-            text = json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False)
+            text = json_text(message)
             for subscriber in reached:
                 subscriber.push(text)
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from openapi_aio.endpoints.serialization import json_default
+from openapi_aio.endpoints.serialization import json_text
 from openapi_aio.errors import (
     BadRequest,
     Conflict,
@@ -32,7 +32,7 @@ from openapi_aio.errors import (
 from openapi_aio.keys import TOKEN_INFO, USER
 from openapi_aio.pipeline import sentry
 from openapi_aio.pipeline.problems import problem_body
-from openapi_aio.request.body import has_lone_surrogate
+from openapi_aio.request.decoding import has_lone_surrogate
 from openapi_aio.ws.hub import Hub, identity, is_pattern
 
 if TYPE_CHECKING:
@@ -90,9 +90,7 @@ class Peer:
         at most ``MAX_CALLS``; so a client that reads what it is sent gets every answer."""
         if self._closing:
             return
-        self._outgoing.append(
-            (json.dumps(message, default=json_default, separators=(",", ":"), ensure_ascii=False), False)
-        )
+        self._outgoing.append((json_text(message), False))
         self._ready.set()
 
     async def _write(self) -> None:
