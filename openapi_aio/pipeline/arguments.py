@@ -54,7 +54,7 @@ def read_parameters(
         except CastError as error:
             violations.append(Violation(reader.location, reader.name, str(error)))
             continue
-        if has_lone_surrogate(value):
+        if reader.may_be_no_text and has_lone_surrogate(value):
             violations.append(Violation(reader.location, reader.name, NOT_TEXT))
             continue
         if value is MISSING:

@@ -111,6 +111,7 @@ class ParameterReader:
         "default",
         "ignored",
         "location",
+        "may_be_no_text",
         "name",
         "required",
         "spec",
@@ -123,6 +124,10 @@ class ParameterReader:
         self.validator: SchemaValidator | None = None
         self.name = spec.name
         self.location = spec.location
+        # Whether a value can hold a lone surrogate (request/decoding.py): header and cookie bytes
+        # that are not UTF-8, or a JSON "\ud800"; paths and queries are percent-decoded with
+        # U+FFFD for such bytes. Decided here so that other parameters are not searched per request.
+        self.may_be_no_text = spec.location in ("header", "cookie") or spec.content_type is not None
         self.argument = argument_name(spec.name, pythonic)
         self.required = spec.required
         self.default = spec.default
