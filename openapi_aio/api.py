@@ -128,7 +128,8 @@ class Api:
                 )
             try:  # bundling follows every $ref, those in extensions the loader never read too
                 answers_of = self.operations if options.document_framework_answers else ()
-                self.served = ServedSpec(self.spec, self.base_path, files=files, answers_of=answers_of)
+                tables = self.storage.tables if self.storage is not None and answers_of else None
+                self.served = ServedSpec(self.spec, self.base_path, files=files, answers_of=answers_of, tables=tables)
             except SpecError as error:
                 raise InvalidSpecification([error], self.spec.source) from None
         self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)

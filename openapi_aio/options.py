@@ -120,10 +120,11 @@ class Options:
       larger is a start-up error naming the file. 32 MiB by default (GitHub's REST description is
       13 MB); 0 for no limit.
     - ``document_framework_answers``: the served document lists, per operation, the answers the
-      framework itself makes there (400, 401/403, 404, 406, 408/413/415, 409/412/422, 501, 503,
-      504) that the document does not declare, each ``application/problem+json`` with a shared
-      ``Problem`` schema (see :mod:`openapi_aio.service.framework_answers`); the file is never
-      changed. ``False`` serves the responses as written.
+      framework itself makes there (400, 401/403, 404, 406, 408/413/415, 409/412/422, 426, 501,
+      503, 504) that the document does not declare, each ``application/problem+json`` with a shared
+      ``Problem`` schema (see :mod:`openapi_aio.service.framework_answers`), the websocket
+      handshake's headers, and what the tables cannot hold (:mod:`openapi_aio.service.column_limits`);
+      the file is never changed. ``False`` serves the document as written.
     """
 
     base_path: str | None = None

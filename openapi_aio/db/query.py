@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from openapi_aio.errors import PreconditionFailed, RequestValidationError, Violation
+from openapi_aio.errors import NotFound, PreconditionFailed, RequestValidationError, Violation
 
 if TYPE_CHECKING:
     from openapi_aio.db.resources import ResourceOperation
@@ -128,20 +128,28 @@ def count_asked(op: ResourceOperation, arguments: Mapping[str, Any], headers: Ma
 
 
 def read_cursor(op: ResourceOperation, model: TableModel, text: str, chosen: Order) -> tuple[str, list[Any]]:
-    """``(direction, values)`` of a cursor this service signed, for this order; values as stored."""
+    """``(direction, values)`` of a cursor this service signed, for this order; values as stored.
+
+    Any other cursor is a 404, not a 400: the document can only say a cursor is a string, so every
+    string is a well-formed request, and a page named by a cursor this service did not sign for this
+    order (forged, edited, signed with another key, made for another ``order_by``) does not exist."""
     assert op.cursors is not None
     decoded = op.cursors.decode(text)
     if decoded is None:
-        raise query_error("cursor", "not a cursor this service made (pass back a Link header's cursor as it is)")
+        raise _no_page("not a cursor this service made (pass back a Link header's cursor as it is)")
     direction, cursor_order, raw_values = decoded
     if cursor_order != order_text(chosen):
-        raise query_error("cursor", "the cursor was made for another order_by")
+        raise _no_page("the cursor was made for another order_by")
     if len(raw_values) != len(chosen):
-        raise query_error("cursor", "not a cursor this service made")
+        raise _no_page("not a cursor this service made")
     values = []
     for (name, _), value in zip(chosen, raw_values, strict=True):
         values.append(None if value is None else model.columns[name].to_db(value))
     return direction, values
+
+
+def _no_page(message: str) -> NotFound:
+    return NotFound(detail=f"no page at this cursor: {message}", violations=[Violation("query", "cursor", message)])
 
 
 def page_links(
@@ -149,18 +157,22 @@ def page_links(
     offset: int, direction: str | None, more: bool, total: int | None,
 ) -> dict[str, dict[str, str | None]]:  # fmt: skip
     """The query changes of each ``Link`` (first/prev/next/last), with parameters the operation
-    declares only: signed cursors when it has ``cursor`` (and the request no ``offset``), else offsets."""
+    declares only: signed cursors when it has ``cursor`` (unless the request pages by ``offset``
+    alone), else offsets. A cursor with an offset (rows skipped past the cursor) links by cursors."""
     links: dict[str, dict[str, str | None]] = {}
-    if "cursor" in op.roles and op.cursors is not None and "offset" not in query:
+    if "cursor" in op.roles and op.cursors is not None and ("offset" not in query or direction is not None):
         names = [name for name, _ in chosen]
         text = order_text(chosen)
-        links["first"] = {"cursor": None}
+        dropped: dict[str, str | None] = {"offset": None} if "offset" in query else {}
+        links["first"] = {"cursor": None, **dropped}
         has_next = more if direction != "before" else True
-        has_prev = direction == "after" or (direction == "before" and more)
+        has_prev = direction == "after" or offset > 0 or (direction == "before" and more)
         if rows and has_prev:
-            links["prev"] = {"cursor": op.cursors.encode("before", text, [_jsonable(rows[0][n]) for n in names])}
+            values = [_jsonable(rows[0][n]) for n in names]
+            links["prev"] = {"cursor": op.cursors.encode("before", text, values), **dropped}
         if rows and has_next:
-            links["next"] = {"cursor": op.cursors.encode("after", text, [_jsonable(rows[-1][n]) for n in names])}
+            values = [_jsonable(rows[-1][n]) for n in names]
+            links["next"] = {"cursor": op.cursors.encode("after", text, values), **dropped}
         return links
     if "offset" not in op.roles:
         return links

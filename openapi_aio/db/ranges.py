@@ -26,12 +26,14 @@ import sqlalchemy as sa
 from openapi_aio.db.columns import ColumnModel
 from openapi_aio.errors import RequestValidationError, Violation
 
-__all__ = ["body_problem", "unfit"]
+__all__ = ["NUL_FREE", "body_problem", "integer_bounds", "unfit"]
 
 _INT16 = (-(2**15), 2**15 - 1)
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 _NUL = "must not contain a NUL character"
+# The same rule as a JSON Schema pattern, for the served document (service/column_limits.py).
+NUL_FREE = "^[^\\u0000]*$"
 # numeric without a precision: up to 131072 digits before the decimal point (PostgreSQL)
 _PG_NUMERIC_DIGITS = 131072
 _DOUBLE_MAX = decimal.Decimal(sys.float_info.max)
@@ -46,7 +48,7 @@ def unfit(column: ColumnModel, value: Any, sqlite: bool) -> str | None:
             return _NUL
         return _decimal_problem(column, value, sqlite) if _numeric(column) else None
     if isinstance(value, int):
-        bounds = _integer_bounds(column.column.type)
+        bounds = integer_bounds(column.column.type)
         if bounds is not None and not bounds[0] <= value <= bounds[1]:
             return f"must be between {bounds[0]} and {bounds[1]}"
         return _decimal_problem(column, value, sqlite) if _numeric(column) else None
@@ -77,7 +79,8 @@ def body_problem(columns: Mapping[str, ColumnModel], body: Any, sqlite: bool) ->
     return RequestValidationError(detail=f"invalid body: {details}", violations=violations)
 
 
-def _integer_bounds(column_type: Any) -> tuple[int, int] | None:
+def integer_bounds(column_type: Any) -> tuple[int, int] | None:
+    """The values an integer column holds (its PostgreSQL type's), or ``None`` for other types."""
     if isinstance(column_type, sa.BigInteger):
         return _INT64
     if isinstance(column_type, sa.SmallInteger):

@@ -107,9 +107,7 @@ class CrudView:
         direction = None
         nulls: tuple[bool, ...] = ()  # which cursor values are null: they change the statement
         cursor_text = args.get(op.roles.get("cursor", ""))
-        if cursor_text:  # cursor= (empty) is the first page, as no cursor is
-            if offset:
-                raise query.query_error("cursor", "cursor and offset cannot be used together")
+        if cursor_text:  # cursor= (empty) is the first page; an offset skips rows past the cursor
             direction, cursor_values = query.read_cursor(op, self.model, cursor_text, order)
             nulls = statements.bind_cursor(cursor_values, values)
         fields = query.fields(op, args, self.model)

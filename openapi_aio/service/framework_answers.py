@@ -13,7 +13,9 @@ members :mod:`openapi_aio.pipeline.problems` sends (RFC 9457's, ``errors[]`` of
 
 Which statuses an operation gets is decided from what was compiled for it, so the list says
 only what can happen there (:func:`framework_statuses`). 405 is not listed: it answers a method
-the path does not have, which is no operation of the document. The option
+the path does not have, which is no operation of the document. A websocket operation (3.x) also
+gets the handshake's headers as required header parameters
+(:data:`~openapi_aio.ws.handshake.HANDSHAKE_PARAMETERS`): without them it refuses the GET. The option
 ``document_framework_answers=False`` serves the document without them.
 """
 
@@ -36,7 +38,7 @@ DESCRIPTIONS = {
     "400": "The request breaks the document (its parameters or body); `errors` lists every reason.",
     "401": "No valid credentials; `WWW-Authenticate` names the schemes accepted.",
     "403": "The credentials do not allow this operation (e.g. a missing scope).",
-    "404": "Nothing at this path (no row with this key, or no parent row).",
+    "404": "Nothing at this path (no row with this key, or no parent row), or no page at this `cursor`.",
     "406": "None of the media types this operation produces is acceptable (`Accept`).",
     "408": "The request body stopped arriving (body_timeout).",
     "409": "A conflict with the stored rows (a unique value taken, a row still referenced).",
@@ -44,6 +46,7 @@ DESCRIPTIONS = {
     "413": "The body is larger than this API accepts (client_max_size, max_upload_size, max_form_parts).",
     "415": "The body's `Content-Type` is not one this operation accepts.",
     "422": "Well-formed values the database refuses (e.g. a reference to a row that does not exist).",
+    "426": "A websocket version this service does not speak; `Sec-WebSocket-Version` names the one it does.",
     "501": "The operation has no handler yet (stub).",
     "503": "A service this operation needs (database or message broker) is unavailable; see `Retry-After`.",
     "504": "The operation ran past its time limit (handler_timeout, x-timeout) and was cancelled.",
@@ -84,8 +87,9 @@ _PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 
 def framework_statuses(operation: Operation) -> list[str]:
     """The statuses the framework may answer ``operation`` with, decided from what was compiled:
-    readers and websockets (400), security (401/403), the path's placeholders (404), negotiation (406), a body
-    (408/413/415), a database resource (409/412/422/503), a time limit (504)."""
+    readers and websockets (400), security (401/403), the path's placeholders and cursors (404),
+    negotiation (406), a body (408/413/415), a database resource (409/412/422/503), a websocket's
+    version (426), a time limit (504)."""
     spec = operation.spec
     options = operation.options
     has_body = operation.body is not None
@@ -96,8 +100,10 @@ def framework_statuses(operation: Operation) -> list[str]:
         statuses.add("400")
     if operation.authenticate is not None:
         statuses |= {"401", "403"}
-    if _PLACEHOLDER.search(spec.path):
-        statuses.add("404")
+    if _PLACEHOLDER.search(spec.path) or (
+        resource and any(r.name == "cursor" and r.location == "query" for r in operation.parameters)
+    ):
+        statuses.add("404")  # no row at this key; no page at this cursor
     if operation.responder.negotiates:
         statuses.add("406")
     if has_body:
@@ -107,6 +113,8 @@ def framework_statuses(operation: Operation) -> list[str]:
         statuses |= {"422"} if spec.method != "delete" else set()
     if resource or websocket:
         statuses.add("503")
+    if websocket:
+        statuses.add("426")
     if operation.bound_to == "stub":
         statuses.add("501")
     if limit(operation) is not None:  # a bad x-timeout stopped start-up already
@@ -126,7 +134,7 @@ def with_framework_answers(document: Mapping[str, Any], operations: Iterable[Ope
     if not isinstance(paths, Mapping):
         return result
     new_paths = dict(paths)
-    added = False
+    added = rewritten = False
     for operation in operations:
         path_item = new_paths.get(operation.spec.path)
         if not isinstance(path_item, Mapping) or "$ref" in path_item:
@@ -137,16 +145,28 @@ def with_framework_answers(document: Mapping[str, Any], operations: Iterable[Ope
         declared = target.get("responses")
         responses: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
         extra = {s: _response(s, ref, swagger2) for s in framework_statuses(operation) if not _declared(s, responses)}
-        if extra:
-            new_paths[operation.spec.path] = {
-                **path_item,
-                operation.spec.method: {**target, "responses": {**responses, **extra}},
-            }
-            added = True
-    if added:
+        changed = {**target, "responses": {**responses, **extra}} if extra else dict(target)
+        if operation.spec.websocket is not None and not swagger2:
+            changed["parameters"] = _with_handshake(target.get("parameters"))
+        if changed != target:
+            new_paths[operation.spec.path] = {**path_item, operation.spec.method: changed}
+            added = added or bool(extra)
+            rewritten = True
+    if rewritten:
         result["paths"] = new_paths
+    if added:
         _add_schema(result, name, swagger2)
     return result
+
+
+def _with_handshake(declared: Any) -> list[Any]:
+    """A websocket operation's parameters with the handshake's headers the author did not list:
+    without them the GET is refused, so the contract says they are required."""
+    from openapi_aio.ws.handshake import HANDSHAKE_PARAMETERS  # services without websockets never load ws
+
+    parameters = list(declared) if isinstance(declared, list) else []
+    named = {str(p.get("name", "")).lower() for p in parameters if isinstance(p, Mapping) and p.get("in") == "header"}
+    return parameters + [p for p in HANDSHAKE_PARAMETERS if p["name"].lower() not in named]
 
 
 def _declared(status: str, responses: Mapping[str, Any]) -> bool:

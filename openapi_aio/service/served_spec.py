@@ -11,6 +11,8 @@ What is served is the document as written, with these changes:
 - each operation lists the answers the framework itself may make there (400, 401...) that the
   author did not declare, with a shared ``Problem`` schema
   (:mod:`openapi_aio.service.framework_answers`; option ``document_framework_answers``);
+- (3.x) what the tables cannot hold (integer bounds of their columns, no NUL in text), where the
+  document allows more (:mod:`openapi_aio.service.column_limits`; the same option);
 - (3.x) a schema a request body refers to whose ``required`` lists ``readOnly`` members gets a
   request variant without them, ``<Name>Input`` (:mod:`openapi_aio.service.schema_variants`).
 
@@ -42,6 +44,7 @@ from openapi_aio.spec.model import ApiSpec
 from openapi_aio.spec.pointers import escape
 
 if TYPE_CHECKING:
+    from openapi_aio.db.tables import TableModel
     from openapi_aio.operation import Operation
 
 __all__ = ["INFO_FUNCTIONS", "ServedSpec", "bundled_document", "served_location"]
@@ -82,9 +85,11 @@ class ServedSpec:
         *,
         files: SpecFiles | None = None,
         answers_of: Sequence[Operation] = (),
+        tables: Mapping[str, TableModel] | None = None,
     ) -> None:
         """``answers_of``: the operations whose framework-made answers the served document
-        lists (none: the document's responses as written)."""
+        lists (none: the document's responses as written); ``tables``: the stored schemas whose
+        columns' limits it states (3.x)."""
         self.version = spec.version
         self.base_path = base_path
         document: Any = _bundled(files, spec.version) if files is not None else spec.document
@@ -92,6 +97,10 @@ class ServedSpec:
         if answers_of:
             document = with_framework_answers(document, answers_of)
         if spec.version != "2.0":
+            if tables or any(operation.spec.resource for operation in answers_of):
+                from openapi_aio.service.column_limits import with_column_limits  # imports SQLAlchemy
+
+                document = with_column_limits(document, tables or {}, answers_of)
             document = with_request_variants(document)
         self.document = _with_sentinel(document, spec.version)
         self._json: tuple[bytes, bytes] | None = None

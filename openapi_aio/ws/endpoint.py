@@ -41,12 +41,12 @@ from aiohttp import web
 
 from openapi_aio.endpoints.handler_call import HandlerCall
 from openapi_aio.errors import (
-    BadRequest,
     SpecError,
 )
 from openapi_aio.keys import HUB
 from openapi_aio.resolver import import_function
 from openapi_aio.validation import SchemaValidator
+from openapi_aio.ws.handshake import handshake_problem
 from openapi_aio.ws.peer import BUILT_IN, Peer
 
 if TYPE_CHECKING:
@@ -174,13 +174,10 @@ class WebSocketEndpoint:
 
         async def websocket(request: web.Request) -> web.StreamResponse:
             hub = request.app[HUB]
+            problem = handshake_problem(request.headers)
+            if problem is not None:
+                raise problem
             ws = web.WebSocketResponse(heartbeat=self.heartbeat, max_msg_size=self.max_message_size)
-            try:
-                ready = ws.can_prepare(request).ok
-            except ValueError:  # aiohttp's handshake: a Sec-WebSocket-Key that is not ASCII
-                ready = False
-            if not ready:
-                raise BadRequest(detail="this operation is a websocket: send an Upgrade: websocket request")
             await ws.prepare(request)
             connection = Peer(self, hub, request, ws)
             await connection.serve()

@@ -122,7 +122,7 @@ async def test_an_empty_cursor_and_an_empty_order_by_are_the_first_page_in_the_d
     response = await client.get(path, params={"cursor": ""})
     assert response.status == 200, await response.text()
     assert await response.json() == first == tasks[:2]
-    body = await problem(await client.get(path, params={"cursor": "not-one-of-ours"}))
+    body = await problem(await client.get(path, params={"cursor": "not-one-of-ours"}), 404)
     assert [error["name"] for error in body["errors"]] == ["cursor"]
     unordered = await client.get(path, params={"order_by": ""})
     assert unordered.status == 200, await unordered.text()

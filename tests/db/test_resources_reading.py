@@ -69,12 +69,12 @@ async def get_ids(client: TestClient, path: str = "/pets", **params: Any) -> lis
     return [row["id"] for row in await response.json()]
 
 
-async def assert_problem(response: Any, *names: str) -> dict[str, Any]:
+async def assert_problem(response: Any, *names: str, status: int = 400) -> dict[str, Any]:
     text = await response.text()
-    assert response.status == 400, text
+    assert response.status == status, text
     assert response.content_type == "application/problem+json", text
     problem = await response.json()
-    assert problem["status"] == 400
+    assert problem["status"] == status
     for name in names:
         assert name in text, f"{name!r} not named in {text}"
     return problem
@@ -491,15 +491,29 @@ async def test_bad_cursors(serve_db: Any) -> None:
     middle = len(cursor) // 2
     tampered = cursor[:middle] + ("A" if cursor[middle] != "A" else "B") + cursor[middle + 1 :]
     for bad in (tampered, cursor[:-4], cursor + "AAAA", "not a cursor", "' OR 1=1 --", "%00", "=" * 8):
+        # a string is a well-formed cursor by the document: a page nobody made is not found
         response = await client.get("/pets", params={"order_by": "species,-age", "limit": 5, "cursor": bad})
-        await assert_problem(response, "cursor")
+        problem = await assert_problem(response, "cursor", "Link header", status=404)
+        assert problem["errors"] == [{"in": "query", "name": "cursor", "message": problem["errors"][0]["message"]}]
     for other in ("species,age", "-age,species", "species", "name"):
         response = await client.get("/pets", params={"order_by": other, "limit": 5, "cursor": cursor})
-        await assert_problem(response, "cursor", "order_by")
+        await assert_problem(response, "cursor", "order_by", status=404)
     # the default order (x-resource order_by: species, -age) is the same order: the cursor fits
     assert len(await get_ids(client, limit=5, cursor=cursor)) == 5
-    response = await client.get("/pets", params={"order_by": "species,-age", "cursor": cursor, "offset": 5})
-    await assert_problem(response, "cursor", "offset")
+    # both are well-formed together: the offset skips rows past the cursor, and links go on by cursor
+    after_cursor = await get_ids(client, order_by="species,-age", limit=10, cursor=cursor)
+    response = await client.get("/pets", params={"order_by": "species,-age", "limit": 5, "cursor": cursor, "offset": 3})
+    assert response.status == 200, await response.text()
+    assert [pet["id"] for pet in await response.json()] == after_cursor[3:8]
+    links = link_map(response)
+    assert "offset" not in links["next"], links
+    assert "cursor=" in links["next"], links
+    assert "offset" not in links["prev"], links
+    assert "cursor=" in links["prev"], links
+    next_ids = await get_ids(
+        client, order_by="species,-age", limit=2, cursor=re.search(r"cursor=([^&]+)", links["next"]).group(1)
+    )
+    assert next_ids == after_cursor[8:10]
     await table_intact(client, 20)
 
 
@@ -624,7 +638,8 @@ async def test_injection_attempts(serve_db: Any, parameter: str) -> None:
     for value in HOSTILE:
         response = await client.get("/pets", params={parameter: value})
         text = await response.text()
-        assert response.status in (200, 400), f"{value!r}: {response.status} {text}"
+        refused = 404 if parameter == "cursor" else 400  # a cursor nobody made names no page
+        assert response.status in (200, refused), f"{value!r}: {response.status} {text}"
         if response.status == 200:
             found = sorted(row["id"] for row in await response.json())
             if parameter == "name__ne" or (parameter in ("name__like", "name__ilike") and value.strip("%*") == ""):

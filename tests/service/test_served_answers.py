@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema
 import yaml
-from conftest import document
+from conftest import SPECS, document
 from example_server import EXAMPLE, create_example_app
 
 from openapi_aio.pipeline.problems import PROBLEM_MEDIA_TYPE
@@ -244,3 +244,34 @@ async def test_the_yaml_form_has_them_too(serve):
     served = yaml.safe_load(text)
     assert served == await (await client.get("/swagger.json")).json()
     assert sorted(served["paths"]["/items/{id}"]["get"]["responses"]) == ["200", "400", "401", "403", "404", "501"]
+
+
+async def test_what_the_tables_cannot_hold_is_in_the_served_schemas(serve_db):
+    """Values the document as written allows and the columns cannot keep (an integer past its
+    column's type, a NUL in text) are refused with a 400; the served document says so, in the
+    table's schema and in a body schema of the same columns (ProjectPatch), and the file is not
+    changed. Each limit is checked both ways over HTTP: at the bound accepted, past it refused."""
+    client = await serve_db(WRITING)
+    served = await (await client.get("/openapi.json")).json()
+    schemas = served["components"]["schemas"]
+    task = schemas["Task"]["properties"]
+    assert (task["project_id"]["minimum"], task["project_id"]["maximum"]) == (-(2**31), 2**31 - 1)
+    assert task["title"]["pattern"] == "^[^\\u0000]*$"
+    assert (schemas["Project"]["properties"]["id"]["maximum"]) == 2**63 - 1  # format: int64
+    assert schemas["ProjectPatch"]["properties"]["description"]["pattern"] == "^[^\\u0000]*$"
+    assert "pattern" not in schemas["ProjectPatch"]["properties"]["status"]  # an enum holds no NUL
+    delete = {p["name"]: p for p in served["paths"]["/projects"]["delete"]["parameters"]}
+    assert delete["name__like"]["schema"]["pattern"] == "^[^\\u0000]*$"
+    on_disk = yaml.safe_load((SPECS / WRITING).read_text())
+    assert "pattern" not in on_disk["components"]["schemas"]["Task"]["properties"]["title"]
+
+    project = await (await client.post("/projects", json={"name": "limits"})).json()
+    nul = await client.patch(f"/projects/{project['id']}", json={"description": "a\u0000b"})
+    assert nul.status == 400, await nul.text()
+    assert not jsonschema.Draft4Validator(schemas["ProjectPatch"]).is_valid({"description": "a\u0000b"})
+    assert (await client.patch(f"/projects/{project['id']}", json={"description": "ab"})).status == 200
+    tasks = f"/projects/{project['id']}/tasks"
+    past = await client.post(tasks, json={"title": "t", "project_id": 2**31})
+    assert past.status == 400, await past.text()
+    assert not jsonschema.Draft4Validator(task["project_id"]).is_valid(2**31)
+    assert (await client.delete("/projects", params={"name__like": "a\u0000"})).status == 400

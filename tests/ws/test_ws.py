@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import jsonschema
 import pytest
 import yaml
 from aiohttp import WSMsgType
@@ -227,11 +228,50 @@ async def test_handshake_with_the_right_token_connects(server: TestClient, conne
     assert (await client.call("whoami"))["user"] == "bob"
 
 
-async def test_plain_get_without_upgrade_is_a_400(server: TestClient) -> None:
+HANDSHAKE = ("Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version")
+
+
+async def test_plain_get_without_upgrade_is_a_400_naming_each_handshake_header(server: TestClient) -> None:
     response = await server.get("/live", headers=ADA)
     assert response.status == 400
     assert response.headers["Content-Type"].startswith("application/problem+json")
-    assert "websocket" in (await response.json())["detail"]
+    problem = await response.json()
+    assert "websocket" in problem["detail"]
+    assert [(e["in"], e["name"]) for e in problem["errors"]] == [("header", name) for name in HANDSHAKE]
+
+
+async def test_the_served_document_requires_what_the_handshake_checks(server: TestClient) -> None:
+    """Every header the served operation requires is checked, and a value its schema refuses is
+    refused: the contract and the check are one (ws/handshake.py)."""
+    served = await (await server.get("/openapi.json")).json()
+    operation = served["paths"]["/live"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"] if p["in"] == "header"}
+    assert list(parameters) == ["Upgrade", "Connection", "Sec-WebSocket-Version", "Sec-WebSocket-Key"]
+    assert all(p["required"] for p in parameters.values())
+    assert {"400", "426", "101"} <= set(operation["responses"])
+    good = {
+        "Upgrade": "websocket",
+        "Connection": "keep-alive, Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    for name in HANDSHAKE:
+        validator = jsonschema.Draft4Validator(parameters[name]["schema"])
+        assert validator.is_valid(good[name]), name
+        missing = {k: v for k, v in good.items() if k != name}
+        response = await server.get("/live", headers={**ADA, **missing})
+        assert response.status == 400, name
+        assert [e["name"] for e in (await response.json())["errors"]] == [name]
+    for name, bad in [("Upgrade", "h2c"), ("Connection", "keep-alive"), ("Sec-WebSocket-Key", "c2hvcnQ=")]:
+        assert not jsonschema.Draft4Validator(parameters[name]["schema"]).is_valid(bad), name
+        response = await server.get("/live", headers={**ADA, **good, name: bad})
+        assert response.status == 400, name
+    # RFC 6455 §4.4: another version is a 426 naming the one spoken (and RFC 9110's Upgrade)
+    response = await server.get("/live", headers={**ADA, **good, "Sec-WebSocket-Version": "8"})
+    assert response.status == 426
+    assert response.headers["Sec-WebSocket-Version"] == "13"
+    assert response.headers["Upgrade"] == "websocket"
+    assert (await response.json())["status"] == 426
 
 
 # --- channels ---------------------------------------------------------------------------------
