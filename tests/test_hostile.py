@@ -589,7 +589,7 @@ def test_header_preconditions_on_writes(seeded: Server, case: str) -> None:
     raw = request(
         "PATCH",
         "/api/v1/tasks/3",
-        f"Content-Type: application/json\r\nIf-Match: {value}\r\n",
+        f"Content-Type: application/merge-patch+json\r\nIf-Match: {value}\r\n",
         b'{"done": false}',
         auth=True,
     )

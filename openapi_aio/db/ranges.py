@@ -36,6 +36,7 @@ _NUL = "must not contain a NUL character"
 NUL_FREE = "^[^\\u0000]*$"
 # numeric without a precision: up to 131072 digits before the decimal point (PostgreSQL)
 _PG_NUMERIC_DIGITS = 131072
+_PG_NUMERIC_SCALE = 16383  # and up to 16383 after it
 _DOUBLE_MAX = decimal.Decimal(sys.float_info.max)
 
 
@@ -110,10 +111,16 @@ def _decimal_problem(column: ColumnModel, value: str | int | float, sqlite: bool
     precision, scale = getattr(column_type, "precision", None), getattr(column_type, "scale", None) or 0
     if precision is not None and digits > precision - scale:
         return f"must be less than 1e{precision - scale} in absolute value"
-    if sqlite and abs(number) > _DOUBLE_MAX:  # stored as a double there
+    # copy_abs, not abs(): arithmetic rounds in the context, which overflows past 1e999999
+    if sqlite and (number.adjusted() > 308 or number.copy_abs() > _DOUBLE_MAX):  # stored as a double there
         return f"must be between -{sys.float_info.max} and {sys.float_info.max}"
+    if sqlite and number.adjusted() < -323:  # a double would keep 0
+        return "must be 0 or at least 1e-323 in absolute value"
     if digits > _PG_NUMERIC_DIGITS:
         return f"must have at most {_PG_NUMERIC_DIGITS} digits before the decimal point"
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -_PG_NUMERIC_SCALE:
+        return f"must have at most {_PG_NUMERIC_SCALE} digits after the decimal point"
     return None
 
 

@@ -182,7 +182,8 @@ class App:
         request's id; with ``access_log_format="json"`` one JSON object per line instead
         (:mod:`openapi_aio.service.access_log`). Connections waiting for a request head (idle, or
         sending it slowly) are closed after ``keepalive_timeout`` seconds (15 by default, not
-        aiohttp's 75).
+        aiohttp's 75). A request aiohttp cannot parse (a URL past 8190 bytes...) is answered as a
+        problem (414, 431 or 400), not aiohttp's plain text (:mod:`openapi_aio.service.unparsable`).
         """
         kwargs.setdefault("keepalive_timeout", KEEPALIVE_TIMEOUT)
         access = kwargs.pop("access_log", None)
@@ -199,6 +200,9 @@ class App:
         else:
             kwargs.setdefault("access_log_format", ACCESS_LOG_FORMAT)
         loop = new_event_loop(loop) if isinstance(loop, str) else loop
+        from openapi_aio.service import unparsable
+
+        unparsable.install()  # requests aiohttp cannot parse get problems too (414, 431, 400)
         web.run_app(self.web_app, host=host, port=port, access_log=access, loop=loop, **kwargs)
 
     def serve(

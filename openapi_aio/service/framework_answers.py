@@ -44,9 +44,11 @@ DESCRIPTIONS = {
     "409": "A conflict with the stored rows (a unique value taken, a row still referenced).",
     "412": "`If-Match` does not match the row's current version.",
     "413": "The body is larger than this API accepts (client_max_size, max_upload_size, max_form_parts).",
+    "414": "The request line (the URL and its query) is longer than the server reads (8190 bytes).",
     "415": "The body's `Content-Type` is not one this operation accepts.",
     "422": "Well-formed values the database refuses (e.g. a reference to a row that does not exist).",
     "426": "A websocket version this service does not speak; `Sec-WebSocket-Version` names the one it does.",
+    "431": "A header is longer than the server reads (8190 bytes).",
     "501": "The operation has no handler yet (stub).",
     "503": "A service this operation needs (database or message broker) is unavailable; see `Retry-After`.",
     "504": "The operation ran past its time limit (handler_timeout, x-timeout) and was cancelled.",
@@ -88,8 +90,8 @@ _PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 def framework_statuses(operation: Operation) -> list[str]:
     """The statuses the framework may answer ``operation`` with, decided from what was compiled:
     readers and websockets (400), security (401/403), the path's placeholders and cursors (404),
-    negotiation (406), a body (408/413/415), a database resource (409/412/422/503), a websocket's
-    version (426), a time limit (504)."""
+    negotiation (406), a body (408/413/415), query and path values (414), header values (431), a
+    database resource (409/412/422/503), a websocket's version (426), a time limit (504)."""
     spec = operation.spec
     options = operation.options
     has_body = operation.body is not None
@@ -106,6 +108,11 @@ def framework_statuses(operation: Operation) -> list[str]:
         statuses.add("404")  # no row at this key; no page at this cursor
     if operation.responder.negotiates:
         statuses.add("406")
+    locations = {reader.location for reader in operation.parameters}
+    if locations & {"query", "path"}:  # values long enough to pass the server's line limit
+        statuses.add("414")
+    if "header" in locations or websocket:
+        statuses.add("431")
     if has_body:
         statuses |= {"413", "415"} | ({"408"} if options.body_timeout else set())
     if resource and spec.method in _WRITES:

@@ -11,6 +11,8 @@ What is served is the document as written, with these changes:
 - each operation lists the answers the framework itself may make there (400, 401...) that the
   author did not declare, with a shared ``Problem`` schema
   (:mod:`openapi_aio.service.framework_answers`; option ``document_framework_answers``);
+- ``format: decimal`` strings get the pattern the validator applies, which other tools do not
+  know (:mod:`openapi_aio.service.format_patterns`; the same option);
 - (3.x) what the tables cannot hold (integer bounds of their columns, no NUL in text), where the
   document allows more (:mod:`openapi_aio.service.column_limits`; the same option);
 - (3.x) a schema a request body refers to whose ``required`` lists ``readOnly`` members gets a
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from openapi_aio.options import MAX_DOCUMENT_SIZE
+from openapi_aio.service.format_patterns import with_format_patterns
 from openapi_aio.service.framework_answers import with_framework_answers
 from openapi_aio.service.schema_variants import with_request_variants
 from openapi_aio.spec.files import Ref, SpecFiles
@@ -95,7 +98,7 @@ class ServedSpec:
         document: Any = _bundled(files, spec.version) if files is not None else spec.document
         document = _without_info_functions(document)
         if answers_of:
-            document = with_framework_answers(document, answers_of)
+            document = with_format_patterns(with_framework_answers(document, answers_of))
         if spec.version != "2.0":
             if tables or any(operation.spec.resource for operation in answers_of):
                 from openapi_aio.service.column_limits import with_column_limits  # imports SQLAlchemy

@@ -68,12 +68,17 @@ def _is_date_time(value: str) -> bool:
     return True
 
 
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
+# At most 100 digits before and after the point and a two-digit exponent: every such number lies
+# between 1e-199 and 1e199, so both databases keep it as written (PostgreSQL's numeric, SQLite's
+# double). The served document states it as a pattern (service/format_patterns.py).
+DECIMAL_PATTERN = r"^[+-]?([0-9]{1,100}(\.[0-9]{0,100})?|\.[0-9]{1,100})([eE][+-]?[0-9]{1,2})?$"
+_DECIMAL = re.compile(DECIMAL_PATTERN.replace("$", r"\Z"))
 
 
 def _is_decimal(value: str) -> bool:
     """A finite decimal number written in digits (``12.50``, ``-3``, ``1e3``): never ``NaN``,
-    ``sNaN`` or ``Infinity``, which Python's Decimal reads but no number column holds."""
+    ``sNaN`` or ``Infinity``, which Python's Decimal reads but no number column holds, and within
+    :data:`DECIMAL_PATTERN`'s limits."""
     return _DECIMAL.match(value) is not None
 
 

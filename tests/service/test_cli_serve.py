@@ -277,3 +277,41 @@ def test_openapi_aio_run_has_the_serving_options(service, processes):
     parent.send_signal(signal.SIGTERM)
     assert parent.wait(15) == 0
     assert ACCESS_LINE in output(service)
+
+
+def raw_exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One raw HTTP/1.1 request; the status, headers and body of its answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_requests_aiohttp_cannot_parse_are_problems_not_tracebacks(service, processes):
+    """Before: aiohttp's plain-text 400 for each (content type text/plain, which no document
+    declares) and an ERROR with a traceback in the log per malformed request. Now: 414 for a
+    request line past 8190 bytes (RFC 9110), 431 for a header past it (RFC 6585), 400 for other
+    malformed HTTP, each a problem, logged on one line without a traceback."""
+    port = free_port()
+    server = start(service, processes, "--port", str(port), port=port)
+    cases = [
+        (b"GET /api/pid?q=" + b"x" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /api/pid HTTP/1.1\r\nHost: x\r\nX-Long: " + b"y" * 9000 + b"\r\n\r\n", 431),
+        (b"GET /api/pid HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n", 400),
+    ]
+    for request, status in cases:
+        answer, headers, body = raw_exchange(port, request)
+        assert answer == status, body
+        assert headers["Content-Type"] == "application/problem+json"
+        assert json.loads(body)["status"] == status
+    assert http_get(port, "/api/pid")[0] == 200  # the server goes on
+    server.terminate()
+    server.wait(10)
+    log = output(service)
+    assert "Traceback" not in log
+    assert log.count("refused a request aiohttp could not parse") == len(cases)

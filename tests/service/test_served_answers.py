@@ -171,7 +171,7 @@ async def test_swagger_2_documents_get_them_in_their_own_shape(serve):
         assert answer["schema"] == {"$ref": "#/definitions/Problem"}
     responses = served["paths"]["/items/{id}"]["get"]["responses"]
     assert responses["401"]["headers"]["WWW-Authenticate"]["type"] == "string"
-    assert sorted(responses) == ["200", "400", "401", "403", "404", "501"]
+    assert sorted(responses) == ["200", "400", "401", "403", "404", "414", "501"]
     assert given == SWAGGER2
 
 
@@ -201,7 +201,7 @@ async def test_time_limits_and_negotiation_are_documented(serve):
     response = await client.get("/slow", params={"seconds": "0"}, headers={"Accept": "image/png"})
     assert response.status == 406, await response.text()
     await documented(served, "/slow", "get", response)
-    assert sorted(served["paths"]["/unlimited"]["get"]["responses"]) == ["200", "400"]
+    assert sorted(served["paths"]["/unlimited"]["get"]["responses"]) == ["200", "400", "414"]
 
 
 async def test_declared_statuses_and_ranges_are_left_alone(serve):
@@ -243,7 +243,15 @@ async def test_the_yaml_form_has_them_too(serve):
     assert "*id" not in text
     served = yaml.safe_load(text)
     assert served == await (await client.get("/swagger.json")).json()
-    assert sorted(served["paths"]["/items/{id}"]["get"]["responses"]) == ["200", "400", "401", "403", "404", "501"]
+    assert sorted(served["paths"]["/items/{id}"]["get"]["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "414",
+        "501",
+    ]
 
 
 async def test_what_the_tables_cannot_hold_is_in_the_served_schemas(serve_db):
@@ -275,3 +283,25 @@ async def test_what_the_tables_cannot_hold_is_in_the_served_schemas(serve_db):
     assert past.status == 400, await past.text()
     assert not jsonschema.Draft4Validator(task["project_id"]).is_valid(2**31)
     assert (await client.delete("/projects", params={"name__like": "a\u0000"})).status == 400
+
+
+async def test_resource_query_parameters_say_what_the_resource_accepts(serve_db):
+    """``fields`` without an enum gets the names the resource accepts, integer filters their
+    column's bounds, string filters the no-NUL pattern; each checked against the server: every
+    listed name and bound is accepted, a name outside and a value past a bound refused."""
+    client = await serve_db("resources_reading/openapi.yaml")
+    served = await (await client.get("/openapi.json")).json()
+    parameters = {p["name"]: p["schema"] for p in served["paths"]["/pets"]["get"]["parameters"] if "name" in p}
+    names = parameters["fields"]["items"]["enum"]
+    assert "id" in names
+    assert (await client.get("/pets", params={"fields": ",".join(names)})).status == 200
+    assert (await client.get("/pets", params={"fields": "id,nope"})).status == 400
+    low, high = parameters["age__lt"]["minimum"], parameters["age__lt"]["maximum"]
+    assert parameters["id__in"]["items"]["maximum"] == high
+    for value in (low, high):
+        assert (await client.get("/pets", params={"age__lt": value})).status == 200
+    for value in (low - 1, high + 1):
+        assert (await client.get("/pets", params={"age__lt": value})).status == 400
+    assert parameters["name__like"]["pattern"] == "^[^\\u0000]*$"
+    assert parameters["name__in"]["items"]["pattern"] == "^[^\\u0000]*$"
+    assert "pattern" not in parameters["born"]  # a date holds no NUL already
