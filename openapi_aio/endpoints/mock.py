@@ -6,7 +6,8 @@ only the last step differs. The answer is:
 
 - the response: the lowest documented 2xx (``2XX`` counts as 200; without one, ``default``, then
   the first documented), or the one a ``Prefer: code=404`` request header asks for (an exact code,
-  then ``4XX``, then ``default``); a preference the document cannot satisfy is ignored;
+  then ``4XX``, then ``default``, then the framework's own answers the served document lists for
+  the operation, as the problem it would get); a preference nothing documents is ignored;
 - its media type: the one ``Accept`` prefers among the response's, JSON when there is a choice;
 - its body: the media type's ``example``, or its first ``examples`` entry (``Prefer:
   example=name`` picks one by name), or the schema's own ``example``/``examples``/``default``, or
@@ -27,9 +28,12 @@ from aiohttp import web
 
 from openapi_aio.endpoints.examples import CannotGenerate, example_for
 from openapi_aio.endpoints.responses import encode, negotiate
-from openapi_aio.errors import NotAcceptable
+from openapi_aio.errors import NotAcceptable, ProblemException
+from openapi_aio.keys import OPERATION
+from openapi_aio.pipeline.problems import problem_response
 from openapi_aio.request.media_types import essence as media_type_essence
 from openapi_aio.request.media_types import is_json
+from openapi_aio.service.framework_answers import framework_statuses
 from openapi_aio.spec.model import MISSING, MediaTypeSpec, ResponseSpec
 
 if TYPE_CHECKING:
@@ -55,6 +59,7 @@ class MockAnswers:
         self.operation = operation
         self.responses = operation.spec.responses
         self.default = _default_status(self.responses)
+        self._framework: frozenset[str] | None = None
         self._bodies: dict[tuple[str, str, str | None], tuple[bytes | None, str | None]] = {}
         self._headers: dict[str, dict[str, str]] = {}
 
@@ -72,6 +77,14 @@ class MockAnswers:
             if chosen is not None:
                 key, status = chosen, int(wanted)
                 applied.append(f"code={wanted}")
+            elif wanted in self.framework(
+                request.get(OPERATION, self.operation)
+            ):  # documented in the served document: the problem it gets
+                response = problem_response(ProblemException(int(wanted), detail="a mock answer (Prefer: code)"))
+                if wanted == "401":
+                    response.headers["WWW-Authenticate"] = 'Bearer realm="mock"'
+                response.headers["Preference-Applied"] = f"code={wanted}"
+                return response
         spec = self.responses[key]
         example_name = preferences.get("example")
         body, media_type = self.body(spec, request, example_name)
@@ -90,6 +103,15 @@ class MockAnswers:
         if applied:
             response.headers["Preference-Applied"] = ", ".join(applied)
         return response
+
+    def framework(self, compiled: Operation) -> frozenset[str]:
+        """The answers the framework makes that the served document adds for this operation
+        (:mod:`openapi_aio.service.framework_answers`), from the operation as compiled (the one
+        the mock endpoint was made for is not complete yet: its security comes after it)."""
+        if self._framework is None:
+            listed = compiled.options.document_framework_answers
+            self._framework = frozenset(framework_statuses(compiled)) if listed else frozenset()
+        return self._framework
 
     # --- body ---
 

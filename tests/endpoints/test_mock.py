@@ -323,3 +323,33 @@ async def test_hex_escapes_in_patterns_are_read_as_ecma_262_reads_them(serve: Ma
     response = await client.get("/hex")
     assert response.status == 200, await response.text()
     assert await response.json() == {"hex": "A-", "bare": "ax"}
+
+
+async def test_prefer_code_of_an_answer_the_framework_makes(serve: MakeClient) -> None:
+    """The served document lists the framework's own answers (a 400 where there are parameters,
+    a 401 on a secured operation...): the mock gives them on request too, as the problems the
+    served document describes, so a client tested against the mock sees what the document says."""
+    paths = {
+        "/secured/{id}": {
+            "get": {
+                "security": [{"key": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"example": {"id": 1}}}}},
+            }
+        }
+    }
+    schemes = {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-Key"}}}
+    client = await serve(document(paths, components=schemes), mock="all")
+    served = await (await client.get("/openapi.json")).json()
+    listed = served["paths"]["/secured/{id}"]["get"]["responses"]
+    for code in ("400", "401", "403", "404"):
+        assert code in listed
+        response = await client.get("/secured/1", headers={"X-Key": "any", "Prefer": f"code={code}"})
+        assert response.status == int(code), await response.text()
+        assert response.content_type == "application/problem+json"
+        assert (await response.json())["status"] == int(code)
+        assert response.headers["Preference-Applied"] == f"code={code}"
+    assert "WWW-Authenticate" in (await client.get("/secured/1", headers={"X-Key": "a", "Prefer": "code=401"})).headers
+    # neither declared nor made by the framework here: ignored
+    response = await client.get("/secured/1", headers={"X-Key": "any", "Prefer": "code=409"})
+    assert response.status == 200
