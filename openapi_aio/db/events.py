@@ -34,11 +34,12 @@ if TYPE_CHECKING:
     from openapi_aio.db.resources import ResourceOperation
     from openapi_aio.db.views import CrudView
 
-__all__ = ["ROWS", "UNDECIDED", "RowEvents", "evaluate", "row_channel"]
+__all__ = ["ROWS", "UNDECIDED", "RowEvents", "compile_condition", "evaluate", "row_channel"]
 
 log = logging.getLogger("openapi_aio.db")
 
 YIELD_EVERY = 64  # identities evaluated between two yields to the event loop
+MAX_KEPT_SCOPES = 10_000  # identities whose view and scope() conditions are kept
 
 
 def row_channel(channel: str) -> str:
@@ -63,63 +64,109 @@ _COMPARE: dict[Any, Callable[[Any, Any], bool]] = {
 }
 
 
+Check = Callable[[dict[str, Any]], Any]
+
+
 def evaluate(condition: Any, table: sa.Table, row: dict[str, Any]) -> Any:
     """``True``/``False`` for ``condition`` on ``row`` (database values by column name), ``None``
     for SQL's unknown, :data:`UNDECIDED` for a shape left to the database."""
+    return compile_condition(condition, table)(row)
+
+
+def compile_condition(condition: Any, table: sa.Table) -> Check:
+    """``condition`` as a Python function of a row, answering as :func:`evaluate` does: made once
+    per identity, so that each row event only calls it."""
     if isinstance(condition, elements.True_):
-        return True
+        return lambda row: True
     if isinstance(condition, elements.False_):
-        return False
+        return lambda row: False
     if isinstance(condition, elements.BooleanClauseList):
-        return _both(condition, table, row)
+        return _both(condition, table)
     if isinstance(condition, elements.UnaryExpression) and condition.operator is operators.inv:
-        inner = evaluate(condition.element, table, row)
-        return inner if inner is None or inner is UNDECIDED else not inner
+        inner = compile_condition(condition.element, table)
+
+        def negated(row: dict[str, Any]) -> Any:
+            result = inner(row)
+            return result if result is None or result is UNDECIDED else not result
+
+        return negated
     if isinstance(condition, elements.BinaryExpression):
-        return _compare(condition, table, row)
+        return _compare(condition, table)
+    return _undecided
+
+
+def _undecided(row: dict[str, Any]) -> Any:
     return UNDECIDED
 
 
-def _both(condition: elements.BooleanClauseList, table: sa.Table, row: dict[str, Any]) -> Any:
+def _both(condition: elements.BooleanClauseList, table: sa.Table) -> Check:
     """SQL's three-valued AND / OR over the clauses."""
-    results = [evaluate(clause, table, row) for clause in condition.clauses]
-    if UNDECIDED in results:
-        return UNDECIDED
+    parts = [compile_condition(clause, table) for clause in condition.clauses]
     if condition.operator is operators.and_:
-        return False if False in results else (None if None in results else True)
-    if condition.operator is operators.or_:
-        return True if True in results else (None if None in results else False)
-    return UNDECIDED
+        stop, otherwise = False, True
+    elif condition.operator is operators.or_:
+        stop, otherwise = True, False
+    else:
+        return _undecided
+
+    def run(row: dict[str, Any]) -> Any:
+        results = [part(row) for part in parts]
+        if UNDECIDED in results:
+            return UNDECIDED
+        return stop if stop in results else (None if None in results else otherwise)
+
+    return run
 
 
-def _compare(condition: elements.BinaryExpression[Any], table: sa.Table, row: dict[str, Any]) -> Any:
+def _compare(condition: elements.BinaryExpression[Any], table: sa.Table) -> Check:
     """A column of ``table`` against a bound value: only for plain values, where Python and the
     database agree (strings only for equality: ordering depends on the database's collation)."""
     left, right, op = condition.left, condition.right, condition.operator
-    if not (isinstance(left, sa.Column) and left.table is table and left.name in row):
-        return UNDECIDED
-    value = row[left.name]
+    if not (isinstance(left, sa.Column) and left.table is table):
+        return _undecided
+    name = left.name
     if op in (operators.is_, operators.is_not) and isinstance(right, elements.Null):
-        return (value is None) == (op is operators.is_)
+        wanted = op is operators.is_
+        return lambda row: UNDECIDED if name not in row else (row[name] is None) == wanted
     if not isinstance(right, elements.BindParameter) or right.callable is not None:
-        return UNDECIDED
+        return _undecided
+    bound = right.value
     if op is operators.in_op or op is operators.not_in_op:
-        options = right.value
-        if not isinstance(options, (list, tuple)) or not all(_plain(each, value) for each in options):
-            return UNDECIDED
-        if not options:  # SQLAlchemy's empty IN: false, NOT IN: true, even for NULL
-            return op is operators.not_in_op
-        if value is None:
-            return None
-        return (value in options) == (op is operators.in_op)
+        if not isinstance(bound, (list, tuple)):
+            return _undecided
+        inside = op is operators.in_op
+
+        def member(row: dict[str, Any]) -> Any:
+            if name not in row:
+                return UNDECIDED
+            value = row[name]
+            if not all(_plain(each, value) for each in bound):
+                return UNDECIDED
+            if not bound:  # SQLAlchemy's empty IN: false, NOT IN: true, even for NULL
+                return not inside
+            if value is None:
+                return None
+            return (value in bound) == inside
+
+        return member
     compare = _COMPARE.get(op)
-    if compare is None or not _plain(right.value, value):
-        return UNDECIDED
-    if value is None or right.value is None:
-        return None
-    if isinstance(value, str) and op not in (operators.eq, operators.ne):
-        return UNDECIDED
-    return compare(value, right.value)
+    if compare is None:
+        return _undecided
+    ordered = op not in (operators.eq, operators.ne)
+
+    def check(row: dict[str, Any]) -> Any:
+        if name not in row:
+            return UNDECIDED
+        value = row[name]
+        if not _plain(bound, value):
+            return UNDECIDED
+        if value is None or bound is None:
+            return None
+        if ordered and isinstance(value, str):
+            return UNDECIDED
+        return compare(value, bound)
+
+    return check
 
 
 def _plain(bound: Any, value: Any) -> bool:
@@ -135,10 +182,16 @@ def _plain(bound: Any, value: Any) -> bool:
 
 
 class RowEvents:
-    """The rows of one resource's events channel, shown to each identity as its reads are."""
+    """The rows of one resource's events channel, shown to each identity as its reads are.
+
+    An identity's view and ``scope()`` conditions are made once and kept (a scope depends on
+    the user and token alone, see docs/websockets.md), so an event costs each identity only the
+    evaluation of its conditions against the row; the row's database values are made once per
+    event for all of them."""
 
     def __init__(self, operation: ResourceOperation) -> None:
         self.operation = operation
+        self._scopes: dict[str, tuple[CrudView, list[tuple[Check, Any]]]] = {}
 
     async def messages(
         self, channel: str, event: str, row: dict[str, Any], groups: Iterable[list[Any]]
@@ -146,24 +199,40 @@ class RowEvents:
         """``(text, subscribers)`` for each identity group that may read ``row`` (API values of
         the readable columns); the others get nothing."""
         answers = []
+        values = self._database_values(row)
         for index, group in enumerate(groups):
             if index and index % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
-            data = await self._shown(group[0], row)
+            data = await self._shown(group[0], row, values)
             if data is not None:
                 message = {"channel": channel, "event": event, "data": data}
                 text = json_text(message)
                 answers.append((text, group))
         return answers
 
-    async def _shown(self, subscriber: Any, row: dict[str, Any]) -> dict[str, Any] | None:
+    def _database_values(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The row's values as its columns hold them (``None``: some value does not convert)."""
+        model = self.operation.model
+        try:
+            return {
+                name: column.to_db(value) if value is not None else None
+                for name, value in row.items()
+                if (column := model.columns.get(name)) is not None
+            }
+        except Exception:
+            log.exception("%s: a row event's values do not convert", self.operation.label)
+            return None
+
+    async def _shown(
+        self, subscriber: Any, row: dict[str, Any], values: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
         """The row as ``subscriber``'s identity would read it, or ``None`` (it may not)."""
         request = getattr(subscriber, "request", None)
-        if request is None:
+        if request is None or values is None:
             return None
         try:
-            view = self._view(request)
-            if not await self._visible(view, row):
+            view, conditions = self._scope(subscriber, request)
+            if conditions and not await _visible(view, conditions, values):
                 return None
             model = self.operation.model
             shown = {name: row.get(name) for name in model.readable}
@@ -175,29 +244,32 @@ class RowEvents:
             log.exception("%s: could not decide who may see a row event", self.operation.label)
             return None
 
-    def _view(self, request: Any) -> CrudView:
+    def _scope(self, subscriber: Any, request: Any) -> tuple[CrudView, list[tuple[Check, Any]]]:
+        """The identity's view and scope conditions, made on its first event and kept."""
+        key = getattr(subscriber, "identity", None)
+        kept = self._scopes.get(key) if isinstance(key, str) else None
+        if kept is not None:
+            return kept
         if ARGUMENTS not in request:  # a handshake without parameters
             request[ARGUMENTS] = {}
-        return self.operation.view(request, self.operation)
+        view = self.operation.view(request, self.operation)
+        made = (view, [(compile_condition(condition, view.table), condition) for condition in view.scope() or ()])
+        if isinstance(key, str):
+            if len(self._scopes) >= MAX_KEPT_SCOPES:  # identities come and go: start again
+                self._scopes.clear()
+            self._scopes[key] = made
+        return made
 
-    async def _visible(self, view: CrudView, row: dict[str, Any]) -> bool:
-        conditions = view.scope()
-        if not conditions:
-            return True
-        model = self.operation.model
-        values = {
-            name: column.to_db(value) if value is not None else None
-            for name, value in row.items()
-            if (column := model.columns.get(name)) is not None
-        }
-        left = []
-        for condition in conditions:
-            result = evaluate(condition, view.table, values)
-            if result is UNDECIDED:
-                left.append(condition)
-            elif result is not True:
-                return False
-        return not left or await _database_says(view, left, values)
+
+async def _visible(view: CrudView, conditions: list[tuple[Check, Any]], values: dict[str, Any]) -> bool:
+    left = []
+    for check, condition in conditions:
+        result = check(values)
+        if result is UNDECIDED:
+            left.append(condition)
+        elif result is not True:
+            return False
+    return not left or await _database_says(view, left, values)
 
 
 async def _database_says(view: CrudView, conditions: list[Any], values: dict[str, Any]) -> bool:
