@@ -34,6 +34,7 @@ PATHS = {
     "/aiohttp-response": get("aiohttp_response"),
     "/types": get("types"),
     "/more-types": get("more_types"),
+    "/naive-datetimes": get("naive_datetimes"),
     "/not-finite": get(
         "not_finite", parameters=[{"name": "which", "in": "query", "required": True, "schema": {"type": "string"}}]
     ),
@@ -141,13 +142,26 @@ async def test_json_writes_what_orjson_cannot_as_json_would(client):
         "big": 2**70,
         "negative_big": -(2**64),
         "int_keys": {"1": "one"},
-        "naive": "2024-05-01T12:30:00.123456",  # isoformat(), whichever encoder ran
+        "naive": "2024-05-01T12:30:00.123456Z",  # naive is UTC, whichever encoder ran
         "time": "08:15:00",
         "set": [3],
         "tuple": [1, "a"],
         "model": {"json-name": 7},  # to_dict, not the dataclass's fields
         "nothing": None,
         "unicode": "d\u00e9j\u00e0 \u2713",
+    }
+
+
+async def test_naive_datetimes_are_written_as_utc(client):
+    """RFC 3339 (``format: date-time``) requires an offset: a naive datetime is taken as UTC and
+    written with ``Z``, as Connexion writes it; aware ones keep their own offset."""
+    response = await client.get("/naive-datetimes")
+    assert await response.json() == {
+        "naive": "2024-05-01T12:30:00.123456Z",
+        "in_list": ["2024-05-01T12:30:00Z"],
+        "aware": "2024-05-01T12:30:00.123456+02:00",
+        "utc": "2024-05-01T12:30:00+00:00",
+        "date": "2024-05-01",
     }
 
 

@@ -80,6 +80,18 @@ async def types() -> dict:
     }
 
 
+async def naive_datetimes() -> dict:
+    """Naive datetimes (no tzinfo), as SQLite rows and ``datetime.utcnow()`` give them."""
+    naive = datetime.datetime(2024, 5, 1, 12, 30, 0, 123456)
+    return {
+        "naive": naive,
+        "in_list": [datetime.datetime(2024, 5, 1, 12, 30)],
+        "aware": naive.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+        "utc": datetime.datetime(2024, 5, 1, 12, 30, tzinfo=datetime.UTC),
+        "date": datetime.date(2024, 5, 1),
+    }
+
+
 @dataclasses.dataclass
 class Renamed:
     """A dataclass that knows its JSON (as generated models do): to_dict wins over its fields."""
