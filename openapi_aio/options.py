@@ -60,8 +60,10 @@ class Options:
     - ``exception_handlers``: ``{ExceptionClass: async handler(request, exc) -> response}``.
     - ``fill_defaults``: fill in request body properties the client left out with their schema
       ``default`` (Connexion users ask for this; off, the handler sees the body as sent).
-    - ``read_only``: a ``readOnly`` property sent in a request is a 400 (``reject``, protection
-      against mass assignment) or silently dropped before the handler sees the body (``ignore``).
+    - ``read_only``: a ``readOnly`` property sent in a request is dropped before the handler sees
+      the body (``ignore``, the default: the specification says clients SHOULD NOT send them, and
+      Connexion ignores them) or answered with a 400 (``reject``). Either way it is never passed
+      on (mass assignment): where ``ignore`` cannot drop one (a ``oneOf`` branch), it is a 400.
     - ``security_handlers``: checkers for scheme types openapi_aio does not check itself, keyed
       by ``type`` (or ``"http:<scheme>"``): ``{"http:hmac": factory(name, scheme) -> checker}``.
     - ``introspection_auth``: ``(client_id, secret)`` sent as Basic auth to RFC 7662 endpoints.
@@ -139,7 +141,7 @@ class Options:
     arguments: Mapping[str, Any] | None = None
     exception_handlers: Mapping[type[BaseException], ExceptionHandler] = field(default_factory=dict)
     fill_defaults: bool = False
-    read_only: ReadOnlyPolicy = "reject"
+    read_only: ReadOnlyPolicy = "ignore"
     security_handlers: Mapping[str, CheckerFactory] = field(default_factory=dict)
     introspection_auth: tuple[str, str] | None = None
     introspection_cache_seconds: float = 60.0
