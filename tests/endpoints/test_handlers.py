@@ -46,6 +46,11 @@ PATHS = {
         }
     },
     "/text": get("text", {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}),
+    "/any-text": get("any_text", {"200": {"description": "ok", "content": {"*/*": {"schema": {"type": "string"}}}}}),
+    "/any-bytes": get("raw_bytes", {"200": {"description": "ok", "content": {"*/*": {}}}}),
+    "/any-value": get("any_value", {"200": {"description": "ok", "content": {"*/*": {}}}}),
+    "/text-range": get("text_range", {"200": {"description": "ok", "content": {"text/*": {}}}}),
+    "/undeclared-text": get("undeclared_text"),
     "/only-201": get("only_201", {"201": {"description": "created"}, "400": {"description": "bad"}}),
     "/negotiated": get(
         "negotiated",
@@ -196,6 +201,26 @@ async def test_text_media_type_from_the_document(client):
     assert response.content_type == "text/plain"
     assert response.charset == "utf-8"
     assert await response.text() == "plain words"
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/any-text", "text/plain; charset=utf-8", b"plain words"),
+        ("/text-range", "text/plain; charset=utf-8", b"plain words"),
+        ("/any-bytes", "application/octet-stream", b"\x00\x01 raw"),
+        ("/any-value", "application/json", b'{"kind":"value"}'),
+        ("/undeclared-text", "application/json", b'"plain words"'),
+    ],
+)
+async def test_media_ranges_send_strings_and_bytes_as_they_are(client, path, content_type, body):
+    """An operation that declares only a media range (``*/*``) sends a ``str`` as text and
+    ``bytes`` as they are, as Connexion does; but under a real media type (a range is no
+    ``Content-Type``). Structures are JSON; with no content declared at all, everything is JSON."""
+    response = await client.get(path)
+    assert response.status == 200
+    assert response.headers["Content-Type"] == content_type
+    assert await response.read() == body
 
 
 async def test_default_status_is_the_only_declared_2xx(client):

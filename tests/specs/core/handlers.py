@@ -140,6 +140,15 @@ async def negotiated(request: web.Request) -> dict | str:
     return {"format": "either"}
 
 
+# The same results under other operationIds (each operation has its own).
+any_text = text_range = undeclared_text = text
+any_value = value
+
+
+async def raw_bytes() -> bytes:
+    return b"\x00\x01 raw"
+
+
 async def dict_for_csv() -> dict:
     return {"not": "csv"}
 
