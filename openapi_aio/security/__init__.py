@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from openapi_aio.errors import Forbidden, SpecError, Unauthorized
+from openapi_aio.errors import Forbidden, ProblemException, SpecError, Unauthorized
 from openapi_aio.keys import TOKEN_INFO, USER
 from openapi_aio.security.checkers import (
     Checker,
@@ -155,6 +155,14 @@ def authenticator(operation: Operation) -> Authenticate | None:
     challenge = ", ".join(challenges)
 
     async def check(request: web.Request) -> None:
+        try:
+            await verify(request)
+        except ProblemException as problem:  # raised by an info function
+            if problem.status == 401 and not any(name.lower() == "www-authenticate" for name in problem.headers):
+                problem.headers["WWW-Authenticate"] = challenge  # RFC 9110: a 401 carries a challenge
+            raise
+
+    async def verify(request: web.Request) -> None:
         # A scheme named by several alternatives is asked once per request (and scopes).
         outcomes: dict[tuple[str, tuple[str, ...]], _Outcome] = {}
         failures: list[_Failure] = []
