@@ -30,7 +30,7 @@ from openapi_aio.request.forms import FormDecoder, MalformedForm, is_multipart, 
 from openapi_aio.request.limits import Limits, read_body, too_large
 from openapi_aio.request.media_types import essence as media_type_essence
 from openapi_aio.request.media_types import is_form, is_json
-from openapi_aio.request.parameters import sanitize
+from openapi_aio.request.parameters import argument_name
 from openapi_aio.spec.model import MISSING, BodySpec, MediaTypeSpec
 from openapi_aio.validation.read_only import read_only_drop
 
@@ -69,7 +69,9 @@ class BodyReader:
         self._validators = {
             id(media): validator_for(media) if validator_for is not None else None for media in spec.content.values()
         }
-        self.name = sanitize(spec.name) or "body"
+        # The body's argument is named as parameters are (Connexion does so too: a Swagger 2 body
+        # parameter ``SomeOtherId`` arrives as ``some_other_id`` with pythonic_params).
+        self.name = argument_name(spec.name, pythonic) or "body"
         self.pythonic = pythonic
         self.required = spec.required
         self._exact: dict[str, MediaTypeSpec] = {}
