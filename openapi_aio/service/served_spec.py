@@ -5,7 +5,7 @@ What is served is the document as written, with these changes:
 
 - where the API is reachable: ``servers`` (3.x), or ``host``/``basePath``/``schemes`` (2.0), are
   rewritten per request from the request's own scheme and host, honouring ``X-Forwarded-Proto``,
-  ``X-Forwarded-Host`` and ``X-Forwarded-Prefix`` (set by a reverse proxy);
+  ``X-Forwarded-Host`` and ``X-Forwarded-Prefix`` or ``X-Forwarded-Path`` (set by a reverse proxy);
 - the Python import paths of security functions (``x-bearerInfoFunc`` and friends) are removed:
   they say how the service is built, not how to call it. URLs (``x-tokenInfoUrl``) stay;
 - each operation lists the answers the framework itself may make there (400, 401...) that the
@@ -66,7 +66,10 @@ def served_location(request: web.Request) -> tuple[str, str, str]:
     host = headers.get("X-Forwarded-Host", "").split(",")[0].strip()
     if not _HOST.match(host):
         host = request.host if _HOST.match(request.host or "") else "localhost"
-    prefix = headers.get("X-Forwarded-Prefix", "").split(",")[0].strip().rstrip("/")
+    # X-Forwarded-Prefix, else X-Forwarded-Path (what Connexion's reverse proxy example sends).
+    forwarded = headers.get("X-Forwarded-Prefix") or headers.get("X-Forwarded-Path") or ""
+    segments = forwarded.split(",")[0].strip().strip("/")
+    prefix = "/" + segments if segments else ""
     if not _PREFIX.match(prefix):
         prefix = ""
     return scheme, host, prefix

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from conftest import MakeClient, document
 
@@ -50,6 +51,23 @@ async def test_forwarded_headers(serve: MakeClient) -> None:
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "api.example.org", "X-Forwarded-Prefix": "/edge/"}
     served = await (await client.get("/api/v1/openapi.json", headers=headers)).json()
     assert served["servers"] == [{"url": "https://api.example.org/edge/api/v1"}]
+
+
+@pytest.mark.parametrize(
+    ("headers", "path"),
+    [
+        ({"X-Forwarded-Path": "/banana/"}, "/banana/api/v1"),  # as Connexion's reverseproxy example sends it
+        ({"X-Forwarded-Path": "proxied"}, "/proxied/api/v1"),
+        ({"X-Forwarded-Prefix": "/edge", "X-Forwarded-Path": "/banana"}, "/edge/api/v1"),
+        ({"X-Forwarded-Path": "/a b"}, "/api/v1"),
+    ],
+)
+async def test_forwarded_path(serve: MakeClient, headers: dict[str, str], path: str) -> None:
+    """``X-Forwarded-Path`` (Connexion's reverseproxy example) names the proxy's prefix as
+    ``X-Forwarded-Prefix`` does; the latter wins when both are sent."""
+    client = await serve(SECURED, stub=True)
+    served = await (await client.get("/api/v1/openapi.json", headers=headers)).json()
+    assert served["servers"] == [{"url": f"http://{client.server.host}:{client.server.port}{path}"}]
 
 
 async def test_forwarded_values_that_are_not_locations_are_ignored(serve: MakeClient) -> None:
