@@ -272,10 +272,10 @@ class _Challenged:
 
 
 def _bearer_checker(name: str, scheme: Mapping[str, Any]) -> BearerChecker | None:
-    """A bearer token checked by the scheme's ``x-bearerInfoFunc``. The operation's scopes are
-    passed to it as ``required_scopes`` but not compared with the token's: scopes are defined for
-    oauth2 and openIdConnect only (OpenAPI 3.0 wants the list empty for other types; 3.1 allows
-    role names, "not otherwise defined"), and Connexion does not compare them either."""
+    """A bearer token checked by the scheme's ``x-bearerInfoFunc``. The operation's list is
+    compared with the token info's scopes, as for oauth2: OpenAPI 3.1 calls it role names
+    "required for the execution" (3.0 wants it empty), so ignoring it, as Connexion does, would
+    let any valid token through an operation its document restricts."""
     function = info_function(name, scheme, "x-bearerInfoFunc")
     if function is None:
         return None
@@ -283,7 +283,7 @@ def _bearer_checker(name: str, scheme: Mapping[str, Any]) -> BearerChecker | Non
     async def bearer_info(token: str, scopes: Sequence[str]) -> Any:
         return await function(token, required_scopes=list(scopes))
 
-    return BearerChecker(bearer_info, scoped=False)
+    return BearerChecker(bearer_info, scoped=True)
 
 
 def build_checker(
