@@ -117,7 +117,8 @@ class Api:
         self.served: ServedSpec | None = None
         if options.serve_spec:
             files = None
-            if options.serve_spec_bundled and not isinstance(specification, ApiSpec) and self.spec.file_count > 1:
+            bundled = options.serve_spec_bundled is not False  # None: one file where it can be made
+            if bundled and not isinstance(specification, ApiSpec) and self.spec.file_count > 1:
                 files = SpecFiles(
                     specification,
                     base_dir=base_dir,
@@ -126,11 +127,14 @@ class Api:
                     allowed_ref_dirs=options.allowed_ref_dirs,
                     max_size=options.max_document_size,
                 )
+            answers_of = self.operations if options.document_framework_answers else ()
             try:  # bundling follows every $ref, those in extensions the loader never read too
-                answers_of = self.operations if options.document_framework_answers else ()
                 self.served = ServedSpec(self.spec, self.base_path, files=files, answers_of=answers_of)
             except SpecError as error:
-                raise InvalidSpecification([error], self.spec.source) from None
+                if options.serve_spec_bundled is not None:
+                    raise InvalidSpecification([error], self.spec.source) from None
+                log.warning("the document is served as written, not as one file: %s", error)
+                self.served = ServedSpec(self.spec, self.base_path, answers_of=answers_of)
         self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)
 
     def _report_unresolved(self, unresolved: list[str]) -> None:

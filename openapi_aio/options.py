@@ -78,7 +78,10 @@ class Options:
       (``swagger.json``/``.yaml`` for 2.0), with ``servers`` (or ``host``/``basePath``) rewritten to
       where it is reached and security function paths (``x-bearerInfoFunc``...) removed.
     - ``serve_spec_bundled``: serve a document split over several files as one (external
-      ``$ref`` s inlined).
+      ``$ref`` s inlined): clients and Swagger UI get only the served file, so references into
+      the others could not be followed. ``None`` (the default): as one file, or as written (with
+      a warning) where one cannot be made (a ``$ref`` in an extension naming a missing file);
+      ``True``: as one file or not at all (a start-up error); ``False``: as written.
     - ``swagger_ui``: Swagger UI at ``{base_path}{swagger_ui_path}/`` (needs the ``ui`` extra and
       ``serve_spec``).
     - ``swagger_ui_path``: where, below the base path, the UI is served.
@@ -148,7 +151,7 @@ class Options:
     client_max_size: int = 1024**2
     max_upload_size: int = 16 * 1024**2
     serve_spec: bool = True
-    serve_spec_bundled: bool = False
+    serve_spec_bundled: bool | None = None
     swagger_ui: bool = True
     swagger_ui_path: str = "/ui"
     swagger_ui_options: Mapping[str, Any] = field(default_factory=dict)

@@ -19,9 +19,9 @@ GitHub's 13 MB description as indented JSON takes 0.65 s, which start-up does no
 It cannot fail then for a document read from files: JSON has every value the YAML loader keeps
 (:mod:`openapi_aio.spec.yaml_text` refuses binary and set values). A document given as a mapping
 may hold any Python object, so its JSON is made at start-up, where a TypeError is seen at once.
-With ``bundle=True`` a
-document split over several files (relative ``$ref`` s) is served as one file: external
-references are inlined, and a reference cycle through another file becomes a local component.
+A document split over several files (relative ``$ref`` s) is served as one file unless
+``serve_spec_bundled=False``: external references are inlined, and a reference cycle through
+another file becomes a local component.
 """
 
 from __future__ import annotations
