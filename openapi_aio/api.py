@@ -37,7 +37,6 @@ from openapi_aio.security import SecuritySchemes
 from openapi_aio.service import docs_ui
 from openapi_aio.service.served_spec import ServedSpec
 from openapi_aio.spec import ApiSpec, load_spec
-from openapi_aio.spec.files import SpecFiles
 from openapi_aio.tracing import identified
 from openapi_aio.validation import shared_compiles
 
@@ -119,14 +118,7 @@ class Api:
             files = None
             bundled = options.serve_spec_bundled is not False  # None: one file where it can be made
             if bundled and not isinstance(specification, ApiSpec) and self.spec.file_count > 1:
-                files = SpecFiles(
-                    specification,
-                    base_dir=base_dir,
-                    allow_remote=options.allow_remote_refs,
-                    arguments=options.arguments,
-                    allowed_ref_dirs=options.allowed_ref_dirs,
-                    max_size=options.max_document_size,
-                )
+                files = self.spec.files  # as the loader read them (same options): none read twice
             answers_of = self.operations if options.document_framework_answers else ()
             try:  # bundling follows every $ref, those in extensions the loader never read too
                 self.served = ServedSpec(self.spec, self.base_path, files=files, answers_of=answers_of)
