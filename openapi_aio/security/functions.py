@@ -74,7 +74,8 @@ def foreign_problem(error: Exception) -> ProblemException | None:
         return None
     for attribute in _STATUS_ATTRIBUTES:
         status = getattr(error, attribute, None)
-        if type(status) is int and 400 <= status <= 599:
+        if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599:
+            status = int(status)  # an HTTPStatus member too
             break
     else:
         return None

@@ -4,6 +4,7 @@ styles of werkzeug (``code``), Connexion and Starlette (``status_code``) and oth
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
@@ -29,7 +30,7 @@ class ConnexionStyleOAuthProblem(Exception):
 
 
 class TooManyAttempts(Exception):
-    status = 429
+    status = HTTPStatus.TOO_MANY_REQUESTS
 
 
 async def key_info(key: str) -> dict[str, Any] | None:
