@@ -155,19 +155,16 @@ def authenticator(operation: Operation) -> Authenticate | None:
     challenge = ", ".join(challenges)
 
     async def check(request: web.Request) -> None:
-        try:
-            await verify(request)
-        except ProblemException as problem:  # raised by an info function
-            if problem.status == 401 and not any(name.lower() == "www-authenticate" for name in problem.headers):
-                problem.headers["WWW-Authenticate"] = challenge  # RFC 9110: a 401 carries a challenge
-            raise
-
-    async def verify(request: web.Request) -> None:
         # A scheme named by several alternatives is asked once per request (and scopes).
         outcomes: dict[tuple[str, tuple[str, ...]], _Outcome] = {}
         failures: list[_Failure] = []
         for parts in compiled:
-            outcome = await _check(parts, request, outcomes)
+            try:
+                outcome = await _check(parts, request, outcomes)
+            except ProblemException as problem:  # raised by an info function
+                if problem.status == 401 and not any(name.lower() == "www-authenticate" for name in problem.headers):
+                    problem.headers["WWW-Authenticate"] = challenge  # RFC 9110: a 401 carries a challenge
+                raise
             if isinstance(outcome, Credentials):
                 request[USER] = outcome.user
                 request[TOKEN_INFO] = outcome.token_info
