@@ -37,7 +37,6 @@ from openapi_aio.security import SecuritySchemes
 from openapi_aio.service import docs_ui
 from openapi_aio.service.served_spec import ServedSpec
 from openapi_aio.spec import ApiSpec, load_spec
-from openapi_aio.spec.files import SpecFiles
 from openapi_aio.tracing import identified
 from openapi_aio.validation import shared_compiles
 
@@ -117,21 +116,18 @@ class Api:
         self.served: ServedSpec | None = None
         if options.serve_spec:
             files = None
-            if options.serve_spec_bundled and not isinstance(specification, ApiSpec) and self.spec.file_count > 1:
-                files = SpecFiles(
-                    specification,
-                    base_dir=base_dir,
-                    allow_remote=options.allow_remote_refs,
-                    arguments=options.arguments,
-                    allowed_ref_dirs=options.allowed_ref_dirs,
-                    max_size=options.max_document_size,
-                )
+            bundled = options.serve_spec_bundled is not False  # None: one file where it can be made
+            if bundled and not isinstance(specification, ApiSpec) and self.spec.file_count > 1:
+                files = self.spec.files  # as the loader read them (same options): none read twice
+            answers_of = self.operations if options.document_framework_answers else ()
+            tables = self.storage.tables if self.storage is not None and answers_of else None
             try:  # bundling follows every $ref, those in extensions the loader never read too
-                answers_of = self.operations if options.document_framework_answers else ()
-                tables = self.storage.tables if self.storage is not None and answers_of else None
                 self.served = ServedSpec(self.spec, self.base_path, files=files, answers_of=answers_of, tables=tables)
             except SpecError as error:
-                raise InvalidSpecification([error], self.spec.source) from None
+                if options.serve_spec_bundled is not None:
+                    raise InvalidSpecification([error], self.spec.source) from None
+                log.warning("the document is served as written, not as one file: %s", error)
+                self.served = ServedSpec(self.spec, self.base_path, answers_of=answers_of, tables=tables)
         self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)
 
     def _report_unresolved(self, unresolved: list[str]) -> None:

@@ -60,8 +60,10 @@ class Options:
     - ``exception_handlers``: ``{ExceptionClass: async handler(request, exc) -> response}``.
     - ``fill_defaults``: fill in request body properties the client left out with their schema
       ``default`` (Connexion users ask for this; off, the handler sees the body as sent).
-    - ``read_only``: a ``readOnly`` property sent in a request is a 400 (``reject``, protection
-      against mass assignment) or silently dropped before the handler sees the body (``ignore``).
+    - ``read_only``: a ``readOnly`` property sent in a request is dropped before the handler sees
+      the body (``ignore``, the default: the specification says clients SHOULD NOT send them, and
+      Connexion ignores them) or answered with a 400 (``reject``). Either way it is never passed
+      on (mass assignment): where ``ignore`` cannot drop one (a ``oneOf`` branch), it is a 400.
     - ``security_handlers``: checkers for scheme types openapi_aio does not check itself, keyed
       by ``type`` (or ``"http:<scheme>"``): ``{"http:hmac": factory(name, scheme) -> checker}``.
     - ``introspection_auth``: ``(client_id, secret)`` sent as Basic auth to RFC 7662 endpoints.
@@ -76,7 +78,10 @@ class Options:
       (``swagger.json``/``.yaml`` for 2.0), with ``servers`` (or ``host``/``basePath``) rewritten to
       where it is reached and security function paths (``x-bearerInfoFunc``...) removed.
     - ``serve_spec_bundled``: serve a document split over several files as one (external
-      ``$ref`` s inlined).
+      ``$ref`` s inlined): clients and Swagger UI get only the served file, so references into
+      the others could not be followed. ``None`` (the default): as one file, or as written (with
+      a warning) where one cannot be made (a ``$ref`` in an extension naming a missing file);
+      ``True``: as one file or not at all (a start-up error); ``False``: as written.
     - ``swagger_ui``: Swagger UI at ``{base_path}{swagger_ui_path}/`` (needs the ``ui`` extra and
       ``serve_spec``).
     - ``swagger_ui_path``: where, below the base path, the UI is served.
@@ -140,14 +145,14 @@ class Options:
     arguments: Mapping[str, Any] | None = None
     exception_handlers: Mapping[type[BaseException], ExceptionHandler] = field(default_factory=dict)
     fill_defaults: bool = False
-    read_only: ReadOnlyPolicy = "reject"
+    read_only: ReadOnlyPolicy = "ignore"
     security_handlers: Mapping[str, CheckerFactory] = field(default_factory=dict)
     introspection_auth: tuple[str, str] | None = None
     introspection_cache_seconds: float = 60.0
     client_max_size: int = 1024**2
     max_upload_size: int = 16 * 1024**2
     serve_spec: bool = True
-    serve_spec_bundled: bool = False
+    serve_spec_bundled: bool | None = None
     swagger_ui: bool = True
     swagger_ui_path: str = "/ui"
     swagger_ui_options: Mapping[str, Any] = field(default_factory=dict)

@@ -76,10 +76,15 @@ class Responder:
         # 200 unless the document promises only other 2xx codes (a POST that answers 201 only).
         self.default_status = 200 if not codes or 200 in codes else codes[0]
         offered: list[str] = []
+        ranges: list[str] = []
         for code, response in spec.responses.items():
             if code.startswith("2") or code == "default":
                 offered += [mt for mt in response.content if mt not in offered and "*" not in mt]
+                ranges += [mt for mt in response.content if "*" in mt]
         self.offered = offered or ["application/json"]
+        # Only media ranges declared (``*/*``): a str or bytes result is sent as it is, under the
+        # media type the ranges admit for it (a range is no Content-Type); structures stay JSON.
+        self._as_is = _as_is_formats(ranges) if ranges and not offered else None
         self.default_media_type = next((mt for mt in self.offered if is_json(mt)), self.offered[0])
         self.negotiates = len(self.offered) > 1
         # The Content-Type header of each offered type, built once (not per response).
@@ -108,13 +113,18 @@ class Responder:
             response = web.Response(status=204 if status is None else status)
         else:
             media_type = media_type or self.media_type(request)
-            content_type, json_type = self._formats.get(media_type) or _format(media_type)
+            as_is = self._as_is.get(isinstance(result, str)) if self._as_is is not None else None
+            if as_is is not None and isinstance(result, str | bytes | bytearray):
+                content_type, body = as_is[0], result.encode() if isinstance(result, str) else bytes(result)
+            else:
+                content_type, json_type = self._formats.get(media_type) or _format(media_type)
+                body = (
+                    dumps(result)
+                    if json_type and not isinstance(result, bytes | bytearray)
+                    else encode(result, media_type)
+                )
             response = web.Response(
-                body=dumps(result)
-                if json_type and not isinstance(result, bytes | bytearray)
-                else encode(result, media_type),
-                status=status or self.default_status,
-                headers={"Content-Type": content_type},
+                body=body, status=status or self.default_status, headers={"Content-Type": content_type}
             )
         if headers:
             response.headers.update(headers)
@@ -126,6 +136,15 @@ def _format(media_type: str) -> tuple[str, bool]:
     essence = media_type_essence(media_type)
     header = f"{essence}; charset=utf-8" if essence.startswith("text/") else essence
     return header, is_json(essence)
+
+
+def _as_is_formats(ranges: list[str]) -> dict[bool, tuple[str, bool]]:
+    """For an operation declaring only media ranges: the format of a ``str`` result (key
+    ``True``: text/plain) and of a ``bytes`` one (``False``: application/octet-stream), where
+    the ranges admit them."""
+    accept = ", ".join(ranges)
+    candidates = {True: "text/plain", False: "application/octet-stream"}
+    return {key: _format(mt) for key, mt in candidates.items() if negotiate(accept, [mt]) is not None}
 
 
 def _is_connexion_no_content(result: object) -> bool:

@@ -7,8 +7,9 @@ then only looks up its response's status (exact, then the range, then ``default`
 - the status is declared (or there is a ``default`` response);
 - a ``web.Response`` body: its ``Content-Type`` is one the status declares; a JSON body is parsed
   and validated in the ``response`` direction (``writeOnly`` properties must not be returned,
-  ``readOnly`` ones are required as written); a status declaring no content sends no body. An empty
-  body is always accepted (a document cannot say a response body is required);
+  ``readOnly`` ones are required as written). A status without content: in Swagger 2 it sends no
+  body ("no content is returned"); in OpenAPI 3 its payload is not described, so not checked (as
+  Connexion). An empty body is always accepted (a document cannot say a response body is required);
 - declared headers: required ones are present, values cast by their schema's type and validated.
 
 A ``StreamResponse`` (or a response the handler already prepared) is never buffered: only its
@@ -112,7 +113,7 @@ class _Media:
 class _Expected:
     """What one declared status (``200``, ``2XX``, ``default``) allows."""
 
-    __slots__ = ("declared", "exact", "headers", "ranges", "status")
+    __slots__ = ("declared", "exact", "headers", "no_body", "ranges", "status")
 
     def __init__(self, response: ResponseSpec, version: SpecVersion, pointer: str) -> None:
         self.status = response.status
@@ -134,6 +135,9 @@ class _Expected:
             else:
                 self.exact.setdefault(essence, entry)
         self.ranges = tuple(sorted(ranges, key=lambda item: -len(item[0])))  # most specific first
+        # Without content, Swagger 2 says "no content is returned" (Response Object, ``schema``);
+        # OpenAPI 3's content describes "potential response payloads": none described, none checked.
+        self.no_body = not response.content and version == "2.0"
         self.declared = ", ".join(dict.fromkeys(media_type_essence(mt) for mt in response.content))
         self.headers = tuple(
             _HeaderCheck(str(name), header, version, f"{where}/headers/{escape(str(name))}")
@@ -192,9 +196,9 @@ class ResponseChecker:
         if body is None or body == b"":
             return
         if not expected.exact and not expected.ranges:
-            violations.append(
-                Violation("body", "", f"response {expected.status} declares no content, but a body was sent")
-            )
+            if expected.no_body:
+                message = f"response {expected.status} declares no content, but a body was sent"
+                violations.append(Violation("body", "", message))
             return
         essence = media_type_essence(response.headers.get(hdrs.CONTENT_TYPE) or "application/octet-stream")
         media = expected.media(essence)

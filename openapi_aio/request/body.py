@@ -30,9 +30,9 @@ from openapi_aio.request.forms import FormDecoder, MalformedForm, is_multipart, 
 from openapi_aio.request.limits import Limits, read_body, too_large
 from openapi_aio.request.media_types import essence as media_type_essence
 from openapi_aio.request.media_types import is_form, is_json
-from openapi_aio.request.parameters import sanitize
+from openapi_aio.request.parameters import argument_name
 from openapi_aio.spec.model import MISSING, BodySpec, MediaTypeSpec
-from openapi_aio.validation.dialects import read_only_paths
+from openapi_aio.validation.read_only import read_only_drop
 
 if TYPE_CHECKING:
     from openapi_aio.request.uploads import UploadedFile
@@ -61,14 +61,17 @@ class BodyReader:
         self.spec = spec
         # With read_only="ignore": where readOnly properties sit, to drop them before the handler.
         self._read_only = {
-            id(media): read_only_paths(media.schema) if strip_read_only and media.schema else []
+            id(media): plan
             for media in spec.content.values()
+            if strip_read_only and media.schema and (plan := read_only_drop(media.schema)) is not None
         }
         # Compiled once per media type; None where the media type has no schema to check.
         self._validators = {
             id(media): validator_for(media) if validator_for is not None else None for media in spec.content.values()
         }
-        self.name = sanitize(spec.name) or "body"
+        # The body's argument is named as parameters are (Connexion does so too: a Swagger 2 body
+        # parameter ``SomeOtherId`` arrives as ``some_other_id`` with pythonic_params).
+        self.name = argument_name(spec.name, pythonic) or "body"
         self.pythonic = pythonic
         self.required = spec.required
         self._exact: dict[str, MediaTypeSpec] = {}
@@ -118,8 +121,9 @@ class BodyReader:
         value, form, violations, media = await self._parse(request, uploads)
         if violations or value is MISSING or media is None:
             return value, {}, violations
-        for path in self._read_only.get(id(media), ()):
-            _drop(value, path)
+        read_only = self._read_only.get(id(media))
+        if read_only is not None:
+            read_only.apply(value)
         defaults = self._defaults.get(id(media))
         if defaults is not None:
             defaults.fill(value)
@@ -209,15 +213,6 @@ class BodyReader:
             return MISSING, decoder, [Violation("body", "", f"malformed {essence}: {error}")], media
         fields, violations = decoder.decode(raw, strict=self._strict, unreadable=unreadable)
         return fields, decoder, violations, media
-
-
-def _drop(value: Any, path: tuple[str, ...]) -> None:
-    for name in path[:-1]:
-        if not isinstance(value, dict):
-            return
-        value = value.get(name)
-    if isinstance(value, dict):
-        value.pop(path[-1], None)
 
 
 # A \\u escape of a UTF-16 surrogate: only then may a parsed JSON value hold one.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from openapi_aio.errors import Forbidden, SpecError, Unauthorized
+from openapi_aio.errors import Forbidden, ProblemException, SpecError, Unauthorized
 from openapi_aio.keys import TOKEN_INFO, USER
 from openapi_aio.security.checkers import (
     Checker,
@@ -159,7 +159,12 @@ def authenticator(operation: Operation) -> Authenticate | None:
         outcomes: dict[tuple[str, tuple[str, ...]], _Outcome] = {}
         failures: list[_Failure] = []
         for parts in compiled:
-            outcome = await _check(parts, request, outcomes)
+            try:
+                outcome = await _check(parts, request, outcomes)
+            except ProblemException as problem:  # raised by an info function
+                if problem.status == 401 and not any(name.lower() == "www-authenticate" for name in problem.headers):
+                    problem.headers["WWW-Authenticate"] = challenge  # RFC 9110: a 401 carries a challenge
+                raise
             if isinstance(outcome, Credentials):
                 request[USER] = outcome.user
                 request[TOKEN_INFO] = outcome.token_info

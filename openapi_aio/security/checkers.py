@@ -125,11 +125,12 @@ def _scopes_of(token_info: Any) -> frozenset[str]:
 
 def credentials_from(info: Any, *, scoped: bool) -> Credentials:
     """Connexion's convention: the function returns token info (a mapping, whose ``sub`` is the
-    user) or ``None`` for "not valid". ``False`` is "not valid" too: a function answering "does
-    the password match?" must never let a wrong password in."""
+    user, else its ``uid`` as Connexion reads it) or ``None`` for "not valid". ``False`` is "not
+    valid" too: a function answering "does the password match?" must never let a wrong password
+    in."""
     if info is None or info is False:
         raise InvalidCredentials()
-    user = info.get("sub") if isinstance(info, Mapping) else info
+    user = (info["sub"] if "sub" in info else info.get("uid")) if isinstance(info, Mapping) else info
     return Credentials(user=user, token_info=info, scopes=_scopes_of(info) if scoped else None)
 
 
@@ -270,6 +271,21 @@ class _Challenged:
         return await self.checker(request, scopes)
 
 
+def _bearer_checker(name: str, scheme: Mapping[str, Any]) -> BearerChecker | None:
+    """A bearer token checked by the scheme's ``x-bearerInfoFunc``. The operation's list is
+    compared with the token info's scopes, as for oauth2: OpenAPI 3.1 calls it role names
+    "required for the execution" (3.0 wants it empty), so ignoring it, as Connexion does, would
+    let any valid token through an operation its document restricts."""
+    function = info_function(name, scheme, "x-bearerInfoFunc")
+    if function is None:
+        return None
+
+    async def bearer_info(token: str, scopes: Sequence[str]) -> Any:
+        return await function(token, required_scopes=list(scopes))
+
+    return BearerChecker(bearer_info, scoped=True)
+
+
 def build_checker(
     name: str,
     scheme: Mapping[str, Any],
@@ -292,7 +308,13 @@ def build_checker(
             if not isinstance(getattr(checker, "challenge", None), str):
                 return _Challenged(checker, default_challenge(scheme))
             return checker
-    if kind == "apiKey":
+    if kind == "apiKey" and str(scheme.get("x-authentication-scheme", "")).lower() == "bearer":
+        # Swagger 2 has no bearer type: Connexion reads such an apiKey scheme as one.
+        bearer = _bearer_checker(name, scheme)
+        if bearer is not None:
+            return bearer
+        http_scheme = "bearer"
+    elif kind == "apiKey":
         function = info_function(name, scheme, "x-apikeyInfoFunc")
         if function is not None:
             return ApiKeyChecker(str(scheme.get("name")), str(scheme.get("in", "header")), function)
@@ -301,14 +323,9 @@ def build_checker(
         if function is not None:
             return BasicChecker(function, title or "api")
     elif kind == "http" and http_scheme == "bearer":
-        function = info_function(name, scheme, "x-bearerInfoFunc")
-        if function is not None:
-            bearer_function = function
-
-            async def bearer_info(token: str, scopes: Sequence[str]) -> Any:
-                return await bearer_function(token, required_scopes=list(scopes))
-
-            return BearerChecker(bearer_info, scoped=True)
+        bearer = _bearer_checker(name, scheme)
+        if bearer is not None:
+            return bearer
     elif kind in ("oauth2", "openIdConnect"):
         for verifier_factory in token_verifiers.values():
             verify = verifier_factory(name, scheme)
@@ -321,7 +338,10 @@ def build_checker(
         "http:bearer": "x-bearerInfoFunc (or BEARERINFO_FUNC)",
         "oauth2": "x-tokenInfoFunc or x-tokenInfoUrl (or TOKENINFO_FUNC / TOKENINFO_URL)",
         "openIdConnect": "x-tokenInfoFunc, x-tokenInfoUrl, or a key set (x-jwks / openIdConnectUrl)",
-    }.get(f"http:{http_scheme}" if kind == "http" else kind, "a checker in Options.security_handlers")
+    }.get(
+        f"http:{http_scheme}" if kind == "http" or http_scheme == "bearer" else kind,
+        "a checker in Options.security_handlers",
+    )
     raise SpecError(
         f"security scheme {name!r} ({kind}{' ' + http_scheme if http_scheme else ''}) has no way to check "
         f"credentials: give it {how}"

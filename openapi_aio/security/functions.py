@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import urllib.error
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import aiohttp
+
 from openapi_aio.endpoints.handler_call import in_executor
+from openapi_aio.errors import ProblemException
 
 __all__ = ["InfoFunction"]
 
@@ -40,9 +44,43 @@ class InfoFunction:
 
     async def __call__(self, *arguments: Any, required_scopes: Sequence[str] | None = None) -> Any:
         kwargs = {"required_scopes": required_scopes} if self.accepts_scopes else {}
-        if not self.is_async:
-            return await in_executor(self.function, *arguments, **kwargs)
-        result = await self.function(*arguments, **kwargs)
-        while inspect.isawaitable(result):
-            result = await result
-        return result
+        try:
+            if not self.is_async:
+                return await in_executor(self.function, *arguments, **kwargs)
+            result = await self.function(*arguments, **kwargs)
+            while inspect.isawaitable(result):
+                result = await result
+            return result
+        except ProblemException:
+            raise
+        except Exception as error:
+            problem = foreign_problem(error)
+            if problem is None:
+                raise
+            raise problem from error
+
+
+# Where other libraries keep an exception's HTTP status: werkzeug (``code``), Connexion and
+# Starlette (``status_code``), others (``status``).
+_STATUS_ATTRIBUTES = ("status_code", "code", "status")
+
+
+def foreign_problem(error: Exception) -> ProblemException | None:
+    """The problem an HTTP exception of another framework stands for (werkzeug's
+    ``Unauthorized``, Connexion's ``OAuthProblem``...), raised in an info function the way
+    Connexion applications raise them; ``None`` for other exceptions (a 500). An HTTP client's
+    error is the status an upstream server gave this service, not an answer for its client."""
+    if isinstance(error, aiohttp.ClientError | urllib.error.URLError):
+        return None
+    for attribute in _STATUS_ATTRIBUTES:
+        status = getattr(error, attribute, None)
+        if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599:
+            status = int(status)  # an HTTPStatus member too
+            break
+    else:
+        return None
+    title = getattr(error, "title", None)
+    detail = next(
+        (text for key in ("detail", "description") if isinstance(text := getattr(error, key, None), str)), None
+    )
+    return ProblemException(status, title if isinstance(title, str) else None, detail)

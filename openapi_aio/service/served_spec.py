@@ -5,7 +5,7 @@ What is served is the document as written, with these changes:
 
 - where the API is reachable: ``servers`` (3.x), or ``host``/``basePath``/``schemes`` (2.0), are
   rewritten per request from the request's own scheme and host, honouring ``X-Forwarded-Proto``,
-  ``X-Forwarded-Host`` and ``X-Forwarded-Prefix`` (set by a reverse proxy);
+  ``X-Forwarded-Host`` and ``X-Forwarded-Prefix`` or ``X-Forwarded-Path`` (set by a reverse proxy);
 - the Python import paths of security functions (``x-bearerInfoFunc`` and friends) are removed:
   they say how the service is built, not how to call it. URLs (``x-tokenInfoUrl``) stay;
 - each operation lists the answers the framework itself may make there (400, 401...) that the
@@ -23,9 +23,9 @@ GitHub's 13 MB description as indented JSON takes 0.65 s, which start-up does no
 It cannot fail then for a document read from files: JSON has every value the YAML loader keeps
 (:mod:`openapi_aio.spec.yaml_text` refuses binary and set values). A document given as a mapping
 may hold any Python object, so its JSON is made at start-up, where a TypeError is seen at once.
-With ``bundle=True`` a
-document split over several files (relative ``$ref`` s) is served as one file: external
-references are inlined, and a reference cycle through another file becomes a local component.
+A document split over several files (relative ``$ref`` s) is served as one file unless
+``serve_spec_bundled=False``: external references are inlined, and a reference cycle through
+another file becomes a local component.
 """
 
 from __future__ import annotations
@@ -72,7 +72,10 @@ def served_location(request: web.Request) -> tuple[str, str, str]:
     host = headers.get("X-Forwarded-Host", "").split(",")[0].strip()
     if not _HOST.match(host):
         host = request.host if _HOST.match(request.host or "") else "localhost"
-    prefix = headers.get("X-Forwarded-Prefix", "").split(",")[0].strip().rstrip("/")
+    # X-Forwarded-Prefix, else X-Forwarded-Path (what Connexion's reverse proxy example sends).
+    forwarded = headers.get("X-Forwarded-Prefix") or headers.get("X-Forwarded-Path") or ""
+    segments = forwarded.split(",")[0].strip().strip("/")
+    prefix = "/" + segments if segments else ""
     if not _PREFIX.match(prefix):
         prefix = ""
     return scheme, host, prefix

@@ -136,3 +136,5 @@ class ApiSpec:
     title: str = ""
     file_count: int = 1
     stored_schemas: tuple[StoredSchemaSpec, ...] = ()
+    # The files as read (a SpecFiles): the served document is bundled from them, not read again.
+    files: Any = field(default=None, repr=False, compare=False)

@@ -292,5 +292,6 @@ def normalize(files: SpecFiles, *, check_fragments: bool = True) -> tuple[ApiSpe
         title=str(info.get("title") or "") if isinstance(info, Mapping) else "",
         file_count=len(files),
         stored_schemas=tuple(extensions.stored_schemas(walker)),
+        files=files,
     )
     return spec, walker.errors

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from openapi_aio.spec.model import SpecVersion
 from openapi_aio.validation.formats import NUMERIC_RANGES
+from openapi_aio.validation.read_only import DROP_DEPTH
 
 __all__ = ["DISCRIMINATOR", "PATTERN", "READ_ONLY", "WRITE_ONLY", "Direction", "to_json_schema"]
 
@@ -71,10 +72,10 @@ class _Rewriter:
         self._seen: dict[tuple[int, int | None], Any] = {}
 
     def rewrite(self, schema: Any, reach: int | None = None) -> Any:
-        """``schema`` for the engine. ``reach`` is how many properties deep it sits on the paths
-        where the body reader drops read-only values (plain nested objects and ``allOf``, see
-        :func:`read_only_paths`), ``None`` elsewhere: only there may ``read_only="ignore"`` let
-        them pass, since nothing else removes them before the handler."""
+        """``schema`` for the engine. ``reach`` is how many levels deep it sits on the paths
+        where the body reader drops read-only values (plain nested objects, array ``items`` and
+        ``allOf``, see :mod:`.read_only`), ``None`` elsewhere: only there may
+        ``read_only="ignore"`` let them pass, since nothing else removes them before the handler."""
         if not isinstance(schema, Mapping):
             return schema
         key = (id(schema), reach)
@@ -84,7 +85,7 @@ class _Rewriter:
         self._seen[key] = result  # placed before recursing: cycles through shared dicts are safe
         for keyword, value in schema.items():
             if keyword in _ONE and isinstance(value, Mapping):
-                result[keyword] = self.rewrite(value)
+                result[keyword] = self.rewrite(value, _below(reach) if keyword == "items" else None)
             elif keyword in _LIST_KEYWORDS and isinstance(value, list):
                 result[keyword] = [self.rewrite(item, reach if keyword == "allOf" else None) for item in value]
             elif keyword == "patternProperties" and isinstance(value, Mapping):
@@ -122,7 +123,7 @@ class _Rewriter:
         return result
 
     def properties(self, properties: Mapping[str, Any], reach: int | None) -> dict[str, Any]:
-        below = reach + 1 if reach is not None and reach < _DROP_DEPTH else None
+        below = _below(reach)
         rewritten: dict[str, Any] = {}
         for name, sub in properties.items():
             if _flag(sub, self.hidden):
@@ -134,8 +135,10 @@ class _Rewriter:
         return rewritten
 
 
-# How many properties deep read-only values are looked for (and dropped) in a request body.
-_DROP_DEPTH = 32
+def _below(reach: int | None) -> int | None:
+    """The reach one level down (a member or an array item), as :mod:`.read_only` counts it."""
+    return reach + 1 if reach is not None and reach < DROP_DEPTH else None
+
 
 _QUANTIFIER = re.compile(r"\{\d+(,\d*)?\}")
 _BRACED_ESCAPE = re.compile(r"\\[pPu]\{[^{}]*\}")  # \p{Letter}, \P{Lu}, \u{1F600}
@@ -239,21 +242,3 @@ def _allow_null(schema: dict[str, Any]) -> dict[str, Any]:
     if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
         schema["enum"] = [*schema["enum"], None]
     return schema
-
-
-def read_only_paths(schema: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Where ``readOnly`` properties sit in plain nested objects (for dropping them from a
-    request body when the API ignores them instead of rejecting). Elsewhere (array items,
-    ``oneOf`` branches, recursive ``$ref`` s) they stay refused: :class:`_Rewriter` keeps to the
-    same paths."""
-    found: list[tuple[str, ...]] = []
-    if not isinstance(schema, Mapping) or len(prefix) > _DROP_DEPTH:
-        return found
-    for name, sub in (schema.get("properties") or {}).items():
-        if _flag(sub, "readOnly"):
-            found.append((*prefix, name))
-        else:
-            found += read_only_paths(sub, (*prefix, name))
-    for member in schema.get("allOf") or ():
-        found += read_only_paths(member, prefix)
-    return found

@@ -108,8 +108,8 @@ async def test_write_only_is_stored_but_never_returned(serve_db):
     assert row["secret"] == "other"
 
 
-async def test_read_only_properties_are_refused_by_default(serve_db):
-    client = await serve_db(SPEC)
+async def test_read_only_properties_are_refused_with_read_only_reject(serve_db):
+    client = await serve_db(SPEC, read_only="reject")
     for extra in ({"id": 999}, {"version": 7}, {"created": "2000-01-01T00:00:00Z"}):
         response = await client.post("/projects", json={"name": "alpha", **extra})
         await problem(response, 400)
@@ -122,8 +122,8 @@ async def test_read_only_properties_are_refused_by_default(serve_db):
     assert row["version"] == 1
 
 
-async def test_read_only_properties_are_dropped_with_read_only_ignore(serve_db):
-    client = await serve_db(SPEC, read_only="ignore")
+async def test_read_only_properties_are_dropped_by_default(serve_db):
+    client = await serve_db(SPEC)
     sent_key = str(uuid.uuid4())
     response = await client.post(
         "/settings",
@@ -147,7 +147,7 @@ async def test_read_only_properties_are_dropped_with_read_only_ignore(serve_db):
     assert row["created"].year > 2000
 
     # by design, read-only values are dropped only from plain objects: POST /projects takes
-    # oneOf [object, array], where they stay refused (see validation.dialects.read_only_paths)
+    # oneOf [object, array], where they stay refused (see validation.read_only)
     await problem(await client.post("/projects", json={"name": "beta", "id": 999}), 400)
 
 

@@ -34,6 +34,7 @@ PATHS = {
     "/aiohttp-response": get("aiohttp_response"),
     "/types": get("types"),
     "/more-types": get("more_types"),
+    "/naive-datetimes": get("naive_datetimes"),
     "/not-finite": get(
         "not_finite", parameters=[{"name": "which", "in": "query", "required": True, "schema": {"type": "string"}}]
     ),
@@ -45,6 +46,11 @@ PATHS = {
         }
     },
     "/text": get("text", {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}),
+    "/any-text": get("any_text", {"200": {"description": "ok", "content": {"*/*": {"schema": {"type": "string"}}}}}),
+    "/any-bytes": get("raw_bytes", {"200": {"description": "ok", "content": {"*/*": {}}}}),
+    "/any-value": get("any_value", {"200": {"description": "ok", "content": {"*/*": {}}}}),
+    "/text-range": get("text_range", {"200": {"description": "ok", "content": {"text/*": {}}}}),
+    "/undeclared-text": get("undeclared_text"),
     "/only-201": get("only_201", {"201": {"description": "created"}, "400": {"description": "bad"}}),
     "/negotiated": get(
         "negotiated",
@@ -141,13 +147,26 @@ async def test_json_writes_what_orjson_cannot_as_json_would(client):
         "big": 2**70,
         "negative_big": -(2**64),
         "int_keys": {"1": "one"},
-        "naive": "2024-05-01T12:30:00.123456",  # isoformat(), whichever encoder ran
+        "naive": "2024-05-01T12:30:00.123456Z",  # naive is UTC, whichever encoder ran
         "time": "08:15:00",
         "set": [3],
         "tuple": [1, "a"],
         "model": {"json-name": 7},  # to_dict, not the dataclass's fields
         "nothing": None,
         "unicode": "d\u00e9j\u00e0 \u2713",
+    }
+
+
+async def test_naive_datetimes_are_written_as_utc(client):
+    """RFC 3339 (``format: date-time``) requires an offset: a naive datetime is taken as UTC and
+    written with ``Z``, as Connexion writes it; aware ones keep their own offset."""
+    response = await client.get("/naive-datetimes")
+    assert await response.json() == {
+        "naive": "2024-05-01T12:30:00.123456Z",
+        "in_list": ["2024-05-01T12:30:00Z"],
+        "aware": "2024-05-01T12:30:00.123456+02:00",
+        "utc": "2024-05-01T12:30:00+00:00",
+        "date": "2024-05-01",
     }
 
 
@@ -182,6 +201,26 @@ async def test_text_media_type_from_the_document(client):
     assert response.content_type == "text/plain"
     assert response.charset == "utf-8"
     assert await response.text() == "plain words"
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/any-text", "text/plain; charset=utf-8", b"plain words"),
+        ("/text-range", "text/plain; charset=utf-8", b"plain words"),
+        ("/any-bytes", "application/octet-stream", b"\x00\x01 raw"),
+        ("/any-value", "application/json", b'{"kind":"value"}'),
+        ("/undeclared-text", "application/json", b'"plain words"'),
+    ],
+)
+async def test_media_ranges_send_strings_and_bytes_as_they_are(client, path, content_type, body):
+    """An operation that declares only a media range (``*/*``) sends a ``str`` as text and
+    ``bytes`` as they are, as Connexion does; but under a real media type (a range is no
+    ``Content-Type``). Structures are JSON; with no content declared at all, everything is JSON."""
+    response = await client.get(path)
+    assert response.status == 200
+    assert response.headers["Content-Type"] == content_type
+    assert await response.read() == body
 
 
 async def test_default_status_is_the_only_declared_2xx(client):

@@ -291,7 +291,21 @@ async def test_media_type_and_malformed_json(client, caplog, case, logged):
     assert logged in one_record(caplog)
 
 
-async def test_a_body_where_none_is_declared_is_a_violation(client, caplog):
+@pytest.mark.parametrize("version", OPENAPI_3, indirect=True)
+async def test_a_body_where_no_content_is_described_passes_in_openapi_3(client, caplog):
+    """OpenAPI 3's ``content`` describes "potential response payloads": without it the payload is
+    not described, not forbidden, and there is nothing to check it against (Connexion passes it)."""
+    assert (await client.get("/no-content/empty")).status == 200
+    with caplog.at_level(logging.ERROR, logger="openapi_aio"):
+        response = await client.get("/no-content/body")
+    assert response.status == 200
+    assert await response.json() == {"x": 1}
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("version", ["2.0"], indirect=True)
+async def test_a_body_where_swagger_2_declares_no_schema_is_a_violation(client, caplog):
+    """Swagger 2.0, Response Object: without ``schema``, "no content is returned"."""
     assert (await client.get("/no-content/empty")).status == 200
     with caplog.at_level(logging.ERROR, logger="openapi_aio"):
         response = await client.get("/no-content/body")

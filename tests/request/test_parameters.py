@@ -523,6 +523,27 @@ async def test_pythonic_params_reach_a_declared_signature(serve):
     assert await received(response) == typed({"filter_option": "b", "filter_": "c", "pet_id": 8, "max_": 2})
 
 
+def post_body(name: str, version: str) -> dict[str, Any]:
+    """A POST whose JSON body is named ``name`` (Swagger 2's body parameter, 3.x's x-body-name)."""
+    operation: dict[str, Any] = {"operationId": f"{H}echo__{next(_unique)}", "responses": OK}
+    schema = {"type": "object"}
+    if version == "2.0":
+        operation["parameters"] = [{"name": name, "in": "body", "required": True, "schema": schema}]
+    else:
+        content = {"application/json": {"schema": schema}}
+        operation["requestBody"] = {"required": True, "content": content, "x-body-name": name}
+    return {"post": operation}
+
+
+@pytest.mark.parametrize("version", ["2.0", "3.0.3"])
+@pytest.mark.parametrize(("pythonic", "argument"), [(False, "SomeOtherId"), (True, "some_other_id")])
+async def test_pythonic_params_name_the_body_too(serve, version, pythonic, argument):
+    """As Connexion: the body's name goes through the same naming as parameter names."""
+    client = await serve(document({"/body": post_body("SomeOtherId", version)}, version), pythonic_params=pythonic)
+    response = await client.post("/body", json={"a": 1})
+    assert await received(response) == typed({argument: {"a": 1}})
+
+
 async def test_handler_declaring_request_gets_the_aiohttp_request(serve):
     client = await serve(NAMES)
     response = await client.get("/with-request?q=x")

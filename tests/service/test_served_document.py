@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from conftest import MakeClient, document
 
+from openapi_aio.errors import InvalidSpecification
 from openapi_aio.service.served_spec import INFO_FUNCTIONS
 
 PING = {"/ping": {"get": {"operationId": "x.ping", "responses": {"200": {"description": "ok"}}}}}
@@ -50,6 +53,23 @@ async def test_forwarded_headers(serve: MakeClient) -> None:
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "api.example.org", "X-Forwarded-Prefix": "/edge/"}
     served = await (await client.get("/api/v1/openapi.json", headers=headers)).json()
     assert served["servers"] == [{"url": "https://api.example.org/edge/api/v1"}]
+
+
+@pytest.mark.parametrize(
+    ("headers", "path"),
+    [
+        ({"X-Forwarded-Path": "/banana/"}, "/banana/api/v1"),  # as Connexion's reverseproxy example sends it
+        ({"X-Forwarded-Path": "proxied"}, "/proxied/api/v1"),
+        ({"X-Forwarded-Prefix": "/edge", "X-Forwarded-Path": "/banana"}, "/edge/api/v1"),
+        ({"X-Forwarded-Path": "/a b"}, "/api/v1"),
+    ],
+)
+async def test_forwarded_path(serve: MakeClient, headers: dict[str, str], path: str) -> None:
+    """``X-Forwarded-Path`` (Connexion's reverseproxy example) names the proxy's prefix as
+    ``X-Forwarded-Prefix`` does; the latter wins when both are sent."""
+    client = await serve(SECURED, stub=True)
+    served = await (await client.get("/api/v1/openapi.json", headers=headers)).json()
+    assert served["servers"] == [{"url": f"http://{client.server.host}:{client.server.port}{path}"}]
 
 
 async def test_forwarded_values_that_are_not_locations_are_ignored(serve: MakeClient) -> None:
@@ -164,15 +184,17 @@ def _split_document(folder: Path) -> Path:
     return folder / "openapi.yaml"
 
 
-async def test_split_document_served_as_written(serve: MakeClient, tmp_path: Path) -> None:
-    client = await serve(_split_document(tmp_path), stub=True)
+async def test_split_document_served_as_written_on_request(serve: MakeClient, tmp_path: Path) -> None:
+    client = await serve(_split_document(tmp_path), stub=True, serve_spec_bundled=False)
     served = await (await client.get("/openapi.json")).json()
     schema = served["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "schemas/pet.yaml#/Pet"}
 
 
-async def test_bundled_form_is_one_file(serve: MakeClient, tmp_path: Path) -> None:
-    client = await serve(_split_document(tmp_path), stub=True, serve_spec_bundled=True)
+async def test_a_split_document_is_served_as_one_file_by_default(serve: MakeClient, tmp_path: Path) -> None:
+    """Swagger UI and clients get only the served file: references into files that are not
+    served could not be followed (Connexion serves such documents resolved too)."""
+    client = await serve(_split_document(tmp_path), stub=True)
     text = await (await client.get("/openapi.json")).text()
     assert "pet.yaml" not in text
     served = json.loads(text)
@@ -188,6 +210,25 @@ async def test_bundled_form_is_one_file(serve: MakeClient, tmp_path: Path) -> No
     from openapi_aio.spec import load_spec
 
     assert load_spec(served).operations[0].path == "/pets"
+
+
+async def test_a_split_document_that_cannot_be_one_file_is_served_as_written(
+    serve: MakeClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A ``$ref`` in an extension that names a missing file (Redocly's ``x-codeSamples``) does not
+    stop a valid document from starting: it is served as written, and the log says why."""
+    path = _split_document(tmp_path)
+    root = yaml.safe_load(path.read_text())
+    root["paths"]["/pets"]["get"]["x-codeSamples"] = [{"lang": "C#", "source": {"$ref": "samples/get.cs"}}]
+    path.write_text(yaml.safe_dump(root))
+    with caplog.at_level(logging.WARNING, logger="openapi_aio"):
+        client = await serve(path, stub=True)
+    served = await (await client.get("/openapi.json")).json()
+    schema = served["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "schemas/pet.yaml#/Pet"}
+    assert any("served as written" in record.getMessage() for record in caplog.records)
+    with pytest.raises(InvalidSpecification, match=r"samples/get\.cs"):
+        await serve(path, stub=True, serve_spec_bundled=True)
 
 
 def _walk(document: Any, ref: str) -> Any:

@@ -810,8 +810,25 @@ async def pet_client(serve: Any, version: str, **options: Any) -> Any:
     )
 
 
-async def test_sending_a_read_only_property_is_refused(serve, version):
+async def test_read_only_properties_sent_are_dropped_by_default(serve, version):
+    """A client SHOULD NOT send them; by default they are ignored, as Connexion ignores them, and
+    dropped before the handler (never stored: no mass assignment), in nested objects and array
+    items alike. ``additionalProperties: false`` does not make them "not a known property"."""
     client = await pet_client(serve, version)
+    sent = {
+        "id": 7,
+        "name": "rex",
+        "owner": {"id": 1, "name": "ada"},
+        "friends": [{"name": "a"}, {"id": 2, "name": "b"}],
+    }
+    assert await accepted(await send(client, "/pets", sent)) == {
+        "body": {"name": "rex", "owner": {"name": "ada"}, "friends": [{"name": "a"}, {"name": "b"}]}
+    }
+    assert await accepted(await send(client, "/pets", {"name": "rex"})) == {"body": {"name": "rex"}}
+
+
+async def test_sending_a_read_only_property_is_refused_with_read_only_reject(serve, version):
+    client = await pet_client(serve, version, read_only="reject")
     response = await send(client, "/pets", {"id": 7, "name": "rex", "owner": {"id": 1, "name": "ada"}})
     await rejected(
         response,
@@ -822,37 +839,55 @@ async def test_sending_a_read_only_property_is_refused(serve, version):
     await rejected(response, body_error("/friends/1/id", "is read-only and cannot be sent"))
 
 
-async def test_a_required_read_only_property_is_not_required_in_requests(serve, version):
-    client = await pet_client(serve, version)
+@pytest.mark.parametrize("read_only", ["ignore", "reject"])
+async def test_a_required_read_only_property_is_not_required_in_requests(serve, version, read_only):
+    client = await pet_client(serve, version, read_only=read_only)
     assert await accepted(await send(client, "/pets", {"name": "rex"})) == {"body": {"name": "rex"}}
     await rejected(await send(client, "/pets", {}), body_error("/name", "is required"))
 
 
-async def test_ignored_read_only_properties_are_dropped_before_the_handler(serve, version):
-    client = await pet_client(serve, version, read_only="ignore")
-    response = await send(client, "/pets", {"id": 7, "name": "rex", "owner": {"id": 1, "name": "ada"}})
-    # dropped, not "not a known property" (additionalProperties is false), and never seen
-    assert await accepted(response) == {"body": {"name": "rex", "owner": {"name": "ada"}}}
-    assert await accepted(await send(client, "/pets", {"name": "rex"})) == {"body": {"name": "rex"}}
-
-
+@pytest.mark.parametrize("version", LATER)
 async def test_ignored_read_only_properties_never_reach_the_handler(serve, version):
-    """Where a read-only property cannot be dropped (inside array items), it is refused rather
-    than passed to the handler: ``ignore`` must not reopen mass assignment."""
-    client = await pet_client(serve, version, read_only="ignore")
-    response = await send(client, "/pets", {"name": "rex", "friends": [{"id": 2, "name": "b"}]})
-    await rejected(response, body_error("/friends/0/id", "is read-only and cannot be sent"))
+    """Where a read-only property cannot be dropped (a ``oneOf`` branch: which one applies is
+    known only after validation), it is refused rather than passed to the handler: ``ignore``
+    must not reopen mass assignment."""
+    branch = {"type": "object", "properties": {"id": {"type": "integer", "readOnly": True}, "name": {"type": "string"}}}
+    schema = {"oneOf": [branch, {"type": "array", "items": branch}]}
+    client = await serve(api({"/v": operation(schema, version)}, version))
+    await rejected(
+        await send(client, "/v", {"id": 2, "name": "b"}), body_error("/id", "is read-only and cannot be sent")
+    )
+    assert await accepted(await send(client, "/v", [{"name": "b"}])) == {"body": [{"name": "b"}]}
+
+
+async def test_read_only_members_below_a_recursive_reference_stay_refused(serve, version):
+    """A recursive ``$ref`` is not followed by the dropping (a tree of two recursive members has
+    2**32 paths 32 levels down): the first level's members are dropped, deeper ones refused."""
+    node: Schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "readOnly": True},
+            "left": ref("Node", version),
+            "right": ref("Node", version),
+        },
+    }
+    client = await serve(api({"/tree": operation(ref("Node", version), version)}, version, {"Node": node}))
+    assert await accepted(await send(client, "/tree", {"id": 1, "left": {}})) == {"body": {"left": {}}}
+    await rejected(
+        await send(client, "/tree", {"id": 1, "left": {"id": 2}}),
+        body_error("/left/id", "is read-only and cannot be sent"),
+    )
 
 
 async def test_read_only_in_an_all_of_member(serve, version):
     base = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "readOnly": True}}}
     schema = {"allOf": [base, {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}]}
-    strict = await serve(api({"/v": operation(schema, version)}, version))
+    strict = await serve(api({"/v": operation(schema, version)}, version), read_only="reject")
     assert await accepted(await send(strict, "/v", {"name": "x"})) == {"body": {"name": "x"}}
     await rejected(
         await send(strict, "/v", {"id": "1", "name": "x"}), body_error("/id", "is read-only and cannot be sent")
     )
-    lenient = await serve(api({"/v": operation(schema, version)}, version), read_only="ignore")
+    lenient = await serve(api({"/v": operation(schema, version)}, version))
     assert await accepted(await send(lenient, "/v", {"id": "1", "name": "x"})) == {"body": {"name": "x"}}
 
 

@@ -80,6 +80,18 @@ async def types() -> dict:
     }
 
 
+async def naive_datetimes() -> dict:
+    """Naive datetimes (no tzinfo), as SQLite rows and ``datetime.utcnow()`` give them."""
+    naive = datetime.datetime(2024, 5, 1, 12, 30, 0, 123456)
+    return {
+        "naive": naive,
+        "in_list": [datetime.datetime(2024, 5, 1, 12, 30)],
+        "aware": naive.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+        "utc": datetime.datetime(2024, 5, 1, 12, 30, tzinfo=datetime.UTC),
+        "date": datetime.date(2024, 5, 1),
+    }
+
+
 @dataclasses.dataclass
 class Renamed:
     """A dataclass that knows its JSON (as generated models do): to_dict wins over its fields."""
@@ -126,6 +138,15 @@ async def negotiated(request: web.Request) -> dict | str:
     if request[RESPONSE_MEDIA_TYPE] == "application/xml":
         return "<format>either</format>"
     return {"format": "either"}
+
+
+# The same results under other operationIds (each operation has its own).
+any_text = text_range = undeclared_text = text
+any_value = value
+
+
+async def raw_bytes() -> bytes:
+    return b"\x00\x01 raw"
 
 
 async def dict_for_csv() -> dict:
