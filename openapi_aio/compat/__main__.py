@@ -1,0 +1,28 @@
+"""``python -m openapi_aio.compat app.py [args]``: run a Connexion application's script as
+``__main__`` with the ``connexion`` import alias installed (Connexion itself not installed)."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+from openapi_aio.compat import install
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stderr.write("usage: python -m openapi_aio.compat SCRIPT.py [ARGS...]\n")
+        raise SystemExit(2 if not argv else 0)
+    script = Path(argv[0])
+    if not script.is_file():
+        sys.stderr.write(f"Error: no such script: {script}\n")
+        raise SystemExit(2)
+    install()
+    sys.argv = [str(script), *argv[1:]]
+    sys.path.insert(0, str(script.resolve().parent))  # as `python app.py` does
+    runpy.run_path(str(script), run_name="__main__")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
