@@ -12,13 +12,13 @@ The two virtualenvs: ``--connexion-python`` has ``connexion[flask,swagger-ui,uvi
 ``--openapi-aio-python`` has openapi_aio and NOT connexion. Both have what the examples import
 (python-jose[cryptography], SQLAlchemy, uvicorn, starlette, werkzeug).
 
-Each example is started as its README says (``python app.py``); on the openapi_aio side
-``python -m openapi_aio.compat app.py``, the documented one-liner, or ``openapi-aio run
-spec/openapi.yaml`` where the README's command runs uvicorn on an ASGI app (reverseproxy) or the
-script calls ``uvicorn.run`` (oauth2's mock token info server). Then the README's requests and a
+Each example is started as its README says (``python app.py``, and oauth2's ``python
+mock_tokeninfo.py`` beside it); on the openapi_aio side by the documented one-liner, ``python -m
+openapi_aio.compat app.py``, the same script. Then the README's requests and a
 few bad inputs are sent to both; an answer is equal when the status is, and, for a success, the
 content type (without parameters) and the body (JSON compared as values; times masked to their
-shape, since the examples put ``datetime.now()`` in them). Prints a table per example and the
+shape, since the examples put ``datetime.now()`` in them; an answer without content has no content
+type to compare). Prints a table per example and the
 totals; ``--json FILE`` writes every answer. Examples listen on port 8080 (their own choice), so
 the sides run one after the other. Standard library only.
 """
@@ -73,7 +73,6 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 BEARER = {"Authorization": "Bearer {token}"}
 COMPAT = ["-m", "openapi_aio.compat"]
-RUN = ["-m", "openapi_aio", "run"]
 
 
 def examples() -> list[Example]:
@@ -199,13 +198,13 @@ def examples() -> list[Example]:
             ["app.py"],
             [*COMPAT, "app.py"],
             oauth,
-            mock=(["mock_tokeninfo.py"], [*RUN, "spec/mock_tokeninfo.yaml", "--port", str(MOCK_PORT)]),
+            mock=(["mock_tokeninfo.py"], [*COMPAT, "mock_tokeninfo.py"]),
         ),
         Example("oauth2_local_tokeninfo", ["app.py"], [*COMPAT, "app.py"], oauth),
         Example("enforcedefaults", ["app.py"], [*COMPAT, "app.py"], defaults),
         Example("splitspecs", ["app.py"], [*COMPAT, "app.py"], split),
         Example("sqlalchemy", ["app.py"], [*COMPAT, "app.py"], sqlalchemy),
-        Example("reverseproxy", ["app.py"], [*RUN, "spec/openapi.yaml", "--port", str(PORT)], proxy),
+        Example("reverseproxy", ["app.py"], [*COMPAT, "app.py"], proxy),
     ]
 
 
@@ -318,6 +317,8 @@ def same(connexion: Answer, ours: Answer, request: Req) -> bool:
         return False
     if connexion.status >= 400:
         return True
+    if not connexion.body.strip() and not ours.body.strip():
+        return True  # no content: its Content-Type (Connexion labels a bare 204 as JSON) describes nothing
     if connexion.content_type != ours.content_type:
         return False
     return not request.compare_body or comparable(connexion) == comparable(ours)

@@ -109,6 +109,16 @@ class App(ServiceApp):
         self.api_defaults = dict(options)
         self.server_args = dict(server_args or {})
 
+    @property
+    def middleware(self) -> Any:
+        """Connexion's ASGI middleware stack; here the App itself (aiohttp serves it)."""
+        return self
+
+    @middleware.setter
+    def middleware(self, value: Any) -> None:
+        if value is not self:
+            log.warning("an ASGI middleware wrapped around app.middleware is ignored: %r", value)
+
     def add_api(self, specification: Any, *, base_path: str | None = None, **options: Any) -> Api:
         merged = {**self.api_defaults, **{k: v for k, v in options.items() if v is not None}}
         translated = translate({**merged, "base_path": base_path})
