@@ -12,41 +12,20 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 from conftest import SPECS
-from helpers import free_port, listening
+from helpers import free_port
+from processes import start, stop
 
 APP = SPECS / "connexion_migration"
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("connexion") is not None, reason="Connexion is installed: nothing to stand in for"
 )
-
-
-def start(args: list[str], port: int, cwd: Path = APP) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PORT": str(port)}
-    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise AssertionError(f"exited with {process.returncode}:\n{output}")
-        if listening(port):
-            return process
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"nothing listened on {port}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> str:
-    process.terminate()
-    output, _ = process.communicate(timeout=10)
-    return output.decode()
 
 
 @pytest.fixture
@@ -101,6 +80,16 @@ async def test_the_script_runs_unchanged(script_server: str) -> None:
             assert response.status == 409
             body = await response.json()
             assert (body["detail"], body["instance"], body["pet_id"]) == ("taken", "/pets/1", 1)
+
+        # add_error_handler: an exception class, and a status
+        async with http.get(f"{base}/api/lookup/a") as response:
+            assert await response.json() == {"value": 1}
+        async with http.get(f"{base}/api/lookup/b") as response:
+            assert response.status == 422
+            assert await response.json() == {"missing": "b"}
+        async with http.get(f"{base}/api/nothing/here") as response:
+            assert response.status == 404
+            assert (await response.json())["title"] == "Nothing here"
 
         # NoContent
         async with http.delete(f"{base}/api/pets/1") as response:

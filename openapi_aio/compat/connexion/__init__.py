@@ -4,7 +4,7 @@ Imported as ``connexion`` only through the alias of :mod:`openapi_aio.compat`, w
 itself is not installed. What each name does here is in docs/connexion.md.
 """
 
-from openapi_aio.compat.connexion import exceptions, resolver
+from openapi_aio.compat.connexion import exceptions, lifecycle, resolver
 from openapi_aio.compat.connexion.apps import App, AsyncApp, FlaskApp
 from openapi_aio.compat.connexion.context import context, request
 from openapi_aio.compat.connexion.datastructures import NoContent
@@ -23,6 +23,7 @@ __all__ = [
     "RestyResolver",
     "context",
     "exceptions",
+    "lifecycle",
     "problem",
     "request",
     "resolver",

@@ -20,11 +20,11 @@ from typing import Any
 
 from openapi_aio.api import Api
 from openapi_aio.compat.connexion.context import request_context
+from openapi_aio.compat.connexion.errorhandlers import ErrorHandlers
 from openapi_aio.compat.connexion.lenient import broken_operations, tolerant
 from openapi_aio.compat.connexion.options import ui_options
 from openapi_aio.compat.connexion.tokeninfo import oauth2_checker
 from openapi_aio.compat.connexion.validators import BUILT_IN, DefaultsJSONRequestBodyValidator
-from openapi_aio.compat.werkzeug import werkzeug_handlers
 from openapi_aio.errors import InvalidSpecification, StartupError
 from openapi_aio.service.app import App as ServiceApp
 
@@ -106,6 +106,7 @@ class App(ServiceApp):
             log.warning("connexion ASGI middlewares are ignored; add aiohttp middlewares to app.web_app")
         super().__init__(import_name, specification_dir=specification_dir)
         self.web_app.middlewares.append(request_context)  # connexion.request / connexion.context
+        self.error_handlers = ErrorHandlers()
         self.api_defaults = dict(options)
         self.server_args = dict(server_args or {})
 
@@ -122,7 +123,7 @@ class App(ServiceApp):
     def add_api(self, specification: Any, *, base_path: str | None = None, **options: Any) -> Api:
         merged = {**self.api_defaults, **{k: v for k, v in options.items() if v is not None}}
         translated = translate({**merged, "base_path": base_path})
-        translated["exception_handlers"] = werkzeug_handlers()
+        translated["exception_handlers"] = self.error_handlers.mapping
         translated["security_handlers"] = {"oauth2": oauth2_checker}
         try:
             return super().add_api(specification, **translated)
@@ -132,6 +133,12 @@ class App(ServiceApp):
                 raise
             translated["resolver"] = tolerant(translated.get("resolver"), broken)
             return super().add_api(specification, **translated)
+
+    def add_error_handler(self, code_or_exception: int | type[BaseException], function: Any) -> None:
+        """Answer an exception class, or every problem of a status, with ``function(request,
+        exception)`` (sync or async; it returns a response, a ``ConnexionResponse``, a
+        ``(body, status)`` tuple or a body)."""
+        self.error_handlers.add(code_or_exception, function)
 
     def run(self, import_string: str | None = None, port: int = 8000, **kwargs: Any) -> None:
         """Connexion's ``run``: uvicorn's defaults (``127.0.0.1:8000``); uvicorn-only options are

@@ -7,6 +7,7 @@ from pathlib import Path
 import connexion
 from connexion import NoContent, context, problem, request
 from connexion.exceptions import OAuthProblem, ProblemException
+from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import MethodViewResolver
 from werkzeug.exceptions import Unauthorized
 
@@ -51,7 +52,21 @@ def conflict():
     raise ProblemException(status=409, title="Conflict", detail="taken", instance="/pets/1", ext={"pet_id": 1})
 
 
+def lookup(key):
+    return {"value": {"a": 1}[key]}
+
+
+def key_error(request, exception):
+    return ConnexionResponse(status_code=422, body={"missing": exception.args[0]})
+
+
+async def not_found(request, exception):
+    return problem(404, "Nothing here", f"{request.path} is not a page of this API")
+
+
 app = connexion.App(__name__, specification_dir="spec")
+app.add_error_handler(KeyError, key_error)
+app.add_error_handler(404, not_found)
 app.add_api("openapi.yaml")
 app.add_api(
     "views.yaml",
