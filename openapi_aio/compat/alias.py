@@ -18,6 +18,9 @@ STAND_INS = {
     "connexion": "openapi_aio.compat.connexion",
     "flask": "openapi_aio.compat.flask",
 }
+# names whose stand-in answers only once another stand-in is in use: code that probes for Flask
+# (an optional integration) keeps finding it absent unless the process is serving a Connexion app
+AFTER = {"flask": "connexion"}
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -46,6 +49,9 @@ class AliasFinder(importlib.abc.MetaPathFinder):
         top, _, rest = fullname.partition(".")
         base = self.names.get(top)
         if base is None:
+            return None
+        first = AFTER.get(top)
+        if first is not None and getattr(sys.modules.get(first), "__name__", None) != STAND_INS[first]:
             return None
         stand_in = f"{base}.{rest}" if rest else base
         if importlib.util.find_spec(stand_in) is None:

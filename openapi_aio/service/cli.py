@@ -84,9 +84,7 @@ def run(
     from openapi_aio.service.app import App
 
     configure_logging(verbose)
-    # Connexion handler modules' `import connexion`, when Connexion is not installed. Not flask:
-    # services that probe for it (optional integrations) must keep finding it absent.
-    install(["connexion"])
+    install()  # Connexion handler modules' `import connexion`, when Connexion is not installed
     # Handler modules are found where a Connexion user keeps them: beside the document or here.
     for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):
         if str(folder) not in sys.path:

@@ -184,6 +184,23 @@ def test_without_the_alias_connexion_is_not_importable(tmp_path: Path) -> None:
     assert run_python(code, cwd=tmp_path) == "None []"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("flask") is not None, reason="Flask is installed")
+def test_flask_is_stood_in_for_only_in_connexion_applications(tmp_path: Path) -> None:
+    code = (
+        "import importlib.util\n"
+        "from openapi_aio.compat import install\n"
+        "install()\n"
+        "before = importlib.util.find_spec('flask')\n"
+        "import connexion\n"
+        "from flask.views import MethodView\n"
+        "try:\n"
+        "    from flask import request\n"
+        "except ImportError as error:\n"
+        "    print(before, MethodView.__module__, 'connexion.request' in str(error))\n"
+    )
+    assert run_python(code, cwd=tmp_path) == "None openapi_aio.compat.flask.views True"
+
+
 def test_the_alias_gives_one_module_per_name(tmp_path: Path) -> None:
     """``connexion.exceptions`` is the stand-in's module itself, so its classes are the ones the
     pipeline knows: an OAuthProblem is openapi_aio's Unauthorized."""
