@@ -19,5 +19,7 @@ _INSTEAD = {
 
 
 def __getattr__(name: str) -> Any:
+    if name.startswith("__"):
+        raise AttributeError(name)  # introspection (copy, pickle, inspect) asks for dunders
     hint = _INSTEAD.get(name, "openapi_aio's stand-in for flask has only flask.views.MethodView")
     raise ImportError(f"flask.{name} is not available: Flask is not installed and openapi_aio serves the app; {hint}")
