@@ -22,8 +22,10 @@ import asyncio
 import contextlib
 import errno
 import functools
+import importlib
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -168,13 +170,21 @@ class App:
 
     def run(
         self,
-        host: str = "0.0.0.0",  # noqa: S104
+        import_string: str | None = None,
         port: int = 8080,
         *,
+        host: str | None = None,
         loop: str | asyncio.AbstractEventLoop = "auto",
+        factory: bool = False,
         **kwargs: Any,
     ) -> None:
         """Serve until interrupted (``aiohttp.web.run_app``, whose keyword arguments pass through).
+
+        ``host`` is the interface (default ``0.0.0.0``). The first argument is, as in Connexion,
+        the service to run as an import string (or, as before, the interface):
+        ``app.run("hello:app", port=8080)`` serves the ``App`` named ``app`` in module ``hello``
+        (imported, so a script that names itself serves the module's own instance, as with
+        Connexion); ``factory=True`` calls it to make the ``App``.
 
         Defaults chosen by measurement (docs/performance.md): the uvloop event loop where it is
         installed (``loop="auto"``; ``"asyncio"`` or ``"uvloop"`` to choose), and no access log
@@ -185,6 +195,14 @@ class App:
         aiohttp's 75). A request aiohttp cannot parse (a URL past 8190 bytes...) is answered as a
         problem (414, 431 or 400), not aiohttp's plain text (:mod:`openapi_aio.service.unparsable`).
         """
+        if import_string is not None and _IMPORT_STRING.fullmatch(import_string):
+            served = _import_app(import_string, factory=factory)
+            if served is not self:
+                served.run(port=port, host=host, loop=loop, **kwargs)
+                return
+        elif import_string is not None:  # app.run("127.0.0.1", 8080): the interface, positionally
+            host = host or import_string
+        host = host or "0.0.0.0"  # noqa: S104
         kwargs.setdefault("keepalive_timeout", KEEPALIVE_TIMEOUT)
         access = kwargs.pop("access_log", None)
         if access is True:
@@ -320,6 +338,25 @@ def serve_forked(run: Callable[[], None], workers: int) -> int:
         with contextlib.suppress(ChildProcessError):
             failed += os.waitpid(child, 0)[1] != 0
     return failed
+
+
+# "module:attribute" (Connexion's and uvicorn's import strings); never an IPv4/IPv6 address or a name
+_IMPORT_STRING = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+
+def _import_app(import_string: str, *, factory: bool = False) -> App:
+    """The ``App`` an import string names (the module is imported from ``sys.path``)."""
+    module_name, _, attribute = import_string.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise StartupError(f"cannot import {module_name!r} to run {import_string!r}: {error}") from error
+    served = getattr(module, attribute, None)
+    if factory and callable(served):
+        served = served()
+    if not isinstance(served, App):
+        raise StartupError(f"{import_string!r} is not an openapi_aio App (found {type(served).__name__})")
+    return served
 
 
 def _report_startup_errors_briefly() -> None:

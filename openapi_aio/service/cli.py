@@ -79,9 +79,12 @@ def run(
     """Serve SPEC_FILE, with handlers imported from BASE_MODULE_PATH (default: the current folder).
 
     The serving options and their defaults are those of ``python main.py serve``."""
+    from openapi_aio.compat import install
+    from openapi_aio.compat.serving import wire
     from openapi_aio.service.app import App
 
     configure_logging(verbose)
+    install()  # Connexion handler modules' `import connexion`, when Connexion is not installed
     # Handler modules are found where a Connexion user keeps them: beside the document or here.
     for folder in (spec_file.resolve().parent, (base_module_path or Path.cwd()).resolve()):
         if str(folder) not in sys.path:
@@ -96,7 +99,9 @@ def run(
         allowed_ref_dirs=allowed_ref_dirs or None,
         max_document_size=max_document_size,
     )
-    app.add_api(spec_file.name, base_path=base_path)
+    exception_handlers: dict[type[BaseException], Any] = {}  # filled by wire() if handlers use connexion
+    app.add_api(spec_file.name, base_path=base_path, exception_handlers=exception_handlers)
+    wire(app, exception_handlers)
     if reload and not running_under_reloader():
         sys.exit(run_with_reload(watched_files(app)))
     click.echo(f"serving {spec_file} on http://{host}:{port}{app.apis[0].base_path or '/'}", err=True)
