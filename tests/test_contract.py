@@ -90,18 +90,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(command: list[str], cwd: Path, datastore: str, probe: str) -> Iterator[str]:
-    """``command`` (a server on ``--port``) until the block ends; yields its URL once ``probe``
-    answers."""
+def running(command: list[str], cwd: Path, datastore: str, probe: str, logs: Path) -> Iterator[str]:
+    """``command`` (a server on ``--port``, run in ``cwd``, its output in ``logs``) until the
+    block ends; yields its URL once ``probe`` answers."""
     port = free_port()
     env = {**os.environ, "DATASTORE": datastore, "PYTHONPATH": str(TESTS)}
-    log = (cwd / f"server-{port}.log").open("w")
+    log_file = logs / f"server-{port}.log"
+    log = log_file.open("w")
     server = subprocess.Popen([*command, "--port", str(port)], cwd=cwd, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert server.poll() is None, (cwd / f"server-{port}.log").read_text()
+            assert server.poll() is None, log_file.read_text()
             try:
                 if requests.get(url + probe, timeout=5).status_code == 200:
                     break
@@ -125,7 +126,7 @@ def example_app(datastore: str, folder: Path) -> Iterator[tuple[str, str]]:
             [*main, "db", "upgrade"], env={**os.environ, "DATASTORE": datastore}, capture_output=True, text=True
         )
         assert upgrade.returncode == 0, upgrade.stderr
-    with running([*main, "serve", "--host", "127.0.0.1"], folder, datastore, "/api/v1/health") as url:
+    with running([*main, "serve", "--host", "127.0.0.1"], folder, datastore, "/api/v1/health", folder) as url:
         yield f"{url}/api/v1", "demo-token"
 
 
@@ -138,7 +139,7 @@ def library_app(datastore: str, folder: Path) -> Iterator[tuple[str, str]]:
         assert api.database is not None
         asyncio.run(_create_tables(api.database))
     command = [str(OPENAPI_AIO), "run", str(LIBRARY), "--host", "127.0.0.1"]
-    with running(command, TESTS, datastore, "/lib/openapi.json") as url:
+    with running(command, TESTS, datastore, "/lib/openapi.json", folder) as url:
         yield f"{url}/lib", "tok-ada"
 
 

@@ -4,7 +4,9 @@ A client SHOULD NOT send them (OpenAPI 3, Schema Object); a server may ignore th
 does. Ignoring must never let one reach the handler (mass assignment), so they are removed before
 validation wherever :class:`~openapi_aio.validation.dialects._Rewriter` lets them pass: members of
 plain nested objects, ``allOf`` members and array ``items``, down to ``DROP_DEPTH`` levels.
-Anywhere else (``oneOf`` branches, ``additionalProperties``, deeper) they stay refused.
+Anywhere else (``oneOf`` branches, ``additionalProperties``, deeper) they stay refused. A member
+that another ``allOf`` branch declares without ``readOnly`` is not dropped: the document asks the
+client for it there.
 
 The plan is a small tree built once per schema at start-up, shared where the schema is (so a
 recursive schema costs its depth, not its number of paths); per request it walks only the parts
@@ -79,6 +81,24 @@ class _Planner:
                 names += plan.names
                 nested += plan.nested
                 items += plan.items
+        if names:  # a member another allOf branch declares as an ordinary one is the client's to send
+            plain = _plain_members(schema)
+            names = [name for name in names if name not in plain]
         result = ReadOnlyDrop(tuple(names), tuple(nested), tuple(items)) if names or nested or items else None
         self._seen[key] = result
         return result
+
+
+def _plain_members(schema: Any) -> set[str]:
+    """The members ``schema`` (with its ``allOf`` members, at the same level) declares without
+    ``readOnly``: Connexion's restyresolver example requires ``id`` in a PUT body through an
+    ``allOf`` branch beside a ``Pet`` whose ``id`` is readOnly; the request must keep it."""
+    if not isinstance(schema, Mapping):
+        return set()
+    properties = schema.get("properties")
+    plain = set()
+    if isinstance(properties, Mapping):
+        plain = {name for name, sub in properties.items() if not (isinstance(sub, Mapping) and sub.get("readOnly"))}
+    for member in schema.get("allOf") or ():
+        plain |= _plain_members(member)
+    return plain

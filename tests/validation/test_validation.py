@@ -827,6 +827,27 @@ async def test_read_only_properties_sent_are_dropped_by_default(serve, version):
     assert await accepted(await send(client, "/pets", {"name": "rex"})) == {"body": {"name": "rex"}}
 
 
+async def test_a_read_only_member_another_all_of_branch_asks_for_is_kept(serve, version):
+    """Connexion's restyresolver example: the PUT body is ``allOf: [Pet, {required: [id]}]`` where
+    Pet's ``id`` is readOnly. The document asks the client for ``id`` there, so it is not dropped
+    (before: dropped, then "is required", a 400 Connexion does not answer)."""
+    pet = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"id": {"type": "integer", "readOnly": True}, "name": {"type": "string"}},
+    }
+    body = {
+        "allOf": [
+            ref("Pet", version),
+            {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+        ]
+    }
+    client = await serve(api({"/pets": operation(body, version)}, version, {"Pet": pet}))
+    assert await accepted(await send(client, "/pets", {"id": 1, "name": "rex"})) == {"body": {"id": 1, "name": "rex"}}
+    response = await send(client, "/pets", {"name": "rex"})
+    assert response.status == 400, await response.text()
+
+
 async def test_sending_a_read_only_property_is_refused_with_read_only_reject(serve, version):
     client = await pet_client(serve, version, read_only="reject")
     response = await send(client, "/pets", {"id": 7, "name": "rex", "owner": {"id": 1, "name": "ada"}})
