@@ -17,7 +17,6 @@ import collections
 import contextlib
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -25,8 +24,6 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from openapi_aio.endpoints.serialization import dumps
 from openapi_aio.errors import (
     BadRequest,
-    Conflict,
-    Forbidden,
     InternalServerError,
     NotFound,
     ProblemException,
@@ -36,12 +33,13 @@ from openapi_aio.keys import TOKEN_INFO, USER
 from openapi_aio.pipeline import sentry
 from openapi_aio.pipeline.problems import problem_body
 from openapi_aio.request.decoding import NotJsonNumber, has_lone_surrogate, strict_json
-from openapi_aio.ws.hub import Hub, identity, is_pattern
+from openapi_aio.ws.builtins import BUILT_IN, where
+from openapi_aio.ws.hub import Hub, identity
 
 if TYPE_CHECKING:
-    from openapi_aio.ws.endpoint import Channel, WebSocketEndpoint
+    from openapi_aio.ws.endpoint import WebSocketEndpoint
 
-__all__ = ["MAX_ANSWERS", "MAX_CALLS", "SLOW_CONSUMER", "Peer"]
+__all__ = ["BUILT_IN", "MAX_ANSWERS", "MAX_CALLS", "SLOW_CONSUMER", "Peer"]
 
 log = logging.getLogger("openapi_aio.ws")
 
@@ -293,125 +291,12 @@ class Peer:
         if method.payload is not None:
             violations = method.payload.violations(payload, "body")
             if violations:
-                raise RequestValidationError(detail=f"invalid payload: {_where(violations[0])}", violations=violations)
+                raise RequestValidationError(detail=f"invalid payload: {where(violations[0])}", violations=violations)
         result = await method.call.call(self.request, {"payload": payload, "connection": self})
         if method.response is not None and not method.response.is_valid(result):
             log.error("RPC method %r answered what its response schema refuses: %.200r", name, result)
             raise InternalServerError(detail="The server could not complete the call.")
         return result
-
-    # --- channels ---
-
-    def channel(self, payload: Any, action: str) -> tuple[Channel, str | None]:
-        """The declared channel and the event of a built-in call's payload. No event (or ``""``)
-        is ``*`` to subscribe and unsubscribe, and ``None`` to publish (aio-openapi's defaults)."""
-        if not isinstance(payload, Mapping) or not isinstance(payload.get("channel"), str):
-            raise BadRequest(detail=f'{action} needs a payload {{"channel": ..., "event": ...}}')
-        channel = self.endpoint.channels.get(payload["channel"])
-        if channel is None:
-            known = ", ".join(sorted(self.endpoint.channels)) or "none"
-            raise NotFound(detail=f"no channel {payload['channel']!r} (known: {known})")
-        event = payload.get("event")
-        if event is not None and not isinstance(event, str):
-            raise BadRequest(detail='"event" must be a string (a glob pattern to subscribe)')
-        if not event and action != "publish":
-            event = "*"
-        if event and len(event) > self.endpoint.max_pattern_length:
-            raise BadRequest(
-                detail=f'"event" has {len(event)} characters, more than the'
-                f" {self.endpoint.max_pattern_length} allowed (max_pattern_length)"
-            )
-        return channel, event
-
-    def make_room(self, channel: str, pattern: str) -> None:
-        """Refuse a new subscription beyond ``max_subscriptions``: each pattern is held and
-        matched against every message of its channel, so a client may not ask for thousands.
-        Subscribing again to what it has is no new subscription, and always answered."""
-        limit = self.endpoint.max_subscriptions
-        if self.hub.count(self) >= limit and not self.hub.subscribed(self, channel, pattern):
-            raise Conflict(
-                detail=f"this connection has {limit} subscriptions, the most it may have"
-                " (max_subscriptions): unsubscribe from one first"
-            )
-
-    async def allow(self, channel: Channel, action: str) -> None:
-        rule = channel.subscribe if action == "subscribe" else channel.publish
-        if rule is False:
-            raise Forbidden(detail=f"clients may not {action} on channel {channel.name!r}")
-        if isinstance(rule, frozenset) and not rule <= _scopes(self.token_info):
-            raise Forbidden(detail=f"{action} on {channel.name!r} needs scope(s) {', '.join(sorted(rule))}")
-        authorize = self.endpoint.authorize
-        if authorize is not None:
-            allowed = authorize(self.user, self.token_info, channel.name, action)
-            if asyncio.iscoroutine(allowed):
-                allowed = await allowed
-            if not allowed:
-                raise Forbidden(detail=f"not allowed to {action} on channel {channel.name!r}")
-
-
-async def _subscribe(connection: Peer, payload: Any) -> Any:
-    channel, event = connection.channel(payload, "subscribe")
-    pattern = event or "*"  # channel() gives "*" when none was sent
-    await connection.allow(channel, "subscribe")
-    connection.make_room(channel.name, pattern)  # after the await: no other subscribe in between
-    connection.hub.subscribe(connection, channel.name, pattern)
-    return {"subscribed": connection.hub.held(connection)}
-
-
-async def _unsubscribe(connection: Peer, payload: Any) -> Any:
-    """One pattern (``*`` when none is given, as aio-openapi's unsubscribe); a channel this
-    connection holds nothing of is a 404, as aio-openapi refuses a channel nobody holds."""
-    channel, event = connection.channel(payload, "unsubscribe")
-    if channel.name not in connection.hub.held(connection):
-        raise NotFound(detail=f"this connection has no subscription on channel {channel.name!r}")
-    connection.hub.unsubscribe(connection, channel.name, event or "*")
-    return {"subscribed": connection.hub.held(connection)}
-
-
-async def _publish(connection: Peer, payload: Any) -> Any:
-    """Publish ``data`` as ``event`` (none: the empty name, which ``*`` matches, as aio-openapi
-    publishes it); answered with what was published, ``event`` as it was sent."""
-    channel, event = connection.channel(payload, "publish")
-    name = event or ""
-    if is_pattern(name):
-        raise BadRequest(detail="publish an event name, not a pattern")
-    await connection.allow(channel, "publish")
-    if channel.events is not None and name not in channel.events:
-        raise BadRequest(
-            detail=f"channel {channel.name!r} has no event {name!r} (one of {', '.join(sorted(channel.events))})"
-        )
-    data = payload.get("data")
-    if channel.message is not None:
-        # pointers into the publish payload, where the data is at /data
-        violations = [
-            replace(violation, name="/data" + violation.name) for violation in channel.message.violations(data, "body")
-        ]
-        if violations:
-            raise RequestValidationError(detail=f"invalid data: {_where(violations[0])}", violations=violations)
-    try:
-        await connection.hub.publish(channel.name, name, data)
-    except _UNENCODABLE as error:  # cannot happen with a frame's data: it came as JSON
-        raise BadRequest(detail="data that JSON cannot carry") from error
-    return {"channel": channel.name, "event": event, "data": data}
-
-
-BUILT_IN = {"subscribe": _subscribe, "unsubscribe": _unsubscribe, "publish": _publish}
-
-
-def _scopes(token_info: Any) -> frozenset[str]:
-    if not isinstance(token_info, Mapping):
-        return frozenset()
-    for key in ("scope", "scopes", "scp"):
-        value = token_info.get(key)
-        if isinstance(value, str):
-            return frozenset(value.split())
-        if isinstance(value, list | tuple | set | frozenset):
-            return frozenset(str(item) for item in value)
-    return frozenset()
-
-
-def _where(violation: Any) -> str:
-    return f"{violation.name} {violation.message}" if violation.name else violation.message
 
 
 def _error(ident: Any, method: str | None, problem: ProblemException) -> dict[str, Any]:

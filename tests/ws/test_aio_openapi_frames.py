@@ -241,6 +241,93 @@ AIO: dict[str, list[list[Step]]] = {
 }
 
 
+# More frames, beyond aio-openapi's tests, on one connection, recorded from aio-openapi the same way.
+# WIDER: the frames aio-openapi refuses and openapi_aio answers on purpose, with both answers
+# (docs/websockets.md, "Wider values are accepted").
+MORE: list[Step] = [
+    ({"id": None, "method": "echo"}, {"id": None, "method": "echo", "response": {}}, None),
+    ({"id": "e", "method": "echo"}, {"id": "e", "method": "echo", "response": {}}, None),
+    ({"id": "f", "method": "echo", "payload": None}, {"id": "f", "method": "echo", "response": {}}, None),
+    (
+        '{"id": "nan", "method": "echo", "payload": {"x": NaN}}',
+        {"error": {"message": "JSON string expected"}},
+        400,
+    ),
+    (
+        {"id": "h", "method": "subscribe", "payload": {"channel": "test", "event": "a.*"}},
+        {"id": "h", "method": "subscribe", "response": {"subscribed": {"test": ["a.*"]}}},
+        None,
+    ),
+    (
+        {"id": "i", "method": "subscribe", "payload": {"channel": "test"}},
+        {"id": "i", "method": "subscribe", "response": {"subscribed": {"test": ["a.*", "*"]}}},
+        None,
+    ),
+    (
+        {"id": "j", "method": "unsubscribe", "payload": {"channel": "test"}},
+        {"id": "j", "method": "unsubscribe", "response": {"subscribed": {"test": ["a.*"]}}},
+        None,
+    ),
+    (
+        {"id": "k", "method": "subscribe", "payload": {"channel": "test", "event": ""}},
+        {"id": "k", "method": "subscribe", "response": {"subscribed": {"test": ["a.*", "*"]}}},
+        None,
+    ),
+    (
+        {"id": "l", "method": "subscribe", "payload": {"channel": "test", "event": None}},
+        {"id": "l", "method": "subscribe", "response": {"subscribed": {"test": ["a.*", "*"]}}},
+        None,
+    ),
+    (
+        {"id": "m", "method": "publish", "payload": {"channel": "test", "event": "zz", "data": {"a": 1}}},
+        {"id": "m", "method": "publish", "response": {"channel": "test", "event": "zz", "data": {"a": 1}}},
+        None,
+    ),
+    (None, {"channel": "test", "event": "zz", "data": {"a": 1}}, None),
+    (
+        {"id": "n", "method": "publish", "payload": {"channel": "test", "event": "a.b", "data": [1]}},
+        {"id": "n", "method": "publish", "response": {"channel": "test", "event": "a.b", "data": [1]}},
+        None,
+    ),
+    (None, {"channel": "test", "event": "a.b", "data": [1]}, None),
+    (
+        {"id": "p", "method": "subscribe", "payload": {}},
+        {
+            "error": {"message": "Invalid RPC parameters", "errors": {"channel": "required"}},
+            "id": "p",
+            "method": "subscribe",
+        },
+        400,
+    ),
+    (
+        {"id": "q", "method": 3},
+        {"error": {"message": "Invalid RPC parameters", "errors": {"method": "not valid type"}}, "id": "q"},
+        400,
+    ),
+]
+WIDER: list[tuple[Any, Any, Any]] = [  # (frame, aio-openapi's answer, openapi_aio's)
+    (
+        {"id": 1, "method": "echo", "payload": {"n": 1}},
+        {"error": {"message": "Invalid RPC parameters", "errors": {"id": "not valid type"}}, "id": 1},
+        {"id": 1, "method": "echo", "response": {"n": 1}},
+    ),
+    (
+        {"id": "g", "method": "echo", "payload": [1, 2]},
+        {"error": {"message": "Invalid RPC parameters", "errors": {"payload": "expected an object"}}, "id": "g"},
+        {"id": "g", "method": "echo", "response": [1, 2]},
+    ),
+    (
+        {"id": "o", "method": "publish", "payload": {"channel": "foo", "data": 1}},
+        {
+            "error": {"message": "Invalid RPC parameters", "errors": {"data": "not valid type"}},
+            "id": "o",
+            "method": "publish",
+        },
+        {"id": "o", "method": "publish", "response": {"channel": "foo", "event": None, "data": 1}},
+    ),
+]
+
+
 @pytest.fixture
 async def stream(aiohttp_client: Any) -> TestClient:
     """A fresh server of aio-openapi's test app, with its broker."""
@@ -285,6 +372,22 @@ async def test_every_aio_openapi_frame_answered_as_aio_openapi_answers(stream: T
                 if frame is not None:
                     await (ws.send_str(frame) if isinstance(frame, str) else ws.send_str(json.dumps(frame)))
                 await answered_as_aio(ws, aio, status)
+
+
+async def test_more_frames_answered_as_aio_openapi_answers(stream: TestClient) -> None:
+    async with stream.ws_connect("/stream") as ws:
+        for frame, aio, status in MORE:
+            if frame is not None:
+                await ws.send_str(frame if isinstance(frame, str) else json.dumps(frame))
+            await answered_as_aio(ws, aio, status)
+
+
+async def test_wider_values_answered_where_aio_openapi_refuses_them(stream: TestClient) -> None:
+    async with stream.ws_connect("/stream") as ws:
+        for frame, aio, ours in WIDER:
+            await ws.send_str(json.dumps(frame))
+            assert "error" in aio
+            assert json.loads(await ws.receive_str(timeout=5)) == ours
 
 
 async def test_plain_get_is_a_400_as_in_aio_openapi(stream: TestClient) -> None:

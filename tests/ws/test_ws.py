@@ -281,9 +281,11 @@ async def test_the_served_document_requires_what_the_handshake_checks(server: Te
 async def test_subscribe_receive_unsubscribe(server: TestClient, connect: Connect) -> None:
     client = await connect(server)
     assert await client.subscribe("news") == {"channel": "news", "event": "*"}
+    assert client.subscriptions == {"news": ["*"]}  # the server's answer: {"subscribed": ...}
     await openapi_aio.ws.publish(server.app, "news", "flash", {"n": 1})
     assert await client.receive(timeout=5) == {"channel": "news", "event": "flash", "data": {"n": 1}}
     await client.unsubscribe("news")
+    assert client.subscriptions == {}
     await openapi_aio.ws.publish(server.app, "news", "flash", {"n": 2})
     await nothing_for(client)
 
