@@ -52,9 +52,11 @@ class Broker:
 
 
 class MemoryBroker(Broker):
-    """One process: publishing is delivering."""
+    """One process: publishing is delivering. What the other brokers could not send (no JSON
+    form, NaN) is refused here too, so publishing fails alike whatever the broker."""
 
     async def publish(self, channel: str, event: str, data: Any) -> None:
+        _encode(channel, event, data)
         await self._deliver(channel, event, data)
 
 
@@ -245,9 +247,11 @@ class PostgresBroker(_ListeningBroker):
 
 
 def _encode(channel: str, event: str, data: Any) -> str:
-    from openapi_aio.endpoints.serialization import json_text
+    """The message as the brokers carry it; ``TypeError`` (no JSON form) or ``ValueError`` (NaN,
+    Infinity) to the publisher, as an HTTP handler's result would be refused."""
+    from openapi_aio.endpoints.serialization import dumps
 
-    return json_text([channel, event, data])
+    return dumps([channel, event, data]).decode()
 
 
 def broker_for(setting: str | None, datastore: str | None = None) -> Broker:

@@ -38,6 +38,8 @@ class Client:
         self._ids = itertools.count(1)
         self._pending: dict[Any, asyncio.Future[Any]] = {}
         self._messages: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        # {channel: [patterns]}: the server's last "subscribed" answer
+        self.subscriptions: dict[str, list[str]] = {}
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
@@ -65,13 +67,23 @@ class Client:
         finally:
             self._pending.pop(ident, None)
 
-    async def subscribe(self, channel: str, event: str = "*") -> Any:
-        return await self.call("subscribe", {"channel": channel, "event": event})
+    async def subscribe(self, channel: str, event: str = "*") -> dict[str, str]:
+        """Subscribe to ``channel``'s events matching ``event``; ``{"channel", "event"}`` once the
+        server accepted it (its answer, every subscription held, is in :attr:`subscriptions`)."""
+        return await self._subscription("subscribe", channel, event)
 
-    async def unsubscribe(self, channel: str, event: str | None = None) -> Any:
-        return await self.call("unsubscribe", {"channel": channel, **({"event": event} if event else {})})
+    async def unsubscribe(self, channel: str, event: str = "*") -> dict[str, str]:
+        """Drop one pattern of ``channel`` (``*`` by default, as the server takes none)."""
+        return await self._subscription("unsubscribe", channel, event)
 
-    async def publish(self, channel: str, event: str, data: Any = None) -> Any:
+    async def _subscription(self, method: str, channel: str, event: str) -> dict[str, str]:
+        answer = await self.call(method, {"channel": channel, "event": event})
+        if isinstance(answer, Mapping) and isinstance(answer.get("subscribed"), Mapping):
+            self.subscriptions = {name: list(patterns) for name, patterns in answer["subscribed"].items()}
+        return {"channel": channel, "event": event}
+
+    async def publish(self, channel: str, event: str | None, data: Any = None) -> Any:
+        """Publish; the answer is ``{"channel", "event", "data"}`` as published."""
         return await self.call("publish", {"channel": channel, "event": event, "data": data})
 
     async def receive(self, timeout: float | None = None) -> dict[str, Any]:  # noqa: ASYNC109 - like aiohttp's

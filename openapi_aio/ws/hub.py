@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, Protocol
 
 from aiohttp import WSCloseCode, web
 
-from openapi_aio.endpoints.serialization import json_text
+from openapi_aio.endpoints.serialization import dumps
 from openapi_aio.keys import HUB
 from openapi_aio.ws.brokers import Broker, MemoryBroker
 
@@ -57,6 +57,9 @@ ROWS = "\x1frows"  # suffix of the hidden channel a resource publishes its rows 
 class Subscriber(Protocol):
     def push(self, text: str) -> None:
         """Queue one message for sending; never blocks (a slow subscriber is disconnected)."""
+
+
+UNSENDABLE = "a published message could not be encoded as JSON"  # close reason (see Hub.deliver)
 
 
 class RowFilter(Protocol):
@@ -158,7 +161,9 @@ class Hub:
     def __init__(self, broker: Broker | None = None) -> None:
         self.broker = broker or MemoryBroker()
         self._channels: dict[str, _Channel] = {}
-        self._patterns: dict[Subscriber, dict[str, set[str]]] = {}  # subscriber -> channel -> patterns
+        # subscriber -> channel -> patterns, in the order subscribed (a dict as an ordered set: the
+        # ``subscribed`` answer lists them so, as aio-openapi does)
+        self._patterns: dict[Subscriber, dict[str, dict[str, None]]] = {}
         self.connections: set[Any] = set()  # open websocket connections, closed at shutdown
         self.row_filters: dict[str, RowFilter] = {}  # events channel -> who may see its rows
 
@@ -174,16 +179,16 @@ class Hub:
         if self.subscribed(subscriber, channel, pattern):
             return
         self._channels.setdefault(channel, _Channel()).add(subscriber, pattern)
-        self._patterns.setdefault(subscriber, {}).setdefault(channel, set()).add(pattern)
+        self._patterns.setdefault(subscriber, {}).setdefault(channel, {})[pattern] = None
 
     def unsubscribe(self, subscriber: Subscriber, channel: str, pattern: str | None = None) -> None:
         """Forget one pattern of ``channel``, or all of them when ``pattern`` is ``None``."""
         channels = self._patterns.get(subscriber, {})
-        patterns = channels.get(channel, set())
-        gone = set(patterns) if pattern is None else patterns & {pattern}
+        patterns = channels.get(channel, {})
+        gone = list(patterns) if pattern is None else [pattern] if pattern in patterns else []
         for each in gone:
             self._channels[channel].remove(subscriber, each)
-        patterns -= gone
+            del patterns[each]
         if not patterns:
             channels.pop(channel, None)
         if not channels:
@@ -206,6 +211,25 @@ class Hub:
 
     def subscriptions(self, subscriber: Subscriber) -> dict[str, set[str]]:
         return {channel: set(patterns) for channel, patterns in self._patterns.get(subscriber, {}).items()}
+
+    def held(self, subscriber: Subscriber) -> dict[str, list[str]]:
+        """``{channel: [patterns]}`` in the order ``subscriber`` subscribed them: the answer to a
+        subscribe or unsubscribe frame (aio-openapi's ``{"subscribed": ...}``)."""
+        return {channel: list(patterns) for channel, patterns in self._patterns.get(subscriber, {}).items()}
+
+    def info(self) -> dict[str, dict[str, int]]:
+        """``{channel: {pattern: subscribers}}`` of this process (monitoring; aio-openapi's
+        ``server_info`` shows the same)."""
+        shown: dict[str, dict[str, int]] = {}
+        for name, channel in self._channels.items():
+            counts = shown[name] = {}
+            if channel.everything:
+                counts["*"] = len(channel.everything)
+            for event, named in channel.exact.items():
+                counts[event] = len(named)
+            for pattern, glob in channel.globs.items():
+                counts[pattern] = len(glob.subscribers)
+        return shown
 
     def totals(self) -> Totals:
         """What the hub holds now (for tests and monitoring: it walks every subscriber)."""
@@ -233,7 +257,17 @@ class Hub:
             if not reached:
                 return
             message = {"channel": channel, "event": event, "data": data}
-            text = json_text(message)
+            try:
+                text = dumps(message).decode()
+            except (TypeError, ValueError, RecursionError):
+                # only a broker of one's own delivers what was not JSON (ours refuse it at publish):
+                # each reached subscriber would miss it, so each is closed, as aio-openapi does
+                log.exception("a message on channel %r could not be encoded: its subscribers are closed", channel)
+                for subscriber in reached:
+                    end = getattr(subscriber, "end", None)
+                    if end is not None:
+                        end(WSCloseCode.OK, UNSENDABLE)
+                return
             for subscriber in reached:
                 subscriber.push(text)
 

@@ -4,6 +4,10 @@ A :class:`Peer` reads the client's frames (RPC calls and the built-in subscribe,
 publish), runs calls concurrently up to ``MAX_CALLS``, and writes answers and published messages
 through one bounded outgoing queue. The bounds protect the server from a client that does not
 read (see docs/websockets.md, "Behaving under load").
+
+Every frame is answered as aio-openapi answers it (docs/websockets.md, "Compatibility with
+aio-openapi"), errors being problem objects: a result with no JSON form is a 500 answer, and a
+method raising ``CancelledError`` closes the socket (1000), as aio-openapi's loop does.
 """
 
 from __future__ import annotations
@@ -11,19 +15,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import json
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from openapi_aio.endpoints.serialization import json_text
+from openapi_aio.endpoints.serialization import dumps
 from openapi_aio.errors import (
     BadRequest,
-    Conflict,
-    Forbidden,
     InternalServerError,
     NotFound,
     ProblemException,
@@ -32,19 +32,23 @@ from openapi_aio.errors import (
 from openapi_aio.keys import TOKEN_INFO, USER
 from openapi_aio.pipeline import sentry
 from openapi_aio.pipeline.problems import problem_body
-from openapi_aio.request.decoding import has_lone_surrogate
-from openapi_aio.ws.hub import Hub, identity, is_pattern
+from openapi_aio.request.decoding import NotJsonNumber, has_lone_surrogate, strict_json
+from openapi_aio.ws.builtins import BUILT_IN, where
+from openapi_aio.ws.hub import Hub, identity
 
 if TYPE_CHECKING:
-    from openapi_aio.ws.endpoint import Channel, WebSocketEndpoint
+    from openapi_aio.ws.endpoint import WebSocketEndpoint
 
-__all__ = ["MAX_ANSWERS", "MAX_CALLS", "SLOW_CONSUMER", "Peer"]
+__all__ = ["BUILT_IN", "MAX_ANSWERS", "MAX_CALLS", "SLOW_CONSUMER", "Peer"]
 
 log = logging.getLogger("openapi_aio.ws")
 
 SLOW_CONSUMER = 4008  # close code: the client did not read its messages fast enough
 MAX_CALLS = 64  # RPC calls in flight per client; more wait (the socket is read no further)
 MAX_ANSWERS = 64  # answers waiting to be written per client; more: the socket is read no further
+CANCELLED = "an RPC method was cancelled"  # close reason: a method raised CancelledError
+_ANSWER, _PUSHED, _CLOSE = 0, 1, 2  # kinds of outgoing items
+_UNENCODABLE = (TypeError, ValueError, RecursionError)  # what dumps raises for what is not JSON
 
 
 class Peer:
@@ -59,9 +63,16 @@ class Peer:
         self.user = request.get(USER)
         self.token_info = request.get(TOKEN_INFO)
         self.identity = identity(self.user, self.token_info)  # whose rows it may see (hub.py)
-        # (text, pushed): pushed messages are bounded by ``queue``; answers by the calls in flight
-        self._outgoing: collections.deque[tuple[str, bool]] = collections.deque()
+        # (text, kind): pushed messages are bounded by ``queue``; answers by the calls in flight;
+        # a _CLOSE item (text: the reason) closes the socket once what is before it was written
+        self._outgoing: collections.deque[tuple[str, int]] = collections.deque()
         self._pushed = 0
+        # while this client's own publish calls run, messages pushed to it wait here, so that
+        # the publish is answered before its message arrives (as with aio-openapi's brokers)
+        self._holding = 0
+        self._held: list[str] = []
+        self._end_code = int(WSCloseCode.OK)
+        self._ending: str | None = None  # a close asked for while holding
         self._ready = asyncio.Event()
         self._written = asyncio.Event()  # set by the writer each time it has sent a message
         self._calls: set[asyncio.Task[None]] = set()
@@ -76,22 +87,54 @@ class Peer:
         disconnected (4008), so that it never holds up the others."""
         if self._closing:
             return
-        if self._pushed >= self.endpoint.queue:
+        if self._pushed + len(self._held) >= self.endpoint.queue:
             log.warning("closing a slow websocket client (%d messages waiting)", self._pushed)
             self._close_soon(SLOW_CONSUMER, "slow consumer: too many messages waiting")
             return
+        if self._holding:
+            self._held.append(text)
+            return
         self._pushed += 1
-        self._outgoing.append((text, True))
+        self._outgoing.append((text, _PUSHED))
         self._ready.set()
 
     def send(self, message: Mapping[str, Any]) -> None:
         """Queue an answer. Answers are bounded where frames are read: :meth:`serve` reads no
         further while ``MAX_ANSWERS`` wait (see :meth:`_wait_for_writer`), and calls in flight are
         at most ``MAX_CALLS``; so a client that reads what it is sent gets every answer."""
+        self._answer(_encode(message))
+
+    def _answer(self, text: str) -> None:
         if self._closing:
             return
-        self._outgoing.append((json_text(message), False))
+        self._outgoing.append((text, _ANSWER))
         self._ready.set()
+
+    def end(self, code: int, reason: str) -> None:
+        """Close once what is queued (and the answer of a publish in progress) is written."""
+        if self._closing:
+            return
+        if self._holding:
+            self._end_code, self._ending = code, reason
+            return
+        self._closing = True
+        self._end_code = code
+        self._outgoing.append((reason, _CLOSE))
+        self._ready.set()
+
+    def _hold(self) -> None:
+        self._holding += 1
+
+    def _release(self) -> None:
+        self._holding -= 1
+        if self._holding:
+            return
+        held, self._held = self._held, []
+        for text in held:
+            self.push(text)
+        if self._ending is not None:
+            reason, self._ending = self._ending, None
+            self.end(self._end_code, reason)
 
     async def _write(self) -> None:
         while True:
@@ -99,9 +142,12 @@ class Peer:
                 self._ready.clear()
                 await self._ready.wait()
                 continue
-            text, pushed = self._outgoing.popleft()
-            if pushed:
+            text, kind = self._outgoing.popleft()
+            if kind == _PUSHED:
                 self._pushed -= 1
+            elif kind == _CLOSE:
+                await self.ws.close(code=self._end_code, message=text.encode())
+                return
             await self.ws.send_str(text)  # waits while the client's TCP window is full
             self._written.set()
 
@@ -163,26 +209,30 @@ class Peer:
                 call.cancel()
             with contextlib.suppress(Exception):
                 while self._outgoing and not self.ws.closed:  # what was answered, sent
-                    await asyncio.wait_for(self.ws.send_str(self._outgoing.popleft()[0]), 1)
+                    text, kind = self._outgoing.popleft()
+                    sending = self.ws.send_str(text) if kind != _CLOSE else self.ws.close(code=self._end_code)
+                    await asyncio.wait_for(sending, 1)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
 
     def _received(self, text: str) -> None:
         try:
-            frame = json.loads(text)
-        except (ValueError, RecursionError):  # RecursionError: nested too deeply
+            frame = strict_json(text)  # NaN and Infinity are not JSON: refused as HTTP bodies are
+        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
             self._slots.release()
-            self.send(_error(None, None, BadRequest(detail="a frame must be a JSON object")))
+            number = f" ({error})" if isinstance(error, NotJsonNumber) else ""
+            self.send(_error(None, None, BadRequest(detail=f"a frame must be a JSON object{number}")))
             return
         if "\\u" in text and has_lone_surrogate(frame):  # no character: it could not be sent back
             self._slots.release()
             self.send(_error(None, None, BadRequest(detail="a frame must not hold lone surrogates (\\ud800)")))
             return
-        if not isinstance(frame, dict) or not isinstance(frame.get("method"), str):
+        if not isinstance(frame, dict) or "id" not in frame or not isinstance(frame.get("method"), str):
             self._slots.release()
             ident = frame.get("id") if isinstance(frame, dict) else None
-            self.send(_error(ident, None, BadRequest(detail='a frame needs "method" (a string)')))
+            # as aio-openapi: a frame it cannot take as a call is answered without its "method"
+            self.send(_error(ident, None, BadRequest(detail='a frame needs "id" and "method" (a string)')))
             return
         call = asyncio.get_running_loop().create_task(self._call(frame))
         self._calls.add(call)
@@ -193,22 +243,45 @@ class Peer:
         self._slots.release()
 
     async def _call(self, frame: dict[str, Any]) -> None:
-        ident, name = frame.get("id"), frame["method"]
-        payload = frame.get("payload", {})  # none sent: an empty object, as aio-openapi passes
+        ident, name = frame["id"], frame["method"]
+        payload = frame.get("payload")
+        if payload is None:  # none sent, or null: an empty object, as aio-openapi passes
+            payload = {}
+        publishing = name == "publish"
+        if publishing:
+            self._hold()
+        try:
+            self._answer(await self._answered(ident, name, payload))
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._closing or (task is not None and task.cancelling()):
+                raise  # cancelled by us: the connection is closing
+            # raised by the method itself: aio-openapi takes it for a lost connection and closes
+            log.warning("RPC method %r raised CancelledError: closing the connection", name)
+            self.end(WSCloseCode.OK, CANCELLED)
+        finally:
+            if publishing:
+                self._release()
+
+    async def _answered(self, ident: Any, name: str, payload: Any) -> str:
+        """The answer's text: the response, or the error (a 500 for a failing method and for a
+        response with no JSON form or a NaN, which would otherwise never be answered)."""
         try:
             if name in BUILT_IN:
                 response = await BUILT_IN[name](self, payload)
             else:
                 response = await self._method(name, payload)
         except ProblemException as problem:
-            self.send(_error(ident, name, problem))
-            return
+            return _encode(_error(ident, name, problem))
         except Exception as error:
             logging.getLogger(sentry.UNHANDLED_LOGGER).exception("RPC method %r failed", name)
             sentry.report(self.request, error)
-            self.send(_error(ident, name, InternalServerError(detail="The server could not complete the call.")))
-            return
-        self.send({"id": ident, "method": name, "response": response})
+            return _encode(_error(ident, name, InternalServerError(detail="The server could not complete the call.")))
+        try:
+            return _encode({"id": ident, "method": name, "response": response})
+        except _UNENCODABLE:
+            log.exception("RPC method %r answered what JSON cannot carry: %.200r", name, response)
+            return _encode(_error(ident, name, InternalServerError(detail="The server could not complete the call.")))
 
     async def _method(self, name: str, payload: Any) -> Any:
         method = self.endpoint.methods.get(name)
@@ -218,113 +291,25 @@ class Peer:
         if method.payload is not None:
             violations = method.payload.violations(payload, "body")
             if violations:
-                raise RequestValidationError(detail=f"invalid payload: {_where(violations[0])}", violations=violations)
+                raise RequestValidationError(detail=f"invalid payload: {where(violations[0])}", violations=violations)
         result = await method.call.call(self.request, {"payload": payload, "connection": self})
         if method.response is not None and not method.response.is_valid(result):
             log.error("RPC method %r answered what its response schema refuses: %.200r", name, result)
             raise InternalServerError(detail="The server could not complete the call.")
         return result
 
-    # --- channels ---
-
-    def channel(self, payload: Any, action: str) -> tuple[Channel, str]:
-        if not isinstance(payload, Mapping) or not isinstance(payload.get("channel"), str):
-            raise BadRequest(detail=f'{action} needs a payload {{"channel": ..., "event": ...}}')
-        channel = self.endpoint.channels.get(payload["channel"])
-        if channel is None:
-            known = ", ".join(sorted(self.endpoint.channels)) or "none"
-            raise NotFound(detail=f"no channel {payload['channel']!r} (known: {known})")
-        event = payload.get("event", "*")
-        if not isinstance(event, str) or not event:
-            raise BadRequest(detail='"event" must be a non-empty string (a glob pattern to subscribe)')
-        if len(event) > self.endpoint.max_pattern_length:
-            raise BadRequest(
-                detail=f'"event" has {len(event)} characters, more than the'
-                f" {self.endpoint.max_pattern_length} allowed (max_pattern_length)"
-            )
-        return channel, event
-
-    def make_room(self, channel: str, pattern: str) -> None:
-        """Refuse a new subscription beyond ``max_subscriptions``: each pattern is held and
-        matched against every message of its channel, so a client may not ask for thousands.
-        Subscribing again to what it has is no new subscription, and always answered."""
-        limit = self.endpoint.max_subscriptions
-        if self.hub.count(self) >= limit and not self.hub.subscribed(self, channel, pattern):
-            raise Conflict(
-                detail=f"this connection has {limit} subscriptions, the most it may have"
-                " (max_subscriptions): unsubscribe from one first"
-            )
-
-    async def allow(self, channel: Channel, action: str) -> None:
-        rule = channel.subscribe if action == "subscribe" else channel.publish
-        if rule is False:
-            raise Forbidden(detail=f"clients may not {action} on channel {channel.name!r}")
-        if isinstance(rule, frozenset) and not rule <= _scopes(self.token_info):
-            raise Forbidden(detail=f"{action} on {channel.name!r} needs scope(s) {', '.join(sorted(rule))}")
-        authorize = self.endpoint.authorize
-        if authorize is not None:
-            allowed = authorize(self.user, self.token_info, channel.name, action)
-            if asyncio.iscoroutine(allowed):
-                allowed = await allowed
-            if not allowed:
-                raise Forbidden(detail=f"not allowed to {action} on channel {channel.name!r}")
-
-
-async def _subscribe(connection: Peer, payload: Any) -> Any:
-    channel, pattern = connection.channel(payload, "subscribe")
-    await connection.allow(channel, "subscribe")
-    connection.make_room(channel.name, pattern)  # after the await: no other subscribe in between
-    connection.hub.subscribe(connection, channel.name, pattern)
-    return {"channel": channel.name, "event": pattern}
-
-
-async def _unsubscribe(connection: Peer, payload: Any) -> Any:
-    if not isinstance(payload, Mapping) or not isinstance(payload.get("channel"), str):
-        raise BadRequest(detail='unsubscribe needs a payload {"channel": ...[, "event": ...]}')
-    event = payload.get("event")
-    connection.hub.unsubscribe(connection, payload["channel"], event if isinstance(event, str) else None)
-    return {"channel": payload["channel"], "event": event}
-
-
-async def _publish(connection: Peer, payload: Any) -> Any:
-    channel, event = connection.channel(payload, "publish")
-    if is_pattern(event):
-        raise BadRequest(detail="publish an event name, not a pattern")
-    await connection.allow(channel, "publish")
-    if channel.events is not None and event not in channel.events:
-        raise BadRequest(
-            detail=f"channel {channel.name!r} has no event {event!r} (one of {', '.join(sorted(channel.events))})"
-        )
-    data = payload.get("data")
-    if channel.message is not None:
-        # pointers into the publish payload, where the data is at /data
-        violations = [
-            replace(violation, name="/data" + violation.name) for violation in channel.message.violations(data, "body")
-        ]
-        if violations:
-            raise RequestValidationError(detail=f"invalid data: {_where(violations[0])}", violations=violations)
-    await connection.hub.publish(channel.name, event, data)
-    return {"channel": channel.name, "event": event}
-
-
-BUILT_IN = {"subscribe": _subscribe, "unsubscribe": _unsubscribe, "publish": _publish}
-
-
-def _scopes(token_info: Any) -> frozenset[str]:
-    if not isinstance(token_info, Mapping):
-        return frozenset()
-    for key in ("scope", "scopes", "scp"):
-        value = token_info.get(key)
-        if isinstance(value, str):
-            return frozenset(value.split())
-        if isinstance(value, list | tuple | set | frozenset):
-            return frozenset(str(item) for item in value)
-    return frozenset()
-
-
-def _where(violation: Any) -> str:
-    return f"{violation.name} {violation.message}" if violation.name else violation.message
-
 
 def _error(ident: Any, method: str | None, problem: ProblemException) -> dict[str, Any]:
-    return {"id": ident, "method": method, "error": problem_body(problem)}
+    """An error answer; ``id`` and ``method`` only when known, as aio-openapi leaves them out."""
+    answer: dict[str, Any] = {"error": problem_body(problem)}
+    if ident is not None:
+        answer["id"] = ident
+    if method is not None:
+        answer["method"] = method
+    return answer
+
+
+def _encode(message: Mapping[str, Any]) -> str:
+    """A frame's text, by the encoder of HTTP bodies: ``TypeError``/``ValueError`` for what JSON
+    cannot carry (NaN included), never invalid JSON."""
+    return dumps(message).decode()

@@ -94,7 +94,7 @@ async def test_the_default_cap_refuses_the_issue_flood_with_problem_frames(serve
         assert "100 subscriptions" in answer["error"]["detail"]
         assert "max_subscriptions" in answer["error"]["detail"]
     assert server.app[openapi_aio.ws.HUB].totals() == (1, 100, 100)
-    event = accepted[-1]["response"]["event"][1:9] + ".c"  # matches one pattern held
+    event = accepted[-1]["response"]["subscribed"]["feed"][-1][1:9] + ".c"  # matches one pattern held
     await openapi_aio.ws.publish(server.app, "feed", event)
     assert json.loads(await ws.receive_str(timeout=5)) == {"channel": "feed", "event": event, "data": None}
 
@@ -132,7 +132,7 @@ async def test_long_patterns_and_event_names_are_refused(serve: MakeClient) -> N
         assert answer["error"]["status"] == 400
         assert "more than the 256 allowed (max_pattern_length)" in answer["error"]["detail"]
         assert "xxxx" not in answer["error"]["detail"]  # the pattern is not sent back
-    assert answers[2]["response"] == {"channel": "feed", "event": longest}
+    assert answers[2]["response"] == {"subscribed": {"feed": [longest]}}
     assert server.app[openapi_aio.ws.HUB].totals() == (1, 1, 1)
     frame = {"id": "p", "method": "publish", "payload": {"channel": "feed", "event": "e" * 257, "data": 1}}
     await ws.send_str(json.dumps(frame))
