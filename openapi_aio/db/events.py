@@ -205,8 +205,11 @@ class RowEvents:
                 await asyncio.sleep(0)
             data = await self._shown(group[0], row, values)
             if data is not None:
-                message = {"channel": channel, "event": event, "data": data}
-                text = json_text(message)
+                try:
+                    text = json_text({"channel": channel, "event": event, "data": data})
+                except (TypeError, ValueError):  # serialize() made a value JSON cannot carry (NaN)
+                    log.exception("%s: a row event has no JSON form: not sent", self.operation.label)
+                    continue
                 answers.append((text, group))
         return answers
 

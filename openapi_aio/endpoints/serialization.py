@@ -97,10 +97,9 @@ def _maybe_not_finite(value: Any) -> bool:
 
 
 def json_text(value: Any) -> str:
-    """Compact JSON text for websocket frames and broker messages, by ``json`` (which writes NaN
-    as ``NaN`` where :func:`dumps` refuses it: the websocket paths do not turn an encoding error
-    into an answer yet, so they keep ``json``'s behaviour until they do)."""
-    return json.dumps(value, default=json_default, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON text of ``value`` (row events, db/events.py), by ``json``: NaN and Infinity are
+    refused (``ValueError``) as :func:`dumps` refuses them, never written as invalid JSON."""
+    return json.dumps(value, default=json_default, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 loads: Callable[[str | bytes], Any] = json.loads
