@@ -178,6 +178,13 @@ class Api:
             if not self._documented("/" + name):
                 app.router.add_get(f"{self.base_path}/{name}", identified(handler))
         options = self.options
+        if options.serve_asyncapi and any(op.websocket is not None for op in self.spec.operations):
+            from openapi_aio.service.asyncapi import AsyncApiDocument
+
+            asyncapi = AsyncApiDocument(self.served.document, self.base_path)
+            for name, handler in asyncapi.names.items():
+                if not self._documented("/" + name):
+                    app.router.add_get(f"{self.base_path}/{name}", identified(handler))
         if not options.swagger_ui:
             return
         ui_path = "/" + options.swagger_ui_path.strip("/")

@@ -77,6 +77,9 @@ class Options:
     - ``serve_spec``: serve the document at ``{base_path}/openapi.json`` and ``.yaml``
       (``swagger.json``/``.yaml`` for 2.0), with ``servers`` (or ``host``/``basePath``) rewritten to
       where it is reached and security function paths (``x-bearerInfoFunc``...) removed.
+    - ``serve_asyncapi``: with ``serve_spec``, serve an AsyncAPI 3.0 document of the websocket
+      operations (``x-websocket``) at ``{base_path}/asyncapi.json`` and ``.yaml``, built on the
+      first request; nothing is served for an API without websockets (see ``docs/websockets.md``).
     - ``serve_spec_bundled``: serve a document split over several files as one (external
       ``$ref`` s inlined): clients and Swagger UI get only the served file, so references into
       the others could not be followed. ``None`` (the default): as one file, or as written (with
@@ -153,6 +156,7 @@ class Options:
     max_upload_size: int = 16 * 1024**2
     serve_spec: bool = True
     serve_spec_bundled: bool | None = None
+    serve_asyncapi: bool = True
     swagger_ui: bool = True
     swagger_ui_path: str = "/ui"
     swagger_ui_options: Mapping[str, Any] = field(default_factory=dict)
