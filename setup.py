@@ -13,7 +13,7 @@ exec((HERE / "openapi_aio" / "__about__.py").read_text(), about)
 # yet tested (for 0.x packages the next minor). docs/versions.md has the table and the policy.
 SENTRY = "sentry-sdk>=2.12,<4"  # 2.x and 3.x: tests/service/test_observability.py runs both
 JWT = "PyJWT[crypto]>=2.8,<3"
-UI = "swagger-ui-bundle>=1.1,<2"
+UI = "swagger-ui-py>=25.7.1,<26"  # Swagger UI 5.24.2's files, read from the package (docs/docs-ui.md)
 REDIS = "redis>=5.0.1,<9"
 TESTS = [
     "pytest>=8.4,<10",
@@ -72,7 +72,7 @@ setup(
         "sentry": [SENTRY],
         # openIdConnect schemes verify JWT signatures (RS256, ES256, ...) against the provider's keys
         "oidc": [JWT],
-        # Swagger UI's files (swagger-ui 4.15.5), served from the package: the docs UI works offline
+        # Swagger UI's files (Swagger UI 5.24.2), read from the package: the docs UI works offline
         "ui": [UI],
         # the Redis broker: websocket messages reach every process of a service through Redis pub/sub
         "redis": [REDIS],

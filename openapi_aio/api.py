@@ -192,7 +192,7 @@ class Api:
             return
         folder = docs_ui.assets_folder()
         if folder is None:
-            log.warning("Swagger UI not served: install openapi-aio[ui] (the swagger-ui-bundle package)")
+            log.warning("Swagger UI not served: install openapi-aio[ui] (the %s package)", docs_ui.PACKAGE)
             return
         document = next(iter(self.served.names))
         ui = docs_ui.SwaggerUI(folder, document, self.spec.title, options.swagger_ui_options)

@@ -1,16 +1,22 @@
-"""Swagger UI at ``{base_path}/ui/``, served offline from the ``swagger-ui-bundle`` package.
+"""Swagger UI at ``{base_path}/ui/``, served offline from the ``swagger-ui-py`` package.
+
+The package is used for its ``static`` folder alone (Swagger UI 5): it is never imported, since
+its ``__init__`` loads its own framework handlers and templates. The folder is located with
+:func:`importlib.util.find_spec`, which runs no code of the package.
 
 The page loads the served document (``../openapi.json`` relative to the page, so it also works
 behind a proxy that adds a path prefix), and "Try it out" calls the same origin. Only the files
-listed in :data:`ASSETS` are served, read once from the package: a request cannot name any other
+listed in :data:`ASSETS` are served, read on the first request: a request cannot name any other
 file, so there is no path to traverse. Install with ``pip install openapi-aio[ui]``; without the
 package the UI is simply not mounted (a warning says why).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,9 +27,12 @@ from openapi_aio.errors import NotFound
 from openapi_aio.pipeline.problems import problem_response
 from openapi_aio.tracing import identified
 
-__all__ = ["ASSETS", "SwaggerUI", "assets_folder"]
+__all__ = ["ASSETS", "PACKAGE", "SwaggerUI", "assets_folder", "swagger_ui_version"]
 
 log = logging.getLogger("openapi_aio")
+
+PACKAGE = "swagger-ui-py"
+_MODULE = "swagger_ui"
 
 ASSETS = {
     "swagger-ui.css": "text/css",
@@ -32,7 +41,7 @@ ASSETS = {
     "swagger-ui-standalone-preset.js": "text/javascript",
     "favicon-32x32.png": "image/png",
     "favicon-16x16.png": "image/png",
-    "oauth2-redirect.html": "text/html",
+    "oauth2-redirect.html": "text/html",  # its script inline in this package's copy
 }
 
 _INDEX = """<!DOCTYPE html>
@@ -69,26 +78,39 @@ _INITIALIZER = """window.onload = function () {{
 
 
 def assets_folder() -> Path | None:
-    """Where ``swagger-ui-bundle`` keeps the Swagger UI files, or ``None`` if not installed."""
+    """The folder of Swagger UI's files, or ``None`` when the package (or one of them) is missing.
+
+    Found without importing the package; only names are checked here (start-up reads no file).
+    """
     try:
-        import swagger_ui_bundle
-    except ImportError:
+        spec = importlib.util.find_spec(_MODULE)
+    except (ImportError, ValueError):
         return None
-    return Path(str(swagger_ui_bundle.swagger_ui_path))
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location) / "static"
+        if all((folder / name).is_file() for name in ASSETS):
+            return folder
+    return None
+
+
+def swagger_ui_version(folder: Path) -> str:
+    """The Swagger UI version of the files in ``folder``, as the page reports it (tests, checks)."""
+    found = re.search(rb'PACKAGE_VERSION:"([^"]+)"', (folder / "swagger-ui-bundle.js").read_bytes())
+    return found[1].decode() if found else ""
 
 
 class SwaggerUI:
-    """The UI's files for one API, all in memory."""
+    """The UI's files for one API: the two made here at once, the package's on first request."""
 
     def __init__(self, folder: Path, document_name: str, title: str, options: Mapping[str, Any]) -> None:
-        self.files: dict[str, tuple[bytes, str]] = {
-            name: ((folder / name).read_bytes(), content_type) for name, content_type in ASSETS.items()
-        }
+        self.folder = folder
         config = {"url": f"../{document_name}", "deepLinking": True, "layout": "StandaloneLayout", **options}
         initializer = _INITIALIZER.format(config=json.dumps(config, indent=2).replace("</", "<\\/"))
         html_title = (title or "API").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        self.files["index.html"] = (_INDEX.format(title=html_title).encode(), "text/html")
-        self.files["swagger-initializer.js"] = (initializer.encode(), "text/javascript")
+        self.files: dict[str, tuple[bytes, str]] = {
+            "index.html": (_INDEX.format(title=html_title).encode(), "text/html"),
+            "swagger-initializer.js": (initializer.encode(), "text/javascript"),
+        }
 
     def mount(self, app: web.Application, prefix: str) -> None:
         self._slashed = prefix.rsplit("/", 1)[-1] + "/"  # relative: right behind a path prefix too
@@ -102,6 +124,8 @@ class SwaggerUI:
     async def asset(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info.get("name") or "index.html"
         found = self.files.get(name)
+        if found is None and name in ASSETS:  # a fixed name, never a path built from the URL
+            found = self.files[name] = ((self.folder / name).read_bytes(), ASSETS[name])
         if found is None:  # a problem, as everywhere under the API (this route is outside its pipeline)
             return problem_response(NotFound(detail=f"no file {name!r} in the docs UI"))
         body, content_type = found

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 from conftest import MakeClient, document
 
-from openapi_aio.service.docs_ui import ASSETS, assets_folder
+from openapi_aio.service.docs_ui import ASSETS, SwaggerUI, assets_folder, swagger_ui_version
 
-pytestmark = pytest.mark.skipif(assets_folder() is None, reason="swagger-ui-bundle (the ui extra) is not installed")
+pytestmark = pytest.mark.skipif(assets_folder() is None, reason="swagger-ui-py (the ui extra) is not installed")
 
 SPEC = document(
     {"/tasks": {"get": {"operationId": "x.tasks", "responses": {"200": {"description": "ok"}}}}},
@@ -36,6 +37,28 @@ async def test_index_and_assets_are_served_from_the_package(serve: MakeClient) -
         assert await (await client.get(f"/api/ui/{name}")).read() == (folder / name).read_bytes()
     bundle = await client.get("/api/ui/swagger-ui-bundle.js")
     assert bundle.content_type == "text/javascript"
+    redirect = await (await client.get("/api/ui/oauth2-redirect.html")).text()
+    assert "swaggerUIRedirectOauth2" in redirect  # the OAuth2 redirect page, its script inline
+    assert "swagger_ui" not in sys.modules, "the package's files are read, its framework handlers never imported"
+
+
+async def test_swagger_ui_5(serve: MakeClient) -> None:
+    """The files served are Swagger UI 5 (full OpenAPI 3.1 rendering)."""
+    folder = assets_folder()
+    assert folder is not None
+    version = swagger_ui_version(folder)
+    assert re.fullmatch(r"5\.\d+\.\d+", version), version
+    client = await serve(SPEC, mock="all")
+    bundle = await (await client.get("/api/ui/swagger-ui-bundle.js")).text()
+    assert f'PACKAGE_VERSION:"{version}"' in bundle  # what the page reports as versions.swaggerUI
+
+
+def test_package_files_are_read_on_first_request_only() -> None:
+    """Start-up reads none of the package's files (1.9 MB): the first request for each does."""
+    folder = assets_folder()
+    assert folder is not None
+    ui = SwaggerUI(folder, "openapi.json", "T", {})
+    assert set(ui.files) == {"index.html", "swagger-initializer.js"}
 
 
 async def test_without_slash_redirects(serve: MakeClient) -> None:
