@@ -108,5 +108,27 @@ def run(
     app.serve(host=host, port=port, **serving)
 
 
+@main.group()
+def spec() -> None:
+    """The OpenAPI documents."""
+
+
+@spec.command()
+@click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not to stdout.")
+@clean_failures
+def client(spec_file: Path, output: str | None) -> None:
+    """Write a typed client of SPEC_FILE: one typed async method per operation, with the model
+    classes (as ``python main.py spec client``)."""
+    from openapi_aio.client.codegen import write_client
+    from openapi_aio.spec import load_spec
+
+    source = write_client(load_spec(spec_file), target=Path(output).name if output else "client.py")
+    if output is None:
+        click.echo(source, nl=False)
+    else:
+        Path(output).write_text(source, encoding="utf-8")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=os.path.basename(sys.argv[0]))

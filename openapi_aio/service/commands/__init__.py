@@ -154,6 +154,28 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
         else:
             Path(output).write_text(source, encoding="utf-8")
 
+    @spec.command(help="Write a typed client: one typed async method per operation, with the model classes.")
+    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not to stdout.")
+    @clean_failures
+    def client(file: str | None, output: str | None) -> None:
+        from openapi_aio.client.codegen import write_client
+        from openapi_aio.spec import load_spec
+
+        app = get_app()
+        if file is None and not app.apis:
+            raise click.ClickException("no document: give FILE")
+        loaded = (
+            load_spec(file, base_dir=app.specification_dir, **_reading(app.options))
+            if file is not None
+            else app.apis[0].spec
+        )
+        source = write_client(loaded, target=Path(output).name if output else "client.py")
+        if output is None:
+            click.echo(source, nl=False)
+        else:
+            Path(output).write_text(source, encoding="utf-8")
+
     cli.add_command(db_commands(get_app))
     return cli
 
