@@ -8,8 +8,11 @@ An :class:`App` has options; each API added to it may override some of them::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
-from collections.abc import Mapping, Sequence
+import types
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,7 +25,24 @@ if TYPE_CHECKING:
     from openapi_aio.resolver import Resolver
     from openapi_aio.security.checkers import CheckerFactory
 
-__all__ = ["MockMode", "Options", "ReadOnlyPolicy", "TrailingSlash"]
+__all__ = ["COMMAND_LINE", "MockMode", "Options", "ReadOnlyPolicy", "TrailingSlash", "command_line_overrides"]
+
+# Options the command line sets for the APIs a command builds (``serve --mock all``): App.add_api
+# applies them over its own, so they reach a service made by App.factory_cli's factory.
+COMMAND_LINE: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "command_line", default=types.MappingProxyType({})
+)
+
+
+@contextlib.contextmanager
+def command_line_overrides(options: Mapping[str, Any]) -> Iterator[None]:
+    """APIs added inside the block get ``options`` over their own."""
+    token = COMMAND_LINE.set(options)
+    try:
+        yield
+    finally:
+        COMMAND_LINE.reset(token)
+
 
 MockMode = Literal["all", "notimplemented"]
 TrailingSlash = Literal["strict", "ignore", "redirect"]

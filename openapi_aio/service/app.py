@@ -40,7 +40,7 @@ from aiohttp import web
 from openapi_aio.api import Api
 from openapi_aio.errors import StartupError
 from openapi_aio.keys import DATABASE
-from openapi_aio.options import KEEPALIVE_TIMEOUT, Options
+from openapi_aio.options import COMMAND_LINE, KEEPALIVE_TIMEOUT, Options
 from openapi_aio.pipeline import install_app_tier
 from openapi_aio.service.health import mount_health
 from openapi_aio.service.logs import configure_logging
@@ -158,7 +158,7 @@ class App:
             base_path=base_path,
             options=self.options.replace(migrations_dir=self.migrations_dir),
             base_dir=self.specification_dir,
-            **option_overrides,
+            **{**option_overrides, **COMMAND_LINE.get()},
         )
         self.apis.append(api)
         return api

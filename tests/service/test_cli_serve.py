@@ -315,3 +315,50 @@ def test_requests_aiohttp_cannot_parse_are_problems_not_tracebacks(service, proc
     log = output(service)
     assert "Traceback" not in log
     assert log.count("refused a request aiohttp could not parse") == len(cases)
+
+
+AUTHORIZED = {"Authorization": "Bearer demo-token", "Content-Type": "application/json"}
+
+
+def http_post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_serve_mock_answers_the_example_from_its_document(tmp_path, processes):
+    """``python example_app/main.py serve --mock all`` (issue 21): every operation answered from
+    the document (a project that does not exist is found, a POST stores nothing); a service built
+    before the command line was read (``app.main()``) cannot take the flag, and says how to."""
+    example = Path(__file__).resolve().parents[2] / "example_app"
+    port = free_port()
+    env = {**os.environ, "DATASTORE": f"sqlite:///{tmp_path / 'example.sqlite'}"}
+    with (tmp_path / "output.txt").open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, str(example / "main.py"), "serve", "--mock", "all", "--port", str(port)],
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    processes.append(server)
+    eventually(lambda: listening(port), what="the example in mock mode")
+    status, body = http_get(port, "/api/v1/tasks")
+    assert status == 200, body
+    tasks = json.loads(body)
+    assert isinstance(tasks, list)
+    assert set(tasks[0]) >= {"id", "title", "project_id"}
+    created, answer = http_post(port, "/api/v1/projects", b'{"name": "x"}', AUTHORIZED)
+    assert created == 201, answer  # answered from the document: nothing stored, no handler ran
+    assert http_get(port, "/api/v1/projects/987654")[0] == 200
+    server.terminate()
+    server.wait(10)
+
+
+def test_serve_mock_needs_the_factory(service):
+    result = command(service, "serve", "--mock", "all", "--port", str(free_port()))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "App.factory_cli" in result.stderr

@@ -73,10 +73,28 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
     @cli.command(help="Serve the API over HTTP.")
     @click.option("--host", default="0.0.0.0", envvar="HOST", show_default=True, show_envvar=True)  # noqa: S104
     @click.option("--port", default=8080, type=int, envvar="PORT", show_default=True, show_envvar=True)
+    @click.option(
+        "--mock",
+        type=click.Choice(["all", "notimplemented"]),
+        default=None,
+        help="Answer operations from the document's examples: all of them, or those without a handler "
+        "(needs the service made by App.factory_cli).",
+    )
+    @click.option("--stub", is_flag=True, help="Answer 501 for operations without a handler instead of failing.")
     @serving_options
     @clean_failures
-    def serve(host: str, port: int, reload: bool, **options: Any) -> None:
-        app = get_app()
+    def serve(host: str, port: int, reload: bool, mock: str | None, stub: bool, **options: Any) -> None:
+        from openapi_aio.options import command_line_overrides
+
+        asked = {key: value for key, value in (("mock", mock), ("stub", stub or None)) if value is not None}
+        with command_line_overrides(asked):
+            app = get_app()
+        for name, value in asked.items():  # an App built before the command line was read has not got them
+            if any(getattr(api.options, name) != value for api in app.apis):
+                raise click.UsageError(
+                    f"--{name} needs the service made when the command runs: "
+                    "App.factory_cli(create_app).main() (docs/cli.md)"
+                )
         if reload and not running_under_reloader():
             sys.exit(run_with_reload(watched_files(app)))
         app.serve(host=host, port=port, **options)
