@@ -15,6 +15,7 @@ SENTRY = "sentry-sdk>=2.12,<4"  # 2.x and 3.x: tests/service/test_observability.
 JWT = "PyJWT[crypto]>=2.8,<3"
 UI = "swagger-ui-py>=25.7.1,<26"  # Swagger UI 5.24.2's files, read from the package (docs/docs-ui.md)
 REDIS = "redis>=5.0.1,<9"
+METRICS = "prometheus-client>=0.26,<1"  # tested with 0.26.0 (tests/service/test_metrics.py)
 TESTS = [
     "pytest>=8.4,<10",
     "pytest-aiohttp>=1.1,<2",
@@ -27,6 +28,7 @@ TESTS = [
     JWT,
     UI,
     REDIS,
+    METRICS,  # tests/service/test_metrics.py
     SENTRY,  # tests/service/test_observability.py captures events with its transport interface
     "mypy>=1.11,<3",  # a test type-checks the module `spec models` writes
     # tests/test_contract.py: schemathesis --checks all, stateful phase included, on populated
@@ -76,6 +78,8 @@ setup(
         "ui": [UI],
         # the Redis broker: websocket messages reach every process of a service through Redis pub/sub
         "redis": [REDIS],
+        # Prometheus metrics at /metrics (metrics=True or METRICS=1; docs/operations.md, "Metrics")
+        "metrics": [METRICS],
         "tests": TESTS,
         "dev": DEV,
     },

@@ -132,6 +132,10 @@ class Options:
       responses included (see :mod:`openapi_aio.pipeline.cors`).
     - ``health``: serve ``GET /health`` (alive) and ``GET /ready`` (database and broker answer; 503
       problem otherwise), outside the served document; ``health_paths`` moves them.
+    - ``metrics``: serve Prometheus metrics at ``GET /metrics`` (extra ``metrics``): requests,
+      latency and requests in flight by operation, database pool, websockets, broker; also on
+      when the ``METRICS`` environment variable is ``1``. Off, nothing is imported or run per
+      request (see :mod:`openapi_aio.service.metrics` and ``docs/operations.md``, "Metrics").
     - ``handler_timeout``: seconds a handler (or CRUD view) may run before it is cancelled and the
       client answered 504; an operation's ``x-timeout`` overrides it (``false``: no limit there).
       Default ``None``: no limit (see :mod:`openapi_aio.pipeline.timeouts`).
@@ -190,6 +194,7 @@ class Options:
     cors: Cors | Mapping[str, Any] | Sequence[str] | str | bool | None = None
     health: bool = False
     health_paths: tuple[str, str] = ("/health", "/ready")
+    metrics: bool = False
     handler_timeout: float | None = None
     max_form_parts: int = 1000
     body_timeout: float | None = 30.0

@@ -13,6 +13,7 @@ A request goes through three tiers, then the operation's endpoint::
       problems       every error below becomes application/problem+json          (problems.py)
       dispatch       path + method -> Operation; 404 / 405 / redirects              (api.py)
     operation tier   compiled per operation at start-up, outermost first (STAGES)
+      metrics        requests, latency, in flight by operationId (metrics / METRICS=1 only)
       security       the document's security requirements: 401 / 403, before any body is read
       arguments      parameters and body -> keyword arguments, 400 on bad input
       responses      the answer checked against the document, 500 if it breaks it (validate_responses)
@@ -28,6 +29,7 @@ request only calls what it built.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     from openapi_aio.operation import Operation
     from openapi_aio.options import Options
 
-__all__ = ["APP_TIER", "ENDPOINTS", "STAGES", "Stage", "api_handler", "chain", "choose_endpoint"]
+__all__ = ["APP_TIER", "ENDPOINTS", "STAGES", "Stage", "api_handler", "chain", "choose_endpoint", "metrics_on"]
 
 # --- app tier: (app, options) -> middleware | None; once per application ---------------------
 
@@ -94,7 +96,23 @@ def api_handler(dispatch: Handler, exception_handlers: Mapping[type[BaseExceptio
 
 Stage = Callable[["Operation", Handler], Handler]
 
-STAGES: tuple[Stage, ...] = (security.stage, arguments.stage, response_validation.stage, timeouts.stage)
+
+def metrics_on(options: Options) -> bool:
+    """Prometheus metrics asked for: ``metrics=True``, or ``METRICS=1`` in the environment."""
+    return options.metrics or os.environ.get("METRICS") == "1"
+
+
+def _metrics(operation: Operation, call: Handler) -> Handler:
+    """Outermost, so that what security and arguments refuse is counted too; prometheus_client
+    is imported only when metrics are on."""
+    if not metrics_on(operation.options):
+        return call
+    from openapi_aio.service.metrics import stage
+
+    return stage(operation, call)
+
+
+STAGES: tuple[Stage, ...] = (_metrics, security.stage, arguments.stage, response_validation.stage, timeouts.stage)
 
 
 def chain(operation: Operation, stages: tuple[Stage, ...] = STAGES) -> Handler:

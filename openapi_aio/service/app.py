@@ -41,8 +41,8 @@ from openapi_aio.api import Api
 from openapi_aio.errors import StartupError
 from openapi_aio.keys import DATABASE
 from openapi_aio.options import COMMAND_LINE, KEEPALIVE_TIMEOUT, Options
-from openapi_aio.pipeline import install_app_tier
-from openapi_aio.service.health import mount_health
+from openapi_aio.pipeline import install_app_tier, metrics_on
+from openapi_aio.service.health import mount_service_endpoints
 from openapi_aio.service.logs import configure_logging
 from openapi_aio.spec import ApiSpec
 from openapi_aio.tracing import ACCESS_LOG_FORMAT
@@ -75,21 +75,9 @@ def setup(
     """
     api = Api(specification, (options or Options()).replace(base_path=base_path, **option_overrides), base_dir=base_dir)
     install_app_tier(app, api.options)  # request ids, CORS, Sentry: pipeline.APP_TIER
-    _mount_health(app, api)
+    mount_service_endpoints(app, api)  # /health, /ready, /metrics: when the options ask for them
     api.mount(app)
     return api
-
-
-def _mount_health(app: web.Application, api: Api) -> None:
-    """The health and readiness endpoints, when the options ask for them."""
-    options = api.options
-    if options.health:
-
-        def documented(path: str) -> bool:  # the document's own operation answers there
-            base = api.base_path
-            return (path == base or path.startswith(base + "/")) and api._documented(path[len(base) :] or "/")
-
-        mount_health(app, options.health_paths, documented=documented)
 
 
 class App:
@@ -269,6 +257,10 @@ class App:
         log.info("serving on http://%s:%s with %d worker processes", host, port, workers)
         self._warn_about_memory_broker()
         self._prepare_database()
+        if any(metrics_on(api.options) for api in self.apis):  # every worker's values in one folder
+            from openapi_aio.service.metrics import prepare_multiprocess
+
+            prepare_multiprocess()
         if serve_forked(run, workers):
             raise SystemExit(1)  # each failed worker has said why
 

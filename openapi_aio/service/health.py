@@ -13,7 +13,7 @@ document; a document that declares an operation at the same path answers it inst
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -23,7 +23,10 @@ from openapi_aio.keys import DATABASE, HEALTH_MOUNTED
 from openapi_aio.pipeline.problems import problem_response
 from openapi_aio.tracing import identified
 
-__all__ = ["check_readiness", "mount_health"]
+if TYPE_CHECKING:
+    from openapi_aio.api import Api
+
+__all__ = ["check_readiness", "mount_health", "mount_service_endpoints"]
 
 CHECK_TIMEOUT = 5.0
 
@@ -94,3 +97,22 @@ def mount_health(app: web.Application, paths: tuple[str, str], documented: Any =
         if documented is not None and documented(path):
             continue
         app.router.add_get(path, identified(handler))
+
+
+def mount_service_endpoints(app: web.Application, api: Api) -> None:
+    """The health, readiness and metrics endpoints of ``api``'s options, where its document has
+    no operation of its own."""
+    from openapi_aio.pipeline import metrics_on
+
+    options = api.options
+
+    def documented(path: str) -> bool:  # the document's own operation answers there
+        base = api.base_path
+        return (path == base or path.startswith(base + "/")) and api._documented(path[len(base) :] or "/")
+
+    if options.health:
+        mount_health(app, options.health_paths, documented=documented)
+    if metrics_on(options):  # GET /metrics: prometheus_client is imported only then
+        from openapi_aio.service.metrics import mount_metrics
+
+        mount_metrics(app, documented=documented)

@@ -166,6 +166,9 @@ class Hub:
         self._patterns: dict[Subscriber, dict[str, dict[str, None]]] = {}
         self.connections: set[Any] = set()  # open websocket connections, closed at shutdown
         self.row_filters: dict[str, RowFilter] = {}  # events channel -> who may see its rows
+        # published messages queued to a client, and not (too slow, or closing): read by metrics
+        self.sent = 0
+        self.dropped = 0
 
     async def start(self) -> None:
         await self.broker.start(self.deliver)

@@ -86,11 +86,14 @@ class Peer:
         """Queue a published message; a client with ``queue`` of them waiting is too slow: it is
         disconnected (4008), so that it never holds up the others."""
         if self._closing:
+            self.hub.dropped += 1
             return
         if self._pushed + len(self._held) >= self.endpoint.queue:
+            self.hub.dropped += 1
             log.warning("closing a slow websocket client (%d messages waiting)", self._pushed)
             self._close_soon(SLOW_CONSUMER, "slow consumer: too many messages waiting")
             return
+        self.hub.sent += 1
         if self._holding:
             self._held.append(text)
             return
