@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -72,25 +73,16 @@ class Instruments:
         )  # fmt: skip
         live: dict[str, Any] = {"registry": r, "multiprocess_mode": "livesum"}
         self.in_flight = Gauge("openapi_aio_requests_in_flight", "Requests being answered.", **live)
-        self.pool_size = Gauge("openapi_aio_db_pool_size", "Database connections open.", **live)
-        self.pool_in_use = Gauge("openapi_aio_db_pool_in_use", "Database connections lent out.", **live)
-        self.pool_waiting = Gauge("openapi_aio_db_pool_waiting", "Requests waiting for a connection.", **live)
-        self.ws_connections = Gauge("openapi_aio_websocket_connections", "Open websocket connections.", **live)
-        self.ws_subscriptions = Gauge(
-            "openapi_aio_websocket_subscriptions", "Websocket (channel, pattern) subscriptions.", **live
-        )
-        self.ws_sent = Counter(
-            "openapi_aio_websocket_messages_sent", "Published messages queued to a websocket client.", registry=r
-        )
-        self.ws_dropped = Counter(
-            "openapi_aio_websocket_messages_dropped",
-            "Published messages not delivered: the client was too slow (and is closed) or closing.",
-            registry=r,
-        )
-        self.broker_connected = Gauge(
-            "openapi_aio_broker_connected", "1 when the websocket broker is connected (every worker's).",
-            registry=r, multiprocess_mode="livemin",
-        )  # fmt: skip
+
+    @functools.cached_property
+    def pool(self) -> _PoolGauges:
+        """Made for a process with a database only: no pool metrics where there is none."""
+        return _PoolGauges(self.registry)
+
+    @functools.cached_property
+    def websockets(self) -> _WebsocketMetrics:
+        """Made for a process with websockets only."""
+        return _WebsocketMetrics(self.registry)
 
     def exposition(self) -> bytes:
         """The text format: this process's registry, or the sum over every worker's files."""
@@ -99,6 +91,35 @@ class Instruments:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
+
+
+class _PoolGauges:
+    def __init__(self, r: CollectorRegistry) -> None:
+        live: dict[str, Any] = {"registry": r, "multiprocess_mode": "livesum"}
+        self.size = Gauge("openapi_aio_db_pool_size", "Database connections open.", **live)
+        self.in_use = Gauge("openapi_aio_db_pool_in_use", "Database connections lent out.", **live)
+        self.waiting = Gauge("openapi_aio_db_pool_waiting", "Requests waiting for a connection.", **live)
+
+
+class _WebsocketMetrics:
+    def __init__(self, r: CollectorRegistry) -> None:
+        live: dict[str, Any] = {"registry": r, "multiprocess_mode": "livesum"}
+        self.connections = Gauge("openapi_aio_websocket_connections", "Open websocket connections.", **live)
+        self.subscriptions = Gauge(
+            "openapi_aio_websocket_subscriptions", "Websocket (channel, pattern) subscriptions.", **live
+        )
+        self.sent = Counter(
+            "openapi_aio_websocket_messages_sent", "Published messages queued to a websocket client.", registry=r
+        )
+        self.dropped = Counter(
+            "openapi_aio_websocket_messages_dropped",
+            "Published messages not delivered: the client was too slow (and is closed) or closing.",
+            registry=r,
+        )
+        self.broker_connected = Gauge(
+            "openapi_aio_broker_connected", "1 when the websocket broker is connected (every worker's).",
+            registry=r, multiprocess_mode="livemin",
+        )  # fmt: skip
 
 
 _instruments: Instruments | None = None
@@ -201,31 +222,31 @@ class _Reader:
             self._pool(database)
         hub = self.app.get(HUB)
         if hub is not None:
-            made = self.made
-            made.ws_connections.set(len(hub.connections))
-            made.ws_subscriptions.set(hub.totals().subscriptions)
-            made.ws_sent.inc(hub.sent - self.sent)
-            made.ws_dropped.inc(hub.dropped - self.dropped)
+            made = self.made.websockets
+            made.connections.set(len(hub.connections))
+            made.subscriptions.set(hub.totals().subscriptions)
+            made.sent.inc(hub.sent - self.sent)
+            made.dropped.inc(hub.dropped - self.dropped)
             self.sent, self.dropped = hub.sent, hub.dropped
             connected = getattr(hub.broker, "_connected", None)  # a listening broker (Redis, PostgreSQL)
             made.broker_connected.set(1 if connected is None or connected.is_set() else 0)
 
     def _pool(self, database: Any) -> None:
-        made = self.made
+        made = self.made.pool
         pool = getattr(database, "_pool", None)
         if pool is not None:  # asyncpg
             size = pool.get_size()
-            made.pool_size.set(size)
-            made.pool_in_use.set(size - pool.get_idle_size())
+            made.size.set(size)
+            made.in_use.set(size - pool.get_idle_size())
             getters = getattr(getattr(pool, "_queue", None), "_getters", ())  # acquire() calls waiting
-            made.pool_waiting.set(sum(not waiter.done() for waiter in getters))
+            made.waiting.set(sum(not waiter.done() for waiter in getters))
             return
         engine = getattr(database, "_engine", None)  # SQLite: SQLAlchemy's pool
         sa_pool = getattr(getattr(engine, "sync_engine", None), "pool", None)
         if sa_pool is not None and hasattr(sa_pool, "checkedout"):
             in_use = sa_pool.checkedout()
-            made.pool_in_use.set(in_use)
-            made.pool_size.set(in_use + sa_pool.checkedin())
+            made.in_use.set(in_use)
+            made.size.set(in_use + sa_pool.checkedin())
 
 
 # --- the route and the application's life cycle ------------------------------------------------

@@ -219,5 +219,8 @@ def test_workers_share_one_count(tmp_path: Path, processes: list[Any]):
     eventually(both_answered, what="answers from two worker processes")
     for _ in range(6):  # each scrape reaches either worker: every one sums both
         assert requests_counted(port) == answered
+    _, body = http_get(port, "/metrics")
+    assert b"openapi_aio_websocket" not in body  # the service has no websockets: no such metrics
+    assert b"openapi_aio_broker_connected" not in body
     assert not (folder / "counter_1.db").exists()
     assert len(set(re.findall(r"_(\d+)\.db", " ".join(os.listdir(folder))))) == 2  # one set of files per worker
