@@ -25,6 +25,8 @@ def create_app(datastore: str | None = None) -> App:
         migrations_dir="../migrations",
         exception_handlers={RequestValidationError: invalid_request},
         datastore=datastore,
+        # Prometheus metrics at /metrics (the `metrics` extra; docs/operations.md, "Metrics")
+        metrics=True,
     )
     app.add_api("openapi.yaml")
     return app

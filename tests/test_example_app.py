@@ -5,6 +5,8 @@ Each test gets a fresh SQLite database in its temporary folder.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from example_server import create_example_app
 
@@ -268,3 +270,25 @@ async def test_problems_arrive_as_api_errors(api_client, example_app):
         await client.getTask(taskId=999)
     assert missing.value.status == 404
     assert "999" in (missing.value.detail or "")
+
+
+def _counts(text: str) -> dict[str, float]:
+    """The request counters of a /metrics text, by their label set."""
+    found = re.findall(r"^openapi_aio_requests_total(\{[^}]*\}) ([0-9.e+]+)$", text, re.MULTILINE)
+    return {labels: float(value) for labels, value in found}
+
+
+async def test_metrics_count_the_example_operations(client):
+    """The example enables /metrics (issue 21): each operation counted by its operationId and
+    status (the counters are the process's: compared before and after)."""
+    before = _counts(await (await client.get("/metrics")).text())
+    project = await new_project(client)
+    assert (await client.get(f"/api/v1/projects/{project['id']}")).status == 200
+    assert (await client.get("/api/v1/projects/987654")).status == 404
+    after = _counts(await (await client.get("/metrics")).text())
+    for labels in (
+        '{method="GET",operation_id="getProject",status="200"}',
+        '{method="GET",operation_id="getProject",status="404"}',
+        '{method="POST",operation_id="createProject",status="201"}',
+    ):
+        assert after.get(labels, 0) - before.get(labels, 0) == 1, (labels, after)
