@@ -150,12 +150,8 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
 
             click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
 
-    @spec.command(help="Write the model classes of the document's schemas as a typed Python module.")
-    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
-    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not to stdout.")
-    @clean_failures
-    def models(file: str | None, output: str | None) -> None:
-        from openapi_aio.models import write_module
+    def generate(file: str | None, output: str | None, writer: Callable[..., str], default_name: str) -> None:
+        """Write ``writer``'s module for FILE (or the service's first document) to OUTPUT or stdout."""
         from openapi_aio.spec import load_spec
 
         app = get_app()
@@ -166,11 +162,20 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
             if file is not None
             else app.apis[0].spec
         )
-        source = write_module(loaded, target=Path(output).name if output else "models.py")
+        source = writer(loaded, target=Path(output).name if output else default_name)
         if output is None:
             click.echo(source, nl=False)
         else:
             Path(output).write_text(source, encoding="utf-8")
+
+    @spec.command(help="Write the model classes of the document's schemas as a typed Python module.")
+    @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not to stdout.")
+    @clean_failures
+    def models(file: str | None, output: str | None) -> None:
+        from openapi_aio.models import write_module
+
+        generate(file, output, write_module, "models.py")
 
     @spec.command(help="Write a typed client: one typed async method per operation, with the model classes.")
     @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, resolve_path=True))
@@ -178,21 +183,8 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
     @clean_failures
     def client(file: str | None, output: str | None) -> None:
         from openapi_aio.client.codegen import write_client
-        from openapi_aio.spec import load_spec
 
-        app = get_app()
-        if file is None and not app.apis:
-            raise click.ClickException("no document: give FILE")
-        loaded = (
-            load_spec(file, base_dir=app.specification_dir, **_reading(app.options))
-            if file is not None
-            else app.apis[0].spec
-        )
-        source = write_client(loaded, target=Path(output).name if output else "client.py")
-        if output is None:
-            click.echo(source, nl=False)
-        else:
-            Path(output).write_text(source, encoding="utf-8")
+        generate(file, output, write_client, "client.py")
 
     cli.add_command(db_commands(get_app))
     return cli
