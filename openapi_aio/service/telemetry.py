@@ -64,6 +64,7 @@ def _status_of(error: BaseException) -> int:
 def stage(operation: Operation, call: Handler) -> Handler:
     """A server span around ``operation``'s requests (its websocket upgrades: each RPC call gets
     its own span instead, not one span as long as the connection)."""
+    enable()
     if operation.spec.websocket is not None:
         return call
     spec = operation.spec
@@ -72,7 +73,6 @@ def stage(operation: Operation, call: Handler) -> Handler:
     attributes: dict[str, Any] = {"http.route": spec.path, "http.request.method": method}
     if spec.operation_id:
         attributes["operationId"] = spec.operation_id
-    enable()
 
     async def traced(request: web.Request) -> web.StreamResponse:
         parent = _parent(request.headers)
