@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from specs.telemetry import handlers
 
 from openapi_aio.client import ApiClient
 from openapi_aio.ws.client import Client
@@ -44,6 +45,9 @@ SPEC = document(
             }
         }
     }
+)
+RELAY = document(
+    {"/relay": {"get": {"operationId": "specs.telemetry.handlers.relay", "responses": {"200": {"description": "ok"}}}}}
 )
 DB_SPEC = document(
     {
@@ -122,6 +126,22 @@ async def test_api_client_carries_the_trace(serve, spans):
     assert span.context.trace_id == caller.get_span_context().trace_id  # one trace: client and server
     assert span.parent is not None
     assert span.parent.span_id == caller.get_span_context().span_id
+
+
+async def test_a_handler_calling_another_service_continues_its_trace(serve, spans):
+    service_b = await serve(SPEC, opentelemetry=True)
+    service_a = await serve(RELAY, opentelemetry=True)
+    handlers.CALLS["client"] = ApiClient(SPEC, str(service_b.make_url("/")), session=service_b.session)
+    try:
+        response = await service_a.get("/relay", headers={"traceparent": TRACEPARENT})
+        assert await response.json() == {"relayed": {"id": 8}}
+    finally:
+        handlers.CALLS.clear()
+    made = {span.name: span for span in server_spans(spans())}
+    relay, item = made["GET /relay"], made["GET /items/{id}"]
+    assert {format(relay.context.trace_id, "032x"), format(item.context.trace_id, "032x")} == {TRACE_ID}
+    assert item.parent is not None
+    assert item.parent.span_id == relay.context.span_id  # B's span is the child of A's
 
 
 async def test_database_statements_are_child_spans(serve_db, datastore, spans):
