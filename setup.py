@@ -16,6 +16,7 @@ JWT = "PyJWT[crypto]>=2.8,<3"
 UI = "swagger-ui-py>=25.7.1,<26"  # Swagger UI 5.24.2's files, read from the package (docs/docs-ui.md)
 REDIS = "redis>=5.0.1,<9"
 METRICS = "prometheus-client>=0.26,<1"  # tested with 0.26.0 (tests/service/test_metrics.py)
+OTEL = ["opentelemetry-api>=1.45,<2", "opentelemetry-sdk>=1.45,<2"]  # tested with 1.45.2 (tests/service/test_telemetry.py)
 TESTS = [
     "pytest>=8.4,<10",
     "pytest-aiohttp>=1.1,<2",
@@ -29,6 +30,7 @@ TESTS = [
     UI,
     REDIS,
     METRICS,  # tests/service/test_metrics.py
+    *OTEL,  # tests/service/test_telemetry.py: the SDK's in-memory exporter
     SENTRY,  # tests/service/test_observability.py captures events with its transport interface
     "mypy>=1.11,<3",  # a test type-checks the module `spec models` writes
     # tests/test_contract.py: schemathesis --checks all, stateful phase included, on populated
@@ -80,6 +82,8 @@ setup(
         "redis": [REDIS],
         # Prometheus metrics at /metrics (metrics=True or METRICS=1; docs/operations.md, "Metrics")
         "metrics": [METRICS],
+        # OpenTelemetry spans (opentelemetry=True or OTEL=1; docs/operations.md, "Tracing with OpenTelemetry")
+        "otel": OTEL,
         "tests": TESTS,
         "dev": DEV,
     },

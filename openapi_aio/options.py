@@ -136,6 +136,11 @@ class Options:
       latency and requests in flight by operation, database pool, websockets, broker; also on
       when the ``METRICS`` environment variable is ``1``. Off, nothing is imported or run per
       request (see :mod:`openapi_aio.service.metrics` and ``docs/operations.md``, "Metrics").
+    - ``opentelemetry``: an OpenTelemetry server span per request, named by the operation, with
+      child spans for database statements and websocket RPC calls, continuing an incoming
+      ``traceparent`` (extra ``otel``); spans go to the global tracer provider your code configures.
+      Also on when the ``OTEL`` environment variable is ``1``. Off, nothing is imported or run per
+      request (see :mod:`openapi_aio.service.telemetry` and ``docs/operations.md``).
     - ``handler_timeout``: seconds a handler (or CRUD view) may run before it is cancelled and the
       client answered 504; an operation's ``x-timeout`` overrides it (``false``: no limit there).
       Default ``None``: no limit (see :mod:`openapi_aio.pipeline.timeouts`).
@@ -195,6 +200,7 @@ class Options:
     health: bool = False
     health_paths: tuple[str, str] = ("/health", "/ready")
     metrics: bool = False
+    opentelemetry: bool = False
     handler_timeout: float | None = None
     max_form_parts: int = 1000
     body_timeout: float | None = 30.0

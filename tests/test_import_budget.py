@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = {"sqlalchemy", "alembic", "jsonschema", "referencing", "sentry_sdk", "yaml", "click", "asyncpg", "redis"}
 HEAVY |= {"prometheus_client"}  # metrics=True / METRICS=1 only
+HEAVY |= {"opentelemetry"}  # opentelemetry=True / OTEL=1 only
 # the parts of openapi_aio that a plain service (handlers, no mock, models or database) never needs
 OPTIONAL = (
     "openapi_aio.client",

@@ -19,6 +19,7 @@ import email.utils
 import json
 import keyword
 import re
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -189,6 +190,9 @@ class ApiClient:
         sent.update(headers)
         for name, value in outgoing_headers().items():  # stay in the trace of the request being served
             sent.setdefault(name, value)
+        telemetry = sys.modules.get("openapi_aio.service.telemetry")  # never imported here
+        if telemetry is not None and "traceparent" not in self.headers and "traceparent" not in headers:
+            telemetry.inject(sent)  # the current OpenTelemetry span, in place of a new span id
         retries = self.retries if operation.method in IDEMPOTENT else 0
         attempt = 0
         while True:

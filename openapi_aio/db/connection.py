@@ -10,6 +10,7 @@ Errors of either driver leave as HTTP problems (:mod:`.translate`).
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from openapi_aio.db.translate import translated
 if TYPE_CHECKING:
     from openapi_aio.db.datastore import Database
 
-__all__ = ["PG_DIALECT", "Connection", "Prepared", "has_expanding_parameters"]
+__all__ = ["PG_DIALECT", "Connection", "Prepared", "has_expanding_parameters", "traced"]
 
 PG_DIALECT = PGDialect_asyncpg(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
 
@@ -76,7 +77,7 @@ class Connection:
         self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         values = values or {}
-        with translated():
+        with translated(), traced(isinstance(self._raw, asyncpg.Connection), statement):
             if isinstance(self._raw, asyncpg.Connection):
                 prepared = self._database.prepare(statement)
                 with self._database.watch(self._raw):
@@ -89,7 +90,7 @@ class Connection:
         self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None
     ) -> dict[str, Any] | None:
         values = values or {}
-        with translated():
+        with translated(), traced(isinstance(self._raw, asyncpg.Connection), statement):
             if isinstance(self._raw, asyncpg.Connection):
                 prepared = self._database.prepare(statement)
                 with self._database.watch(self._raw):
@@ -106,7 +107,7 @@ class Connection:
     async def execute(self, statement: sa.Executable | Prepared, values: Mapping[str, Any] | None = None) -> int:
         """Run a statement; the number of rows it changed."""
         values = values or {}
-        with translated():
+        with translated(), traced(isinstance(self._raw, asyncpg.Connection), statement):
             if isinstance(self._raw, asyncpg.Connection):
                 prepared = self._database.prepare(statement)
                 with self._database.watch(self._raw):
@@ -145,6 +146,17 @@ class Connection:
             raise
         with self._database.watch(self._raw):
             await transaction.__aexit__(None, None, None)
+
+
+_NO_SPAN = contextlib.nullcontext()
+
+
+def traced(postgresql: bool, statement: sa.Executable | Prepared) -> contextlib.AbstractContextManager[Any]:
+    """An OpenTelemetry span for the statement when telemetry is loaded (never imported here)."""
+    telemetry = sys.modules.get("openapi_aio.service.telemetry")
+    if telemetry is None:
+        return _NO_SPAN
+    return telemetry.statement_span("postgresql" if postgresql else "sqlite", statement)  # type: ignore[no-any-return]
 
 
 def _executable(statement: sa.Executable | Prepared) -> sa.Executable:

@@ -24,7 +24,7 @@ import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from openapi_aio.db.connection import PG_DIALECT, Connection, Prepared, has_expanding_parameters
+from openapi_aio.db.connection import PG_DIALECT, Connection, Prepared, has_expanding_parameters, traced
 from openapi_aio.db.translate import translated, unavailable
 from openapi_aio.db.watchdog import Watchdog, Watching
 from openapi_aio.errors import ServiceUnavailable, StartupError
@@ -223,7 +223,7 @@ class Database:
         pool = self._pool
         if pool is not None:  # the fast path: no Connection object, one pooled fetch
             prepared = self.prepare(statement)
-            with translated():
+            with translated(), traced(True, prepared):
                 raw = await self._acquire(pool)
                 try:
                     with self._watchdog.watch(raw):
@@ -240,7 +240,7 @@ class Database:
         pool = self._pool
         if pool is not None:  # one statement, atomic by itself: one pooled fetchrow
             prepared = self.prepare(statement)
-            with translated():
+            with translated(), traced(True, prepared):
                 raw = await self._acquire(pool)
                 try:
                     with self._watchdog.watch(raw):

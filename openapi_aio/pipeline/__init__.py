@@ -14,6 +14,7 @@ A request goes through three tiers, then the operation's endpoint::
       dispatch       path + method -> Operation; 404 / 405 / redirects              (api.py)
     operation tier   compiled per operation at start-up, outermost first (STAGES)
       metrics        requests, latency, in flight by operationId (metrics / METRICS=1 only)
+      telemetry      an OpenTelemetry server span per request (opentelemetry / OTEL=1 only)
       security       the document's security requirements: 401 / 403, before any body is read
       arguments      parameters and body -> keyword arguments, 400 on bad input
       responses      the answer checked against the document, 500 if it breaks it (validate_responses)
@@ -47,7 +48,17 @@ if TYPE_CHECKING:
     from openapi_aio.operation import Operation
     from openapi_aio.options import Options
 
-__all__ = ["APP_TIER", "ENDPOINTS", "STAGES", "Stage", "api_handler", "chain", "choose_endpoint", "metrics_on"]
+__all__ = [
+    "APP_TIER",
+    "ENDPOINTS",
+    "STAGES",
+    "Stage",
+    "api_handler",
+    "chain",
+    "choose_endpoint",
+    "metrics_on",
+    "telemetry_on",
+]
 
 # --- app tier: (app, options) -> middleware | None; once per application ---------------------
 
@@ -112,7 +123,29 @@ def _metrics(operation: Operation, call: Handler) -> Handler:
     return stage(operation, call)
 
 
-STAGES: tuple[Stage, ...] = (_metrics, security.stage, arguments.stage, response_validation.stage, timeouts.stage)
+def telemetry_on(options: Options) -> bool:
+    """OpenTelemetry spans asked for: ``opentelemetry=True``, or ``OTEL=1`` in the environment."""
+    return options.opentelemetry or os.environ.get("OTEL") == "1"
+
+
+def _telemetry(operation: Operation, call: Handler) -> Handler:
+    """Inside metrics, outside security: a refused request has its span too; opentelemetry is
+    imported only when telemetry is on."""
+    if not telemetry_on(operation.options):
+        return call
+    from openapi_aio.service.telemetry import stage
+
+    return stage(operation, call)
+
+
+STAGES: tuple[Stage, ...] = (
+    _metrics,
+    _telemetry,
+    security.stage,
+    arguments.stage,
+    response_validation.stage,
+    timeouts.stage,
+)
 
 
 def chain(operation: Operation, stages: tuple[Stage, ...] = STAGES) -> Handler:

@@ -16,6 +16,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -270,10 +271,11 @@ class Peer:
         """The answer's text: the response, or the error (a 500 for a failing method and for a
         response with no JSON form or a NaN, which would otherwise never be answered)."""
         try:
-            if name in BUILT_IN:
-                response = await BUILT_IN[name](self, payload)
-            else:
-                response = await self._method(name, payload)
+            call = BUILT_IN[name](self, payload) if name in BUILT_IN else self._method(name, payload)
+            telemetry = sys.modules.get("openapi_aio.service.telemetry")  # never imported here
+            if telemetry is not None and telemetry.ENABLED:
+                call = telemetry.traced_rpc(self.request, name, call)
+            response = await call
         except ProblemException as problem:
             return _encode(_error(ident, name, problem))
         except Exception as error:
