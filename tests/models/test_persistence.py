@@ -143,3 +143,22 @@ async def test_list(serve_db: Any, models: Models) -> None:
     assert len(await Task.list(db, due__in=[datetime.date(2024, 5, 1), "2024-05-02"])) == 2
     with pytest.raises(TypeError):
         await Task.list(db, colour="red")
+
+
+async def test_generated_module_persists(serve_db: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The classes of ``spec models`` are bound to their tables as the runtime ones are."""
+    import importlib
+
+    from openapi_aio.models import write_module
+
+    (tmp_path / "persist_generated_models.py").write_text(write_module(load_spec(SPEC)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    generated = importlib.import_module("persist_generated_models")
+    db = await _db(serve_db)
+    Project, Task = generated.Project, generated.Task
+    project = Project(name="Generated")
+    await project.save(db)
+    task = Task(title="typed", project_id=project.id, get_="g")
+    await task.save(db)
+    assert (await Task.get(db, task.id)).get_ == "g"
+    assert [found.id for found in await Task.list(db, project_id=project.id)] == [task.id]
