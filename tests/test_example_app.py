@@ -134,7 +134,13 @@ async def test_handler_next_to_resources(client):
     await new_task(client, project, title="open")
     await new_task(client, project, title="closed", done=True)
     stats = await client.get("/api/v1/stats")
-    assert await stats.json() == {"projects": 1, "open": 1, "done": 1}
+    assert await stats.json() == {"projects": 1, "open": 1, "done": 1, "next_due": None}
+    later = await new_task(client, project, title="later", due="2030-02-01")
+    soon = await new_task(client, project, title="soon", due="2030-01-01")
+    await new_task(client, project, title="done first", due="2029-01-01", done=True)
+    next_due = (await (await client.get("/api/v1/stats")).json())["next_due"]
+    assert next_due == {"id": soon["id"], "title": "soon", "due": "2030-01-01"}
+    assert later["id"] != soon["id"]
     assert (await (await client.get("/api/v1/health")).json())["status"] == "ok"
 
 

@@ -18,7 +18,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import sqlalchemy as sa
@@ -28,6 +28,9 @@ from openapi_aio.db.connection import PG_DIALECT, Connection, Prepared, has_expa
 from openapi_aio.db.translate import translated, unavailable
 from openapi_aio.db.watchdog import Watchdog, Watching
 from openapi_aio.errors import ServiceUnavailable, StartupError
+
+if TYPE_CHECKING:
+    from openapi_aio.db.tables import TableModel
 
 __all__ = ["Connection", "Database", "Prepared", "asyncpg_dsn", "default_datastore", "sqlalchemy_url"]
 
@@ -76,6 +79,8 @@ class Database:
         self._failed_at = 0.0
         self.acquire_timeout = _acquire_timeout()
         self._watchdog = Watchdog(self._probe_connection)
+        # the document's stored schemas by name, for model persistence (set by the API's storage)
+        self.tables: dict[str, TableModel] = {}
 
     def __repr__(self) -> str:
         return f"Database({_redacted(self.url)!r})"

@@ -58,6 +58,7 @@ class Storage:
             self.errors += failed.errors
             self.tables = failed.models
         self.database = Database(options.datastore or default_datastore(base_dir), self.metadata)
+        self.database.tables = self.tables  # Task.get(db, ...) finds its table here
         self.cursors = CursorCodec(options.secret_key)
         self.resources: list[ResourceOperation] = []
         # where each schema's items live, for the Location of created rows

@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from openapi_aio.models.arguments import converter_for, model_converters
-from openapi_aio.models.base import UNSET, Model, ModelError, ModelUnion, Unset
+from openapi_aio.models.base import UNSET, Model, ModelError, ModelUnion, StoredModel, Unset
 
 if TYPE_CHECKING:
     from openapi_aio.models.codegen import write_module
@@ -33,6 +33,7 @@ __all__ = [
     "ModelError",
     "ModelUnion",
     "Models",
+    "StoredModel",
     "Unset",
     "bind",
     "converter_for",

@@ -8,9 +8,13 @@ A model class is a slotted, keyword-only dataclass deriving from :class:`Model`;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import builtins
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
+
+if TYPE_CHECKING:
+    from openapi_aio.db.datastore import Database
 
 __all__ = [
     "UNSET",
@@ -19,6 +23,7 @@ __all__ = [
     "ModelError",
     "ModelUnion",
     "ObjectCodec",
+    "StoredModel",
     "UnionCodec",
     "Unset",
     "json_type",
@@ -234,6 +239,54 @@ class Model:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: formats written back as strings, nested models as dicts."""
         return type(self).__model__.encode(self)
+
+
+class StoredModel(Model):
+    """A model of an ``x-table`` schema: rows of its table loaded and saved from handler code,
+    with the CRUD views' statements and problems (:mod:`openapi_aio.db.persistence`).
+
+    >>> task = await Task.get(db, 7)                 # None when there is no row 7
+    >>> await task.save(db)                          # insert without a key, else update (412 if stale)
+    """
+
+    __slots__ = ()
+    __schema__: ClassVar[str]  # the schema's name: which of the document's tables
+
+    @classmethod
+    async def get(cls, db: Database, key: Any) -> Self | None:
+        """The row with primary key ``key``, or ``None``."""
+        from openapi_aio.db import persistence
+
+        return await persistence.get(cls, db, key)
+
+    @classmethod
+    async def list(
+        cls,
+        db: Database,
+        *,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **filters: Any,
+    ) -> builtins.list[Self]:
+        """Rows matching ``filters`` (``title__ilike="*docs*"``, ``priority__in=[...]``: the
+        resources' vocabulary), ordered (``"-due"``; the key breaks ties), at most ``limit``."""
+        from openapi_aio.db import persistence
+
+        return await persistence.select(cls, db, filters, order_by, limit, offset)
+
+    async def save(self, db: Database) -> None:
+        """Insert (no key yet) or update the row; read-only members (key, version...) are set
+        from the database. 412 on a stale version, 409 on a unique value, 422 on a bad reference."""
+        from openapi_aio.db import persistence
+
+        await persistence.save(self, db)
+
+    async def delete(self, db: Database) -> None:
+        """Delete the row (404 when gone, 412 when its version is stale, 409 while referenced)."""
+        from openapi_aio.db import persistence
+
+        await persistence.delete(self, db)
 
 
 class ModelUnion:

@@ -69,7 +69,12 @@ def _class(plan: ClassPlan, class_names: Mapping[str, str]) -> str:
             f"    def from_dict(cls, data: _t.Any) -> {union}:\n"
             f"        return _t.cast({union!r}, cls.__model__.decode(data))\n"
         )
-    lines = ["@_dc.dataclass(slots=True, kw_only=True)", f"class {plan.class_name}(_models.Model):", f"    {doc}", ""]
+    lines = [
+        "@_dc.dataclass(slots=True, kw_only=True)",
+        f"class {plan.class_name}(_models.{plan.base.__name__}):",
+        f"    {doc}",
+        "",
+    ]
     for field in plan.fields:
         lines.append(f"    {field.attr}: {field.annotation}{_default(field.default)}")
     if plan.extra is not False:

@@ -17,7 +17,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from typing import Any
 
-from openapi_aio.models.base import UNSET, FieldCodec, Model, ModelError, ModelUnion, ObjectCodec, UnionCodec
+from openapi_aio.models.base import (
+    UNSET,
+    FieldCodec,
+    Model,
+    ModelError,
+    ModelUnion,
+    ObjectCodec,
+    StoredModel,
+    UnionCodec,
+)
 from openapi_aio.models.shapes import Shape, ShapeBuilder
 from openapi_aio.spec.model import MISSING, ApiSpec
 from openapi_aio.spec.pointers import resolve_pointer, unescape
@@ -28,6 +37,9 @@ EXTRA_ATTR = "additional_properties"
 # Attribute names a property cannot take: the model's own, and builtins the annotations use.
 _RESERVED = frozenset({"from_dict", "to_dict", "members", EXTRA_ATTR, "str", "int", "float", "bool", "bytes", "list",
                        "dict"})  # fmt: skip
+
+
+_STORED_METHODS = ("get", "list", "save", "delete")  # a StoredModel's own names
 
 
 def identifier(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
@@ -69,6 +81,11 @@ class ClassPlan:
     members: tuple[str, ...] | None = None  # a union: the member schemas' names
     discriminator: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # discriminator value -> schema name
+    stored: bool = False  # an x-table schema: the class is a StoredModel (get, list, save, delete)
+
+    @property
+    def base(self) -> type[Model]:
+        return StoredModel if self.stored else Model
 
     @property
     def extra_annotation(self) -> str:
@@ -110,7 +127,8 @@ class Compiler:
         if name in self.unions:
             return self._plan_union(plan, schema)
         properties, required, additional = self.merged(schema)
-        taken: set[str] = set()
+        plan.stored = bool(schema.get("x-table"))
+        taken: set[str] = set(_STORED_METHODS) if plan.stored else set()
         for json_name, prop in properties.items():
             attr = identifier(json_name, taken)
             taken.add(attr)
@@ -250,6 +268,8 @@ class Compiler:
                 extra.encode if isinstance(extra, Shape) else None,
                 EXTRA_ATTR,
             )
+            if plan.stored:
+                cls.__schema__ = plan.schema_name
 
     def build(self) -> dict[str, type[Any]]:
         """Classes made at run time: slotted, keyword-only dataclasses."""
@@ -270,7 +290,9 @@ class Compiler:
                     specs.append((field_plan.attr, field_plan.annotation, field(default=default)))
             if plan.extra is not False:
                 specs.append((EXTRA_ATTR, plan.extra_annotation, field(default_factory=dict, repr=False)))
-            cls = make_dataclass(plan.class_name, specs, bases=(Model,), namespace=namespace, slots=True, kw_only=True)
+            cls = make_dataclass(
+                plan.class_name, specs, bases=(plan.base,), namespace=namespace, slots=True, kw_only=True
+            )
             cls.__module__ = __name__
             self.classes[plan.schema_name] = cls
         self.attach(plans)
@@ -339,6 +361,8 @@ def bind(namespace: Mapping[str, Any], schemas: Mapping[str, Any], version: str 
             declared = {f.name for f in fields(cls)} if is_dataclass(cls) else set()
             expected = {f.attr for f in plan.fields} | ({EXTRA_ATTR} if plan.extra is not False else set())
             if declared != expected:
+                raise TypeError(f"{plan.class_name} does not match its schema: generate the module again")
+            if not issubclass(cls, plan.base):
                 raise TypeError(f"{plan.class_name} does not match its schema: generate the module again")
         compiler.classes[plan.schema_name] = cls
     compiler.attach(plans)

@@ -422,8 +422,10 @@ from __future__ import annotations
 
 import datetime
 
-from example_models import Task, TaskChanges
+from example_models import Project, Task, TaskChanges
 from test_models_generated import Cat, Dog, Event, Location, Pet
+
+from openapi_aio.db import Database
 
 
 async def create(body: Task) -> tuple[Task, int]:
@@ -446,6 +448,19 @@ async def where(body: Event) -> list[Location]:
 def adopt(data: dict[str, object]) -> str:
     pet: Cat | Dog = Pet.from_dict(data)
     return pet.name
+
+
+async def persist(db: Database, task_id: int) -> list[Task]:
+    task: Task | None = await Task.get(db, task_id)
+    if task is None:
+        project = Project(name="new")
+        await project.save(db)
+        return []
+    task.title = task.title.upper()
+    await task.save(db)
+    await task.delete(db)
+    tasks: list[Task] = await Task.list(db, done=False, title__ilike="*a*", order_by=["-due"], limit=10, offset=0)
+    return tasks
 """
 
 
@@ -471,6 +486,16 @@ def test_generated_modules_type_check_with_handlers_using_them(tmp_path):
     assert result.returncode == 1
     assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
 
+    wrong = "\n\nasync def wrong_get(db: Database) -> Project | None:\n    return await Task.get(db, 1)\n"
+    (tmp_path / "handlers.py").write_text(HANDLER + wrong)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports", "--follow-imports=silent",
+         "--no-incremental", "--cache-dir", os.devnull, *files],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(ROOT)}, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert 'Incompatible return value type (got "Task | None", expected "Project | None")' in result.stdout
+
 
 def test_spec_models_command(tmp_path):
     app = App(__name__, specification_dir=str(SPECS / "models"))
@@ -482,3 +507,4 @@ def test_spec_models_command(tmp_path):
     result = CliRunner().invoke(app.cli, ["spec", "models", str(ROOT / "example_app" / "openapi.yaml")])
     assert result.exit_code == 0, result.output
     assert "class TaskChanges(_models.Model):" in result.output
+    assert "class Task(_models.StoredModel):" in result.output
