@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from openapi_aio.db import query, ranges, statements, writes
 from openapi_aio.db.resources import OPERATORS, Filter, ResourceOperation
 from openapi_aio.db.views import CrudView
-from openapi_aio.errors import NotFound, UnprocessableContent
+from openapi_aio.errors import NotFound
 
 if TYPE_CHECKING:
     from openapi_aio.db.datastore import Database
@@ -239,17 +239,5 @@ async def delete(instance: StoredModel, db: Database) -> None:
     if model.version is not None and data.get(model.version.name) is not None:
         versions = [data[model.version.name]]
     values = statements.item_values(view, versions)
-    versioned = versions is not None
-
-    def build() -> Any:
-        conditions = statements.item_conditions(view, versioned)
-        return sa.delete(view.table).where(*conditions).returning(*statements.readable_columns(view))
-
-    statement = statements.cached(view, ("delete_one", versioned), build)
     async with db.transaction(reset=False) as conn:
-        try:
-            row = await conn.fetch_one(statement, values)
-        except UnprocessableContent as problem:
-            raise writes.still_referenced(problem) from problem
-        if row is None:
-            raise await writes.missing_or_changed(view, conn, values)
+        await writes.delete_row(view, values, conn)

@@ -223,20 +223,8 @@ class CrudView:
         """DELETE on the item (``If-Match`` checked)."""
         self._check_request()
         values = statements.item_values(self, self._if_match())
-        versioned = "version" in values
-
-        def build() -> Any:
-            conditions = statements.item_conditions(self, versioned)
-            return sa.delete(self.table).where(*conditions).returning(*statements.readable_columns(self))
-
-        statement = statements.cached(self, ("delete_one", versioned), build)
         async with self.db.transaction(reset=False) as conn:
-            try:
-                row = await conn.fetch_one(statement, values)
-            except UnprocessableContent as problem:
-                raise writes.still_referenced(problem) from problem
-            if row is None:
-                raise await writes.missing_or_changed(self, conn, values)
+            row = await writes.delete_row(self, values, conn)
             await self.after_write("delete_one", row)
         await writes.announce(self, "deleted", [row])
         return NoContent, self.operation.status, {}

@@ -265,6 +265,25 @@ def _too_long_to_index() -> UnprocessableContent:
     return UnprocessableContent(detail="a value is too long for the database to index; send a shorter one")
 
 
+async def delete_row(view: CrudView, values: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """DELETE one row (its key, and its version when ``values`` has one) on ``conn``: the row as it
+    was; 404 when there is none, 412 when the version is stale, 409 while rows refer to it."""
+    versioned = "version" in values
+
+    def build() -> Any:
+        conditions = statements.item_conditions(view, versioned)
+        return sa.delete(view.table).where(*conditions).returning(*statements.readable_columns(view))
+
+    statement = statements.cached(view, ("delete_one", versioned), build)
+    try:
+        row = await conn.fetch_one(statement, values)
+    except UnprocessableContent as problem:
+        raise still_referenced(problem) from problem
+    if row is None:
+        raise await missing_or_changed(view, conn, values)
+    return row
+
+
 async def missing_or_changed(view: CrudView, conn: Connection, values: Mapping[str, Any]) -> ProblemException:
     """No row written: a 404 when there is none, else a 412 (``If-Match`` named another version)."""
     statement = statements.cached(view, ("exists",), lambda: statements.exists_statement(view))
