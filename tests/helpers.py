@@ -103,3 +103,16 @@ def http_get(port: int, path: str) -> tuple[int, bytes]:
             answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
     return int(head.split()[1]), body
+
+
+# --- type checking generated modules ------------------------------------------------------------
+
+
+def strict_mypy(folder: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    """``mypy --strict`` on ``files`` in ``folder``, with this repository's openapi_aio."""
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports", "--follow-imports=silent",
+         "--no-incremental", "--cache-dir", os.devnull, *files],
+        cwd=folder, capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(root)}, check=False,
+    )  # fmt: skip

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from openapi_aio.db.views import CrudView
     from openapi_aio.operation import Operation
 
-__all__ = ["OPERATORS", "Filter", "ResourceOperation", "compile_resource"]
+__all__ = ["OPERATORS", "Filter", "ResourceOperation", "compile_resource", "filter_name"]
 
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "isnull", "like", "ilike")
 RESERVED = ("limit", "offset", "cursor", "order_by", "fields", "search", "count")
@@ -257,7 +257,7 @@ def _query_roles(
             if name == "order_by":
                 _check_order_enum(reader.spec.schema, result, error)
             continue
-        column_name, op = _filter_name(name, model)
+        column_name, op = filter_name(name, model)
         custom = f"filter_{reader.argument}"
         if hasattr(view, custom):
             filters.append(Filter(name, reader.argument, None, custom=custom))
@@ -314,7 +314,7 @@ def _search(result: ResourceOperation, search: Any, error: Any) -> None:
         raise error(f"search names writeOnly property {', '.join(map(repr, hidden))}: rows would be found by its value")
 
 
-def _filter_name(name: str, model: TableModel) -> tuple[str, str]:
+def filter_name(name: str, model: TableModel) -> tuple[str, str]:
     """``(column, operator)`` of a filter parameter: a column's whole name is equality (a column
     may be named ``a__b`` or ``__key``), else the operator follows the last ``__``."""
     if name in model.columns:

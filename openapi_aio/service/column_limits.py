@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from openapi_aio.db.ranges import NUL_FREE, integer_bounds
+from openapi_aio.db.resources import filter_name
 from openapi_aio.spec.pointers import unescape
 
 if TYPE_CHECKING:
@@ -223,10 +224,8 @@ def _described_parameter(parameter: Any, model: TableModel) -> Any:
 
 def _filter_bounds(name: str, model: TableModel) -> tuple[int, int] | None:
     """The bounds of the integer column a filter parameter compares (``pages``, ``pages__lt``)."""
-    column = model.columns.get(name)
-    if column is None:
-        column_name, _, op = name.rpartition("__")
-        column = model.columns.get(column_name) if op != "isnull" else None
+    column_name, op = filter_name(name, model)
+    column = model.columns.get(column_name) if op != "isnull" else None
     return integer_bounds(column.column.type) if column is not None else None
 
 

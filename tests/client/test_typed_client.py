@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from example_server import example_server
+from helpers import strict_mypy
 
 from openapi_aio.client.codegen import write_client
 from openapi_aio.errors import ApiError
@@ -55,14 +54,6 @@ async def use(client: Client) -> Task:
 """
 
 
-def _mypy(folder: Path, *files: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports", "--follow-imports=silent",
-         "--no-incremental", "--cache-dir", os.devnull, *files],
-        cwd=folder, capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(ROOT)}, check=False,
-    )  # fmt: skip
-
-
 def test_generated_methods_are_typed_from_the_document() -> None:
     source = write_client(load_spec(str(EXAMPLE)), target="tasks_client.py")
     assert "async def createTask(self, *, project_id: int, body: Task) -> Task:" in source
@@ -80,15 +71,15 @@ def test_mypy_accepts_correct_calls_and_rejects_a_wrong_name_and_type(tmp_path: 
     (tmp_path / "wrong_name.py").write_text(WRONG_NAME)
     (tmp_path / "wrong_type.py").write_text(WRONG_TYPE)
 
-    result = _mypy(tmp_path, "tasks_client.py", "correct.py")
+    result = strict_mypy(tmp_path, "tasks_client.py", "correct.py")
     assert result.returncode == 0, result.stdout + result.stderr
 
-    result = _mypy(tmp_path, "tasks_client.py", "wrong_name.py")
+    result = strict_mypy(tmp_path, "tasks_client.py", "wrong_name.py")
     assert result.returncode == 1, result.stdout
     assert 'Unexpected keyword argument "taskid" for "getTask" of "Client"' in result.stdout
     assert "wrong_name.py:6" in result.stdout
 
-    result = _mypy(tmp_path, "tasks_client.py", "wrong_type.py")
+    result = strict_mypy(tmp_path, "tasks_client.py", "wrong_type.py")
     assert result.returncode == 1, result.stdout
     assert 'Argument "task_id" to "getTask" of "Client" has incompatible type "str"; expected "int"' in result.stdout
 

@@ -6,8 +6,6 @@ import dataclasses
 import datetime
 import decimal
 import importlib.util
-import os
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SPECS, document
+from helpers import strict_mypy
 
 from openapi_aio import App, load_spec
 from openapi_aio.endpoints.serialization import dumps, loads
@@ -470,29 +469,17 @@ def test_generated_modules_type_check_with_handlers_using_them(tmp_path):
     (tmp_path / "test_models_generated.py").write_text(write_module(SPEC))
     (tmp_path / "handlers.py").write_text(HANDLER)
     files = ["example_models.py", "test_models_generated.py", "handlers.py"]
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports", "--follow-imports=silent",
-         "--no-incremental", "--cache-dir", os.devnull, *files],
-        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(ROOT)}, check=False,
-    )  # fmt: skip
+    result = strict_mypy(tmp_path, *files)
     assert result.returncode == 0, result.stdout + result.stderr
 
     (tmp_path / "handlers.py").write_text(HANDLER + "\n\ndef wrong(body: Task) -> int:\n    return body.title\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports", "--follow-imports=silent",
-         "--no-incremental", "--cache-dir", os.devnull, *files],
-        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(ROOT)}, check=False,
-    )  # fmt: skip
+    result = strict_mypy(tmp_path, *files)
     assert result.returncode == 1
     assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
 
     wrong = "\n\nasync def wrong_get(db: Database) -> Project | None:\n    return await Task.get(db, 1)\n"
     (tmp_path / "handlers.py").write_text(HANDLER + wrong)
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports", "--follow-imports=silent",
-         "--no-incremental", "--cache-dir", os.devnull, *files],
-        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "MYPYPATH": str(ROOT)}, check=False,
-    )  # fmt: skip
+    result = strict_mypy(tmp_path, *files)
     assert result.returncode == 1
     assert 'Incompatible return value type (got "Task | None", expected "Project | None")' in result.stdout
 
