@@ -121,13 +121,18 @@ class Api:
                 files = self.spec.files  # as the loader read them (same options): none read twice
             answers_of = self.operations if options.document_framework_answers else ()
             tables = self.storage.tables if self.storage is not None and answers_of else None
+            resources = self.storage.resources if self.storage is not None else ()
             try:  # bundling follows every $ref, those in extensions the loader never read too
-                self.served = ServedSpec(self.spec, self.base_path, files=files, answers_of=answers_of, tables=tables)
+                self.served = ServedSpec(
+                    self.spec, self.base_path, files=files, answers_of=answers_of, tables=tables, resources=resources
+                )
             except SpecError as error:
                 if options.serve_spec_bundled is not None:
                     raise InvalidSpecification([error], self.spec.source) from None
                 log.warning("the document is served as written, not as one file: %s", error)
-                self.served = ServedSpec(self.spec, self.base_path, answers_of=answers_of, tables=tables)
+                self.served = ServedSpec(
+                    self.spec, self.base_path, answers_of=answers_of, tables=tables, resources=resources
+                )
         self.route_handler = pipeline.api_handler(self._dispatch, options.exception_handlers)
 
     def _report_unresolved(self, unresolved: list[str]) -> None:

@@ -7,10 +7,14 @@ imports the pipeline back.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from openapi_aio.spec.model import ResponseSpec
 
 __all__ = ["Authenticate", "Endpoint", "Handler", "Middleware"]
 
@@ -27,8 +31,11 @@ class Endpoint:
     """What answers an operation once its stages have run (its innermost handler).
 
     ``bound_to`` names it in listings (``routes``, logs): a handler's import path, a CRUD view's
-    method, ``websocket``, ``mock`` or ``stub``.
+    method, ``websocket``, ``mock`` or ``stub``. ``responses``: what it answers where that is more
+    than the document's responses say (a resource that embeds related rows), for the stages that
+    check answers.
     """
 
     handler: Handler
     bound_to: str
+    responses: Mapping[str, ResponseSpec] | None = None

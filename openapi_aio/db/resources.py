@@ -9,6 +9,8 @@ the column of the same name, also set on created rows. Query parameters are read
 - ``limit``, ``offset``, ``cursor``, ``order_by``, ``fields``, ``search``, ``count``: paging,
   ordering, sparse fields, full-text search, the total count;
 - ``<column>`` and ``<column>__<op>`` (``ne gt ge lt le in isnull like ilike``): filters;
+- ``embed`` and ``<relation>.<column>[__<op>]``: related rows inline, filters on a to-one
+  relation's members (``x-resource: {embed: ...}``, :mod:`.embedding`);
 - any other name: the view's ``filter_<name>(value)`` method, or a start-up error.
 """
 
@@ -16,13 +18,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from openapi_aio.db.columns import ColumnModel
+from openapi_aio.db.embedding import Relation, compile_embeds
 from openapi_aio.db.tables import TableModel
 from openapi_aio.errors import SpecError
 from openapi_aio.spec.normalize import template_names
@@ -37,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = ["OPERATORS", "Filter", "ResourceOperation", "compile_resource", "filter_name"]
 
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "isnull", "like", "ilike")
-RESERVED = ("limit", "offset", "cursor", "order_by", "fields", "search", "count")
-_X_RESOURCE_KEYS = frozenset({"schema", "view", "order_by", "limit", "max_limit", "search", "upsert", "events"})
+RESERVED = ("limit", "offset", "cursor", "order_by", "fields", "search", "count", "embed")
+_X_RESOURCE_KEYS = frozenset(
+    {"schema", "view", "order_by", "limit", "max_limit", "search", "upsert", "events", "embed"}
+)
 
 # (is item path, method) -> (kind, the view method that answers)
 KINDS = {
@@ -62,6 +67,7 @@ class Filter:
     column: ColumnModel | None
     op: str = "eq"
     custom: str | None = None  # the view method's name
+    relation: Relation | None = None  # a to-one relation's member (``project.name__ilike``)
 
 
 @dataclass(slots=True, eq=False)
@@ -73,6 +79,8 @@ class ResourceOperation:
     view: type[CrudView]
     label: str
     status: int
+    path: str = ""  # as the document writes it, and the method: where the served document says it
+    method: str = ""
     filters: tuple[Filter, ...] = ()
     parents: tuple[tuple[str, ColumnModel], ...] = ()  # (path parameter, column)
     key: str | None = None  # the item path's placeholder (primary key)
@@ -95,6 +103,7 @@ class ResourceOperation:
     after_write_hook: bool = False  # the view overrides after_write: every write is a transaction
     plain_rows: bool = False  # rows as fetched are the answer (no conversion, no serialize)
     full_default_order: list[tuple[str, bool]] | None = None  # the default order with the key
+    embeds: dict[str, Relation] = field(default_factory=dict)  # relations it may embed, by name
 
     def column(self, name: str) -> ColumnModel:
         return self.model.columns[name]
@@ -110,8 +119,10 @@ def compile_resource(
     view: type[CrudView],
     item_paths: Mapping[str, str],
     source: str,
+    view_of: Callable[[str, Any], type[CrudView]] | None = None,
 ) -> ResourceOperation:
-    """The resource behaviour of ``operation``; a :class:`SpecError` for anything unclear."""
+    """The resource behaviour of ``operation``; a :class:`SpecError` for anything unclear
+    (``view_of(schema, dotted)``: the view of an embedded relation, see :mod:`.embedding`)."""
     spec = operation.spec
     resource = spec.resource or {}
     where = pointer_join(spec.pointer)
@@ -154,6 +165,8 @@ def compile_resource(
         view=view,
         label=spec.label,
         status=status,
+        path=spec.path,
+        method=spec.method,
         parents=tuple(parents),
         key=readers[key].argument if key else None,
         body=operation.body.name if operation.body is not None else None,
@@ -164,9 +177,18 @@ def compile_resource(
         result.item_path = operation.base_path + item_path
         result.item_placeholders = tuple(template_names(item_path))
     result.sortable = frozenset(name for name, column in model.columns.items() if column.sortable)
+    if "embed" in resource and kind in ("get_list", "get_one"):  # what the path's GETs may embed
+        result.embeds = compile_embeds(resource["embed"], model, models, view_of or _default_view, error)
+        for relation in result.embeds.values():
+            relation.operation = ResourceOperation(
+                kind="embedded", model=relation.model, view=relation.view, label=spec.label, status=200
+            )
+            relation.operation.custom_scope = relation.dynamic
     _query_roles(result, operation, view, resource, error)
     base = _base_view()
-    result.dynamic = result.custom_scope or any(item.custom for item in result.filters)
+    result.dynamic = result.custom_scope or any(
+        item.custom or (item.relation is not None and item.relation.dynamic) for item in result.filters
+    )
     result.after_write_hook = view.after_write is not base.after_write
     result.plain_rows = view.serialize is base.serialize and all(
         model.columns[name].to_api is None for name in model.readable
@@ -247,6 +269,8 @@ def _query_roles(
             continue
         name = reader.name
         if name in RESERVED and name not in model.columns:
+            if name == "embed" and not result.embeds:
+                raise error("query parameter 'embed' needs x-resource embed: {relation: schema, ...}")
             result.roles[name] = reader.argument
             if name == "limit":
                 schema = reader.spec.schema
@@ -256,6 +280,10 @@ def _query_roles(
                     result.default_limit = reader.default
             if name == "order_by":
                 _check_order_enum(reader.spec.schema, result, error)
+            continue
+        relation_name, dot, member = name.partition(".")
+        if dot and relation_name in result.embeds:
+            filters.append(_related_filter(reader.argument, name, result.embeds[relation_name], member, reader, error))
             continue
         column_name, op = filter_name(name, model)
         custom = f"filter_{reader.argument}"
@@ -269,18 +297,7 @@ def _query_roles(
                 f"nor a method {view.__name__}.{custom}"
             )
         column = model.columns[column_name]
-        if column.write_only:
-            raise error(f"query parameter {name!r} filters on writeOnly property {column_name!r}")
-        if column.is_json and op not in ("eq", "isnull"):
-            raise error(
-                f"query parameter {name!r}: JSON column {column_name!r} can only be tested "
-                "with eq (the whole value) or isnull"
-            )
-        types = reader.spec.schema.get("type")
-        if op == "in" and types != "array":
-            raise error(f"query parameter {name!r} must be an array (e.g. style: form, explode: false)")
-        if op == "isnull" and types != "boolean":
-            raise error(f"query parameter {name!r} must be a boolean")
+        _check_filter(name, column, op, reader, error)
         filters.append(Filter(name, reader.argument, column, op))
     result.filters = tuple(filters)
     if result.kind == "get_list":
@@ -298,6 +315,42 @@ def _query_roles(
             if isinstance(resource.get(key), int):
                 setattr(result, attribute, resource[key])
         _search(result, resource.get("search") or (), error)
+
+
+def _check_filter(name: str, column: ColumnModel, op: str, reader: Any, error: Any) -> None:
+    if column.write_only:
+        raise error(f"query parameter {name!r} filters on writeOnly property {column.name!r}")
+    if column.is_json and op not in ("eq", "isnull"):
+        raise error(
+            f"query parameter {name!r}: JSON column {column.name!r} can only be tested "
+            "with eq (the whole value) or isnull"
+        )
+    types = reader.spec.schema.get("type")
+    if op == "in" and types != "array":
+        raise error(f"query parameter {name!r} must be an array (e.g. style: form, explode: false)")
+    if op == "isnull" and types != "boolean":
+        raise error(f"query parameter {name!r} must be a boolean")
+
+
+def _related_filter(argument: str, name: str, relation: Relation, member: str, reader: Any, error: Any) -> Filter:
+    """``project.name__ilike``: a filter on a member of an embedded to-one relation."""
+    if relation.many:
+        raise error(
+            f"query parameter {name!r}: filters reach members of to-one relations only ({relation.name} is to-many)"
+        )
+    column_name, op = filter_name(member, relation.model)
+    if column_name not in relation.model.columns or op not in OPERATORS:
+        raise error(
+            f"query parameter {name!r} is not a filter on {relation.name} (<relation>.<column> or "
+            f"<relation>.<column>__<op> with a column of {relation.model.table.name})"
+        )
+    column = relation.model.columns[column_name]
+    _check_filter(name, column, op, reader, error)
+    return Filter(name, argument, column, op, relation=relation)
+
+
+def _default_view(schema: str, dotted: Any) -> type[CrudView]:
+    return _base_view()
 
 
 def _search(result: ResourceOperation, search: Any, error: Any) -> None:

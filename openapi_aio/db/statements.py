@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from openapi_aio.db import embedded_rows
 from openapi_aio.db.datastore import Prepared
 from openapi_aio.db.query import Order, check_text, query_error
 
@@ -95,6 +96,8 @@ def collection_conditions(view: CrudView, values: dict[str, Any]) -> tuple[Calla
             shape.append((index, "custom"))
             continue
         builder, extra = _filter(view, item, index, value, values)
+        if item.relation is not None:  # project.name__ilike: the parents of the matching rows
+            builder = functools.partial(_related, view, item, builder)
         builders.append(builder)
         shape.append((index, extra))
 
@@ -112,6 +115,11 @@ def _parent_conditions(view: CrudView, prefix: str = "") -> list[Any]:
     ]
 
 
+def _related(view: CrudView, item: Filter, build: Callable[[], Any]) -> Any:
+    assert item.relation is not None
+    return embedded_rows.filter_condition(view, item.relation, build())
+
+
 def _filter(
     view: CrudView, item: Filter, index: int, value: Any, values: dict[str, Any]
 ) -> tuple[Callable[[], Any], Any]:
@@ -123,8 +131,10 @@ def _filter(
     op = item.op
     check_text(item.parameter, value)
 
+    table = view.table if item.relation is None else item.relation.model.table
+
     def column() -> Any:
-        return view.table.c[column_model.name]
+        return table.c[column_model.name]
 
     if op == "isnull":  # true and false are two statements: IS NULL, IS NOT NULL
         return (lambda: column().is_(None) if value else column().is_not(None)), bool(value)

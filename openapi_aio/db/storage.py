@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from openapi_aio.db.datastore import Database, default_datastore
+from openapi_aio.db.embedded_shapes import embedded_responses
 from openapi_aio.db.events import RowEvents
 from openapi_aio.db.pagination import CursorCodec
 from openapi_aio.db.resources import ResourceOperation, compile_resource
@@ -78,11 +79,29 @@ class Storage:
                 operation.spec.pointer,
             )
         view = self._view(operation.spec.resource or {})
-        resource = compile_resource(operation, self.tables, view, self.item_paths, self.spec.source)
-        resource.database = self.database
+        resource = compile_resource(operation, self.tables, view, self.item_paths, self.spec.source, self._view_of)
+        _share(resource, self.database)
         resource.cursors = self.cursors
         self.resources.append(resource)
-        return Endpoint(_crud(operation, resource), f"{view.__module__}.{view.__qualname__}.{resource.kind}")
+        described = None
+        if resource.embeds:  # the answers as sent: each row with the relations it may embed
+            schemas = {stored.name: stored.schema for stored in self.spec.stored_schemas}
+            described = embedded_responses(operation.spec, resource, operation.version, schemas)
+        bound_to = f"{view.__module__}.{view.__qualname__}.{resource.kind}"
+        return Endpoint(_crud(operation, resource), bound_to, responses=described)
+
+    def _view_of(self, schema: str, dotted: Any) -> type[CrudView]:
+        """The view of an embedded relation: the one named, else the view of the schema's own
+        resource (its collection GET first), else :class:`CrudView`."""
+        if dotted is not None:
+            return self._view({"view": dotted})
+        candidates = [
+            operation
+            for operation in self.spec.operations
+            if operation.resource is not None and operation.resource.get("schema") == schema
+        ]
+        candidates.sort(key=lambda op: (op.method != "get", op.path.rstrip("/").endswith("}")))
+        return self._view(candidates[0].resource) if candidates else CrudView
 
     async def _filter_events(self, app: web.Application) -> None:
         """Each events channel's rows are shown per subscriber as the resource's reads are
@@ -118,7 +137,7 @@ class Storage:
                 if table.name not in existing.metadata.tables:
                     table.to_metadata(existing.metadata)
             for resource in self.resources:
-                resource.database = existing
+                _share(resource, existing)
             self.database = existing
             return
         app[DATABASE] = self.database
@@ -153,6 +172,13 @@ class Storage:
                 await database.create_all()
         except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
             log.error("cannot create the tables of %s (%s); answering 503 until it is back", database, error)
+
+
+def _share(resource: ResourceOperation, database: Database) -> None:
+    resource.database = database
+    for relation in resource.embeds.values():
+        assert relation.operation is not None
+        relation.operation.database = database
 
 
 def _crud(operation: Operation, resource: ResourceOperation) -> Handler:

@@ -33,7 +33,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from aiohttp import web
 
-from openapi_aio.db import query, ranges, statements, writes
+from openapi_aio.db import embedded_rows, query, ranges, statements, writes
 from openapi_aio.db.pagination import link_header
 from openapi_aio.db.writes import merge_patch
 from openapi_aio.endpoints.responses import NoContent
@@ -110,7 +110,10 @@ class CrudView:
         if cursor_text:  # cursor= (empty) is the first page; an offset skips rows past the cursor
             direction, cursor_values = query.read_cursor(op, self.model, cursor_text, order)
             nulls = statements.bind_cursor(cursor_values, values)
-        fields = query.fields(op, args, self.model)
+        if op.embeds:
+            fields, embeds = embedded_rows.asked(op, args)
+        else:
+            fields, embeds = query.fields(op, args, self.model), None
         words = query.search_words(op, args)
         if words:
             statements.bind_search(self, words, values)
@@ -143,6 +146,9 @@ class CrudView:
         links = query.page_links(op, self.request.query, rows, order, limit, offset, direction, more, total)
         if links:
             headers["Link"] = link_header(self.request.rel_url, links)
+        if embeds:
+            outputs = [self._output(row, fields) for row in rows]
+            return await embedded_rows.attach(self, rows, outputs, embeds), 200, headers
         if op.plain_rows and fields is None:  # the rows are already what the client gets
             return _without_nulls(rows, self.model.omit_null), 200, headers
         return [self._output(row, fields) for row in rows], 200, headers
@@ -188,8 +194,11 @@ class CrudView:
     # --- item ---------------------------------------------------------------------------------
 
     async def get_one(self) -> Any:
-        """GET on the item (304 when ``If-None-Match`` names its ETag)."""
+        """GET on the item (304 when ``If-None-Match`` names its ETag, unless rows are embedded:
+        the ETag is the row's own version, which an embedded row's change does not move)."""
         self._check_request()
+        op = self.operation
+        fields, embeds = embedded_rows.asked(op, self.arguments) if op.embeds else (None, None)
         values = statements.item_values(self)
         statement = statements.cached(
             self,
@@ -201,9 +210,14 @@ class CrudView:
             raise self._not_found()
         headers: dict[str, str] = {}
         etag = self._etag(row, headers)
+        if embeds:
+            outputs = await embedded_rows.attach(self, [row], [self._output(row, fields)], embeds)
+            if not outputs:  # its to-one row was deleted with it meanwhile
+                raise self._not_found()
+            return outputs[0], 200, headers
         if etag is not None and query.matches(self.request.headers.get("If-None-Match"), etag):
             return web.Response(status=304, headers=headers)
-        return self._output(row), 200, headers
+        return self._output(row, fields), 200, headers
 
     async def update_one(self) -> Any:
         """PATCH on the item: a JSON merge patch."""

@@ -35,5 +35,8 @@ def compile_operation(
 ) -> Operation:
     """Compile ``spec`` (raises SpecError / ResolverError for what cannot be served)."""
     draft = Operation.readers(spec, context.options, base_path, version, schemes)
-    bound = replace(draft, endpoint=pipeline.choose_endpoint(draft, context))
+    endpoint = pipeline.choose_endpoint(draft, context)
+    bound = replace(draft, endpoint=endpoint)
+    if endpoint.responses is not None:  # its answers as sent (rows with embedded rows)
+        bound = replace(bound, spec=replace(spec, responses=endpoint.responses))
     return replace(bound, handle=pipeline.chain(bound), authenticate=security.authenticator(bound))

@@ -157,7 +157,8 @@ def _limited_operations(
         model = tables[str(operation.spec.resource["schema"])]  # type: ignore[index]
         changed = dict(target)
         if isinstance(target.get("parameters"), list):
-            changed["parameters"] = [_described_parameter(p, model) for p in target["parameters"]]
+            related = _related_models(operation.spec.resource, tables)  # type: ignore[arg-type]
+            changed["parameters"] = [_described_parameter(p, model, related) for p in target["parameters"]]
         body = target.get("requestBody")
         if isinstance(body, Mapping) and isinstance(body.get("content"), Mapping):
             content = {
@@ -196,18 +197,36 @@ def _limited_body(
     return _limited_schema(schema, model, keys) if _has_properties(schema) else schema
 
 
-def _described_parameter(parameter: Any, model: TableModel) -> Any:
+def _related_models(resource: Mapping[str, Any], tables: Mapping[str, TableModel]) -> dict[str, TableModel]:
+    """The tables of the relations a resource may embed, by relation name (checked at start-up)."""
+    embed = resource.get("embed")
+    if not isinstance(embed, Mapping):
+        return {}
+    related = {}
+    for name, entry in embed.items():
+        schema = entry if isinstance(entry, str) else entry.get("schema") if isinstance(entry, Mapping) else None
+        if isinstance(schema, str) and schema in tables:
+            related[str(name)] = tables[schema]
+    return related
+
+
+def _described_parameter(parameter: Any, model: TableModel, related: Mapping[str, TableModel]) -> Any:
     """A resource's inline query parameter with what the resource accepts: no NUL in strings,
-    and the names ``fields`` and ``order_by`` take when the author listed none."""
+    and the names ``fields`` and ``order_by`` take when the author listed none (those of a
+    resource that embeds rows are :mod:`openapi_aio.db.embedded_shapes`' to give)."""
     if not isinstance(parameter, Mapping) or parameter.get("in") != "query":
         return parameter
     schema = parameter.get("schema")
     if not isinstance(schema, Mapping):
         return parameter
     name = parameter.get("name")
-    if name in ("fields", "order_by") and name not in model.columns:
+    if name in ("fields", "order_by") and name not in model.columns and not (name == "fields" and related):
         schema = _named(schema, _field_names(model) if name == "fields" else _order_names(model))
-    bounds = _filter_bounds(str(name), model)
+    relation, dot, member = str(name).partition(".")
+    if dot and relation in related:  # project.id__lt: a filter on a related row's column
+        bounds = _filter_bounds(member, related[relation])
+    else:
+        bounds = _filter_bounds(str(name), model)
     if bounds is not None:  # a filter on an integer column: its values are refused as in bodies
         if schema.get("type") == "integer":
             schema = _bounded(schema, *bounds)

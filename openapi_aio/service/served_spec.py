@@ -16,7 +16,9 @@ What is served is the document as written, with these changes:
 - (3.x) what the tables cannot hold (integer bounds of their columns, no NUL in text), where the
   document allows more (:mod:`openapi_aio.service.column_limits`; the same option);
 - (3.x) a schema a request body refers to whose ``required`` lists ``readOnly`` members gets a
-  request variant without them, ``<Name>Input`` (:mod:`openapi_aio.service.schema_variants`).
+  request variant without them, ``<Name>Input`` (:mod:`openapi_aio.service.schema_variants`);
+- a resource that embeds related rows answers with ``<Name>With<Relations>`` rows, which say so
+  (:mod:`openapi_aio.db.embedded_shapes`; always: it is what the service answers).
 
 Everything but the location part is serialised once, on the first request for each form: dumping
 GitHub's 13 MB description as indented JSON takes 0.65 s, which start-up does not need to pay.
@@ -47,6 +49,7 @@ from openapi_aio.spec.model import ApiSpec
 from openapi_aio.spec.pointers import escape
 
 if TYPE_CHECKING:
+    from openapi_aio.db.resources import ResourceOperation
     from openapi_aio.db.tables import TableModel
     from openapi_aio.operation import Operation
 
@@ -92,10 +95,12 @@ class ServedSpec:
         files: SpecFiles | None = None,
         answers_of: Sequence[Operation] = (),
         tables: Mapping[str, TableModel] | None = None,
+        resources: Sequence[ResourceOperation] = (),
     ) -> None:
         """``answers_of``: the operations whose framework-made answers the served document
         lists (none: the document's responses as written); ``tables``: the stored schemas whose
-        columns' limits it states (3.x)."""
+        columns' limits it states (3.x); ``resources``: the database resources, whose embedded
+        rows it describes."""
         self.version = spec.version
         self.base_path = base_path
         document: Any = _bundled(files, spec.version) if files is not None else spec.document
@@ -108,6 +113,10 @@ class ServedSpec:
 
                 document = with_column_limits(document, tables or {}, answers_of)
             document = with_request_variants(document)
+        if any(resource.embeds for resource in resources):
+            from openapi_aio.db.embedded_shapes import with_embedded_shapes
+
+            document = with_embedded_shapes(document, resources)
         self.document = _with_sentinel(document, spec.version)
         self._json: tuple[bytes, bytes] | None = None
         self._yaml: tuple[bytes, bytes] | None = None

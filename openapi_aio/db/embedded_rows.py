@@ -1,0 +1,180 @@
+"""Embedded rows of a request: what ``embed=`` and dotted ``fields`` ask for, and the rows
+themselves, fetched with one statement per relation and page.
+
+For a page of tasks with ``embed=project``, the projects are read with one ``SELECT ... WHERE
+id IN (the page's project_id values)``; for projects with ``embed=tasks``, each project's first
+``limit`` tasks in the relation's order with one statement too (``row_number() OVER (PARTITION BY
+project_id ...)``), whatever the page size. The embedded side is answered by its own view: its
+``scope()`` is in the statement (a row the caller may not read is not there), its ``serialize()``
+and sparse fields shape each row, writeOnly members are never read.
+
+A to-one row that is not there (no reference, or one the caller may not read) is ``null`` where
+the served schema allows it (:attr:`.Relation.nullable`). Where it cannot be null, the referenced
+row is there by the foreign key, unless it was deleted between the page's statement and the
+embedded one; the parent row, deleted with it, is then left out of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from openapi_aio.db.datastore import Prepared
+from openapi_aio.db.query import query_error
+
+if TYPE_CHECKING:
+    from openapi_aio.db.embedding import Relation
+    from openapi_aio.db.resources import ResourceOperation
+    from openapi_aio.db.tables import TableModel
+    from openapi_aio.db.views import CrudView
+
+__all__ = ["Asked", "asked", "attach", "filter_condition"]
+
+# relation name -> the fields asked of its rows (None: all of them)
+Asked = dict[str, tuple[str, ...] | None]
+
+
+def _names(raw: Any) -> list[str]:
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def asked(op: ResourceOperation, arguments: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, Asked]:
+    """``(the parent's fields, the relations to embed)``: ``embed=project,tasks`` embeds whole
+    rows; ``fields=title,project.name`` keeps the parent's ``title`` and embeds ``project`` with
+    its ``name`` (required members are always kept); ``fields=project`` embeds the whole row."""
+    embeds: Asked = {}
+    raw = arguments.get(op.roles.get("embed", ""))
+    if raw is not None:
+        for name in _names(raw):
+            if name not in op.embeds:
+                raise query_error("embed", f"cannot embed {name!r}: one of {', '.join(op.embeds)}")
+            embeds[name] = None
+    raw_fields = arguments.get(op.roles.get("fields", ""))
+    if raw_fields is None:
+        return None, embeds
+    model = op.model
+    parent: list[str] = []
+    members: dict[str, list[str] | None] = {}
+    for item in _names(raw_fields):
+        relation_name, dot, member = item.partition(".")
+        relation = op.embeds.get(relation_name)
+        if relation is None:  # one of the parent's own fields
+            if not _field_of(model, item):
+                known = ", ".join([*model.readable, *op.embeds])
+                raise query_error("fields", f"unknown field {item!r}: one of {known}")
+            parent.append(item)
+        elif not dot:  # "project": the whole row
+            members[relation_name] = None
+        else:
+            if not _field_of(relation.model, member):
+                known = ", ".join(f"{relation_name}.{name}" for name in relation.model.readable)
+                raise query_error("fields", f"unknown field {item!r}: one of {known}")
+            chosen = members.setdefault(relation_name, [])
+            if chosen is not None:
+                chosen.append(member)
+    for name, chosen in members.items():
+        embeds[name] = tuple(chosen) if chosen is not None else None
+    return tuple(parent), embeds
+
+
+def _field_of(model: TableModel, name: str) -> bool:
+    return name in model.readable or name in model.computed
+
+
+async def attach(
+    view: CrudView, rows: list[dict[str, Any]], outputs: list[dict[str, Any]], embeds: Asked
+) -> list[dict[str, Any]]:
+    """``outputs`` (the answers for ``rows``, in order) with the embedded rows as members; a
+    parent whose non-null to-one row vanished meanwhile is left out."""
+    keep = [True] * len(rows)
+    for name, fields in embeds.items():
+        relation = view.operation.embeds[name]
+        found = await _related(view, relation, rows, fields)
+        for index, (row, output) in enumerate(zip(rows, outputs, strict=True)):
+            value = row[relation.ours]
+            if relation.many:
+                output[name] = found.get(value, []) if value is not None else []
+                continue
+            embedded = found.get(value) if value is not None else None
+            if embedded is None and not relation.nullable:
+                keep[index] = False
+            output[name] = embedded
+    if all(keep):
+        return outputs
+    return [output for output, kept in zip(outputs, keep, strict=True) if kept]
+
+
+async def _related(
+    view: CrudView, relation: Relation, rows: Sequence[Mapping[str, Any]], fields: tuple[str, ...] | None
+) -> dict[Any, Any]:
+    """The related rows of the page, answered by the relation's view: by the value they match
+    (a list of rows for a to-many relation)."""
+    values = list(dict.fromkeys(row[relation.ours] for row in rows if row[relation.ours] is not None))
+    if not values:
+        return {}
+    assert relation.operation is not None
+    embedded = relation.view(view.request, relation.operation)
+    bound: dict[str, Any] = {"ids": values}
+    if relation.many:
+        bound["limit"] = relation.limit
+    fetched = await view.db.fetch_all(_statement(embedded, relation), bound)
+    found: dict[Any, Any] = {}
+    for row in fetched:
+        output = embedded._output(row, fields)
+        if relation.many:
+            found.setdefault(row[relation.theirs], []).append(output)
+        else:
+            found[row[relation.theirs]] = output
+    return found
+
+
+def _statement(embedded: CrudView, relation: Relation) -> Any:
+    """The relation's statement (built and compiled once per database, unless its view scopes
+    rows per request)."""
+    postgresql = embedded.db.is_postgresql
+    if relation.dynamic:
+        return _build(embedded, relation, postgresql)
+    statement = relation.statements.get(postgresql)
+    if statement is None:
+        statement = _build(embedded, relation, postgresql)
+        if postgresql:
+            statement = Prepared(statement)
+        relation.statements[postgresql] = statement
+    return statement
+
+
+def _build(embedded: CrudView, relation: Relation, postgresql: bool) -> Any:
+    table, model = embedded.table, relation.model
+    theirs = table.c[relation.theirs]
+    matched = theirs == sa.any_(sa.bindparam("ids")) if postgresql else theirs.in_(sa.bindparam("ids", expanding=True))
+    columns = [table.c[name] for name in model.readable]
+    if not relation.many:
+        return sa.select(*columns).where(matched, *embedded.scope())
+    ordering = []
+    for name, descending in relation.order:
+        column = table.c[name]
+        if not column.nullable:
+            ordering.append(column.desc() if descending else column.asc())
+        else:  # nulls last, as lists order them
+            ordering.append(column.desc().nulls_first() if descending else column.asc().nulls_last())
+    rank_name = model.bind_prefix + "rank"  # no column's name starts with the prefix
+    rank = sa.func.row_number().over(partition_by=theirs, order_by=ordering).label(rank_name)
+    ranked = sa.select(*columns, rank).where(matched, *embedded.scope()).subquery("embedded")
+    return (
+        sa.select(*(ranked.c[name] for name in model.readable))
+        .where(ranked.c[rank_name] <= sa.bindparam("limit"))
+        .order_by(ranked.c[relation.theirs], ranked.c[rank_name])
+    )
+
+
+def filter_condition(view: CrudView, relation: Relation, condition: Any) -> Any:
+    """The parent rows whose related row (to-one) meets ``condition`` and may be read: ``ours IN
+    (SELECT theirs FROM other WHERE condition AND the other view's scope)``."""
+    assert relation.operation is not None
+    embedded = relation.view(view.request, relation.operation)
+    table = embedded.table
+    inner = sa.select(table.c[relation.theirs]).where(condition, *embedded.scope()).correlate(None)
+    return view.table.c[relation.ours].in_(inner)
