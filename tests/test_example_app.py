@@ -117,6 +117,27 @@ async def test_filters_order_and_pages(client):
     assert bad_order.status == 400
 
 
+async def test_related_rows_in_one_call(client):
+    """/tasks?embed=project and /projects?embed=tasks (the 5 newest tasks of each project)."""
+    docs, empty = await new_project(client, "docs"), await new_project(client, "empty")
+    for number in range(7):
+        await new_task(client, docs, title=f"task {number}")
+    tasks = await (await client.get("/api/v1/tasks", params={"embed": "project", "limit": "3"})).json()
+    assert [task["project"] for task in tasks] == [docs, docs, docs]
+    sparse = await client.get("/api/v1/tasks", params={"fields": "title,project.name", "limit": "1"})
+    assert (await sparse.json())[0]["project"] == {"id": docs["id"], "name": "docs"}
+    matching = await client.get("/api/v1/tasks", params={"project.name__ilike": "DO*", "count": "true"})
+    assert matching.headers["X-Total-Count"] == "7"
+    none = await client.get("/api/v1/tasks", params={"project.name__ilike": "emp*"})
+    assert await none.json() == []
+    projects = await (await client.get("/api/v1/projects", params={"embed": "tasks"})).json()
+    assert [project["name"] for project in projects] == ["docs", "empty"]
+    assert [task["title"] for task in projects[0]["tasks"]] == [f"task {n}" for n in (6, 5, 4, 3, 2)]
+    assert projects[0]["tasks"][0]["url"].startswith("/api/v1/tasks/")  # TaskView.serialize
+    assert projects[1]["tasks"] == []
+    assert empty["id"] == projects[1]["id"]
+
+
 async def test_database_constraints_are_problems(client):
     project = await new_project(client, "same")
     again = await client.post("/api/v1/projects", json={"name": "same"}, headers=AUTH)

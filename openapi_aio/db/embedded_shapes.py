@@ -220,7 +220,9 @@ def _row(
         while variant in schemas:
             variant, number = f"{base}{number}", number + 1
         target = schemas.get(name)
-        target = {key: value for key, value in target.items() if key != "x-table"} if isinstance(target, Mapping) else {}
+        target = (
+            {key: value for key, value in target.items() if key != "x-table"} if isinstance(target, Mapping) else {}
+        )
         schemas[variant] = _extended(target, members)  # a shape of answers, not another table
         variants[key] = variant
     return {"$ref": prefix + escape(variant)}

@@ -108,7 +108,9 @@ class ShapeBuilder:
             typed = [member for member in all_of if isinstance(member, Mapping) and _says_type(member)]
             if len(typed) == 1 and not schema.get("properties"):  # allOf: [$ref] to add a description
                 return self.shape(typed[0], seen)
-            return Shape("dict[str, _t.Any]", _check(Mapping, "an object"))
+            if typed or schema.get("type") in (None, "object"):
+                return Shape("dict[str, _t.Any]", _check(Mapping, "an object"))
+            # members without a type beside the schema's own (a second pattern): constraints only
         types = schema.get("type")
         if isinstance(types, list):
             names = [t for t in types if t != "null"]

@@ -118,12 +118,26 @@ class ServedSpec:
 
             document = with_embedded_shapes(document, resources)
         self.document = _with_sentinel(document, spec.version)
+        self._written_location = {
+            key: spec.document[key] for key in _LOCATION_KEYS[spec.version == "2.0"] if key in spec.document
+        }
         self._json: tuple[bytes, bytes] | None = None
         self._yaml: tuple[bytes, bytes] | None = None
         if spec.source == "<document>":
             self._json_parts()
         stem = "swagger" if spec.version == "2.0" else "openapi"
         self.names = {f"{stem}.json": self.json, f"{stem}.yaml": self.yaml}
+
+    def contract(self) -> dict[str, Any]:
+        """The served document with the location the file gives (``servers`` as written): what a
+        client generated from the service's own document should be built from."""
+        result: dict[str, Any] = {}
+        for key, value in self.document.items():
+            if key == _SENTINEL_KEY:
+                result.update(self._written_location)
+            else:
+                result[key] = value
+        return result
 
     def _json_parts(self) -> tuple[bytes, bytes]:
         if self._json is None:
@@ -166,9 +180,12 @@ class ServedSpec:
         return web.Response(body=self.yaml_bytes(request), content_type="application/yaml", charset="utf-8")
 
 
+_LOCATION_KEYS = {True: ("host", "basePath", "schemes"), False: ("servers",)}  # by "is Swagger 2.0"
+
+
 def _with_sentinel(document: Mapping[str, Any], version: str) -> dict[str, Any]:
     """The document with its location keys replaced by one marker at the same place."""
-    replaced = ("host", "basePath", "schemes") if version == "2.0" else ("servers",)
+    replaced = _LOCATION_KEYS[version == "2.0"]
     result: dict[str, Any] = {}
     for key, value in document.items():
         if key in replaced:

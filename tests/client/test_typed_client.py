@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from example_server import example_server
+from example_server import create_example_app, example_server
 from helpers import strict_mypy
 
 from openapi_aio.client.codegen import write_client
@@ -129,6 +129,39 @@ def test_generated_client_over_http(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             copy = await client.createTask(project_id=project.id, body=got)
             assert (copy.title, copy.tags) == ("write it", ["typed"])
             assert copy.id != task.id
+
+    with example_server(tmp_path) as server:
+        asyncio.run(calls(server.url))
+
+
+def test_client_of_the_served_contract_types_embedded_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python main.py spec client`` writes the client of the document as served: a list with
+    ``embed=project`` decodes to ``TaskWithProject`` whose ``project`` is a ``Project``."""
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as patch:
+        app = create_example_app(patch, tmp_path)
+        target = tmp_path / "served_client.py"
+        result = runner.invoke(app.cli, ["spec", "client", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    source = target.read_text()
+    assert ") -> list[TaskWithProject]:" in source
+    assert ") -> list[ProjectWithTasks]:" in source
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "served_client", raising=False)
+    import served_client  # type: ignore[import-not-found]
+
+    async def calls(url: str) -> None:
+        client: Any
+        document = f"{url}/api/v1/openapi.json"
+        async with await served_client.Client.load(document, auth={"bearer": "demo-token"}) as client:
+            project = await client.createProject(body=served_client.Project(name="embedded"))
+            await client.createTask(project_id=project.id, body=served_client.Task(title="one", tags=["a-b"]))
+            listed = await client.listTasks(embed=["project"])
+            assert [type(item) for item in listed] == [served_client.TaskWithProject]
+            assert listed[0].project == project
+            assert listed[0].tags == ["a-b"]
+            projects = await client.listProjects(embed=["tasks"])
+            assert [task.title for task in projects[0].tasks] == ["one"]
 
     with example_server(tmp_path) as server:
         asyncio.run(calls(server.url))

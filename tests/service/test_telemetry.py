@@ -18,19 +18,13 @@ import pytest
 import yaml
 from conftest import SPECS, document
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
+from otel_capture import EXPORTER
 from specs.telemetry import handlers
 
 from openapi_aio.client import ApiClient
 from openapi_aio.ws.client import Client
-
-EXPORTER = InMemorySpanExporter()
-PROVIDER = TracerProvider()
-PROVIDER.add_span_processor(SimpleSpanProcessor(EXPORTER))
-trace.set_tracer_provider(PROVIDER)  # once in this process; the code under test finds it lazily
 
 LIVE = yaml.safe_load((SPECS / "ws" / "live.yaml").read_text())  # tests/ws/test_ws.py's websockets
 ADA = {"Authorization": "Bearer tok-ada"}
@@ -120,7 +114,7 @@ async def test_incoming_traceparent_is_continued(serve, spans):
 async def test_api_client_carries_the_trace(serve, spans):
     server = await serve(SPEC, opentelemetry=True)
     client = ApiClient(SPEC, str(server.make_url("/")), session=server.session)
-    with PROVIDER.get_tracer("test").start_as_current_span("caller") as caller:
+    with trace.get_tracer("test").start_as_current_span("caller") as caller:
         assert await client.get_item(id=7) == {"id": 7}
     (span,) = server_spans(spans())
     assert span.context.trace_id == caller.get_span_context().trace_id  # one trace: client and server

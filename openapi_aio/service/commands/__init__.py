@@ -150,18 +150,23 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
 
             click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
 
-    def generate(file: str | None, output: str | None, writer: Callable[..., str], default_name: str) -> None:
-        """Write ``writer``'s module for FILE (or the service's first document) to OUTPUT or stdout."""
+    def generate(
+        file: str | None, output: str | None, writer: Callable[..., str], default_name: str, contract: bool = False
+    ) -> None:
+        """Write ``writer``'s module for FILE (or the service's first document; ``contract``: the
+        document as the service serves it) to OUTPUT or stdout."""
         from openapi_aio.spec import load_spec
 
         app = get_app()
         if file is None and not app.apis:
             raise click.ClickException("no document: give FILE")
-        loaded = (
-            load_spec(file, base_dir=app.specification_dir, **_reading(app.options))
-            if file is not None
-            else app.apis[0].spec
-        )
+        if file is not None:
+            loaded = load_spec(file, base_dir=app.specification_dir, **_reading(app.options))
+        else:
+            loaded = app.apis[0].spec
+            served = app.apis[0].served
+            if contract and served is not None:  # what the service answers (rows with embedded rows...)
+                loaded = load_spec(served.contract(), base_dir=app.specification_dir, **_reading(app.options))
         source = writer(loaded, target=Path(output).name if output else default_name)
         if output is None:
             click.echo(source, nl=False)
@@ -184,7 +189,7 @@ def build_cli(get_app: Callable[[], App]) -> click.Group:
     def client(file: str | None, output: str | None) -> None:
         from openapi_aio.client.codegen import write_client
 
-        generate(file, output, write_client, "client.py")
+        generate(file, output, write_client, "client.py", contract=True)
 
     cli.add_command(db_commands(get_app))
     return cli
