@@ -325,3 +325,71 @@ def test_more_declaration_mistakes() -> None:
     spec = _document()
     spec["paths"]["/books"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {"type": "object"}
     assert "the 200 answer's schema must be an array of rows" in _load(spec)
+
+
+SWAGGER = {
+    "swagger": "2.0",
+    "info": {"title": "pets and owners", "version": "1"},
+    "paths": {
+        "/pets": {
+            "x-resource": {"schema": "Pet", "embed": {"owner": "Owner"}},
+            "get": {
+                "parameters": [
+                    {"name": "embed", "in": "query", "type": "array", "items": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "pets", "schema": {"type": "array", "items": {"$ref": "#/definitions/Pet"}}}
+                },
+            },
+            "post": {
+                "parameters": [{"name": "body", "in": "body", "schema": {"$ref": "#/definitions/Pet"}}],
+                "responses": {"201": {"description": "created", "schema": {"$ref": "#/definitions/Pet"}}},
+            },
+        },
+        "/owners": {
+            "x-resource": "Owner",
+            "post": {
+                "parameters": [{"name": "body", "in": "body", "schema": {"$ref": "#/definitions/Owner"}}],
+                "responses": {"201": {"description": "created", "schema": {"$ref": "#/definitions/Owner"}}},
+            },
+        },
+    },
+    "definitions": {
+        "Owner": {
+            "type": "object",
+            "x-table": "embed_swagger_owners",
+            "additionalProperties": False,
+            "properties": {"id": {"type": "integer", "readOnly": True}, "name": {"type": "string"}},
+        },
+        "Pet": {
+            "type": "object",
+            "x-table": "embed_swagger_pets",
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "integer", "readOnly": True},
+                "name": {"type": "string"},
+                "owner_id": {"type": "integer", "x-column": {"references": "embed_swagger_owners.id"}},
+            },
+        },
+    },
+}
+
+
+async def test_swagger_2_documents_embed_too(serve_db):
+    client = await serve_db(SWAGGER, validate_responses=True)
+    assert (await client.post("/owners", json={"name": "Ann"})).status == 201
+    assert (await client.post("/pets", json={"name": "Rex", "owner_id": 1})).status == 201
+    assert (await client.post("/pets", json={"name": "Stray"})).status == 201
+    pets = await get_json(client, "/pets", params={"embed": "owner"})
+    assert pets == [
+        {"id": 1, "name": "Rex", "owner_id": 1, "owner": {"id": 1, "name": "Ann"}},
+        {"id": 2, "name": "Stray", "owner": None},
+    ]
+    served = await get_json(client, "/swagger.json")
+    answer = served["paths"]["/pets"]["get"]["responses"]["200"]["schema"]
+    assert answer == {"type": "array", "items": {"$ref": "#/definitions/PetWithOwner"}}
+    owner = served["definitions"]["PetWithOwner"]["properties"]["owner"]
+    assert owner["allOf"] == [{"$ref": "#/definitions/Owner"}]
+    assert owner["x-nullable"] is True
+    embed = served["paths"]["/pets"]["get"]["parameters"][0]
+    assert embed["items"]["enum"] == ["owner"]
