@@ -198,7 +198,10 @@ class CrudView:
         the ETag is the row's own version, which an embedded row's change does not move)."""
         self._check_request()
         op = self.operation
-        fields, embeds = embedded_rows.asked(op, self.arguments) if op.embeds else (None, None)
+        if op.embeds:
+            fields, embeds = embedded_rows.asked(op, self.arguments)
+        else:
+            fields, embeds = query.fields(op, self.arguments, self.model), None
         values = statements.item_values(self)
         statement = statements.cached(
             self,

@@ -271,12 +271,12 @@ def _column(path: Steps, keyword: str, value: Any) -> bool:
 
 def _resource(path: Steps, keyword: str, value: Any) -> bool:
     """The walk (the value's type, its ``schema``) and ``db.resources``/``db.storage`` (unknown
-    keys, ``view``, ``upsert``, ``events``, each ``order_by`` column)."""
+    keys, ``view``, ``upsert``, ``events``, each ``order_by`` column, ``embed`` in db.embedding)."""
     if not path:
         return True
     if path[0] == "order_by" and isinstance(value, Mapping):
         return len(path) > 1 or _iterated(value.get("order_by"))
-    return path[0] in ("schema", "view", "upsert", "events")
+    return path[0] in ("schema", "view", "upsert", "events", "embed")
 
 
 # x-websocket keys ws.endpoint checks itself, in its own words

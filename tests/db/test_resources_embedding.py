@@ -6,9 +6,11 @@ members hidden, the statements a page costs, ETags, and what the served document
 from __future__ import annotations
 
 import copy
+import sqlite3
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -17,6 +19,7 @@ from otel_capture import EXPORTER, statement_count
 
 import openapi_aio
 from openapi_aio import InvalidSpecification
+from openapi_aio.keys import DATABASE
 
 SPEC = "resources_embedding/openapi.yaml"
 ADMIN = {"X-Role": "admin"}
@@ -254,7 +257,7 @@ async def test_validated_responses_and_served_document(serve_db):
     assert publisher["allOf"] == [{"$ref": "#/components/schemas/Publisher"}]
     assert "nullable" not in publisher
     one = served["paths"]["/books/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    assert one == {"$ref": "#/components/schemas/BookWithAuthor"}
+    assert one == {"$ref": "#/components/schemas/BookWithAuthorAndPublisher"}
     books = schemas["AuthorWithBooksAndEdited"]["properties"]["books"]
     assert books["items"] == {"$ref": "#/components/schemas/Book"}
     assert books["maxItems"] == 3
@@ -393,3 +396,28 @@ async def test_swagger_2_documents_embed_too(serve_db):
     assert owner["x-nullable"] is True
     embed = served["paths"]["/pets"]["get"]["parameters"][0]
     assert embed["items"]["enum"] == ["owner"]
+
+
+async def test_a_missing_row_that_cannot_be_null_leaves_its_parent_out(serve_db, datastore):
+    """A book whose publisher row is not there (its foreign key not enforced when it was written;
+    or the publisher deleted, with the book, between the page's statement and the embedded one):
+    the served schema says a publisher is never null, so the book is left out rather than
+    answered with a null; its item is a 404 with embed=publisher."""
+    client = await seeded(serve_db)
+    database = client.app[DATABASE]
+    lost = "INSERT INTO embed_books (title, publisher_id, version) VALUES ('lost', 99, 1)"
+    if database.is_postgresql:
+        async with database.transaction() as conn:
+            await conn.execute(sa.text("SET LOCAL session_replication_role = replica"))  # no FK triggers
+            await conn.execute(sa.text(lost))
+    else:
+        with sqlite3.connect(datastore.removeprefix("sqlite:///")) as raw:  # foreign keys off by default
+            raw.execute(lost)
+    titles = [book["title"] for book in await get_json(client, "/books", params={"limit": "20"})]
+    assert titles[-1] == "lost"
+    embedded = await get_json(client, "/books", params={"limit": "20", "embed": "publisher,author"})
+    assert [book["title"] for book in embedded] == titles[:-1]
+    assert (await client.get("/books/8")).status == 200
+    assert (await client.get("/books/8", params={"embed": "author"})).status == 200  # author may be null
+    response = await client.get("/books/8", params={"embed": "publisher"})
+    assert response.status == 404
