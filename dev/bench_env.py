@@ -115,7 +115,7 @@ PEERS = [
         env=(ON_PATH,),
         packages=OPENAPI_AIO_PACKAGES,
     ),
-    # W6/W7: crud.yaml's x-resource, no handler code; the database named by DATASTORE, as
+    # W6/W7/W8: crud.yaml's x-resource, no handler code; the database named by DATASTORE, as
     # docs/resources.md tells users (`openapi-aio run` has no option for it).
     Peer(
         "openapi-aio-crud",
@@ -126,7 +126,7 @@ PEERS = [
         env=(("DATASTORE", DSN),),
         packages=OPENAPI_AIO_PACKAGES,
         ready="/crud/pets?limit=1",
-        workloads=("W6", "W7"),
+        workloads=("W6", "W7", "W8"),
     ),
     # FastAPI's docs: `pip install "fastapi[standard]"`, then uvicorn with its defaults (it picks
     # uvloop and httptools itself, and logs every request).

@@ -2,15 +2,17 @@
 
     python dev/bench_micro.py                 # W1, W2, W5; best of 7 runs of 5,000 requests each
     python dev/bench_micro.py --profile W1    # cProfile of openapi_aio on one workload, top 25
-    python dev/bench_micro.py --db            # W3, W4 and W6, W7 (x-resource) on PostgreSQL: CPU time
+    python dev/bench_micro.py --db            # W3, W4 and W6, W7, W8 (x-resource) on PostgreSQL: CPU time
     python dev/bench_micro.py --profile W6    # cProfile of the x-resource list
+    python dev/bench_micro.py --profile W8    # ... of the same list with embed=owner
 
-The database workloads (``--db``; the table bench_pets must exist: ``python -m benchapp.db``) run
+The database workloads (``--db``; the tables must exist: ``python -m benchapp.db``) run
 the real queries on PostgreSQL (BENCH_DSN), 32 requests at a time, and count this process's CPU
 time (``time.process_time``), not the wall clock: the database's own work and the wait for it are
 left out, what remains is the framework, the driver and the handler. W6 and W7 are openapi_aio's
 ``x-resource`` (benchapp/crud.yaml, no handler code), compared with raw aiohttp's hand-written
-W3 and W4.
+W3 and W4; W8 is W6 with ``embed=owner`` (each row's owner inline), compared with W6 as well: the
+cost of embed=.
 
 Both applications serve the peer benchmark's routes (dev/benchapp: openapi.yaml + handlers.py for
 openapi_aio, the hand-written serve_aiohttp for raw aiohttp). Each request is a fresh ``web.Request`` (parsed message
@@ -60,8 +62,11 @@ DB_CASES = {
     "W4": ("POST", "/db/pets", json.dumps(NEW_ROW).encode(), 201),
     "W6": ("GET", "/crud/pets?limit=20&offset=100", None, 200),
     "W7": ("POST", "/crud/pets", json.dumps(NEW_ROW).encode(), 201),
+    "W8": ("GET", "/crud/pets?embed=owner&limit=20&offset=100", None, 200),
 }
-BASELINE = {"W6": "W3", "W7": "W4"}  # x-resource workload -> the hand-written one doing the same work
+# x-resource workload -> the hand-written one doing the same work (W8: W3 embeds no owners)
+BASELINE = {"W6": "W3", "W7": "W4", "W8": "W3"}
+VERSUS = {"W8": "W6"}  # also compared with openapi_aio's own run of: the cost of embed=
 ALL_CASES = CASES | DB_CASES
 
 
@@ -198,12 +203,16 @@ async def run_db(number: int, repeat: int) -> None:
         print(f"best of {repeat} x {number} requests (32 concurrent), CPU µs of this process per request\n")
         print("| workload | raw aiohttp µs | openapi_aio µs | openapi_aio overhead µs | ratio |")
         print("| --- | ---: | ---: | ---: | ---: |")
+        measured: dict[str, float] = {}
         for case in DB_CASES:
             base = await harness_us(make, case, number, repeat)
             raw = await cpu_per_request_us(built["aiohttp"], make, BASELINE.get(case, case), number, repeat) - base
-            oa = await cpu_per_request_us(built["openapi_aio"], make, case, number, repeat) - base
+            oa = measured[case] = await cpu_per_request_us(built["openapi_aio"], make, case, number, repeat) - base
             label = f"{case} (vs {BASELINE[case]})" if case in BASELINE else case
             print(f"| {label} | {raw:.1f} | {oa:.1f} | {oa - raw:+.1f} | {oa / raw:.2f}x |")
+        for case, other in VERSUS.items():
+            this, that = measured[case], measured[other]
+            print(f"\n{case} vs {other} (openapi_aio, CPU µs/req): {this:.1f} / {that:.1f} = {this / that:.2f}x")
     finally:
         for app in built.values():
             await app.cleanup()
@@ -260,7 +269,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--profile", choices=sorted(ALL_CASES), help="cProfile openapi_aio on this workload instead")
     parser.add_argument("--peer", default="openapi_aio", choices=["openapi_aio", "aiohttp"], help="with --profile")
-    parser.add_argument("--db", action="store_true", help="the database workloads (W3, W4, W6, W7) instead")
+    parser.add_argument("--db", action="store_true", help="the database workloads (W3, W4, W6, W7, W8) instead")
     args = parser.parse_args()
     if args.profile:
         asyncio.run(profile(args.profile, args.number, args.peer))

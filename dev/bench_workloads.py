@@ -66,17 +66,35 @@ def _create_pet(port: int) -> str | None:
     return None if s == 201 and "json" in ct and b == {"id": PET_ID, **VALID_PET} else f"got {(s, ct, b)}"
 
 
-def _page(prefix: str) -> Callable[[int], str | None]:
+OWNER_ROWS = 300  # benchapp/db.py's owners: the seeded pet with id i has owner (i - 1) % 300 + 1
+
+
+def _owner(pet_id: int) -> dict:
+    """The owner of the seeded pet ``pet_id``, as the x-resource answers it (benchapp/db.py)."""
+    k = (pet_id - 1) % OWNER_ROWS + 1
+    return {"id": k, "name": f"Owner {k}", "email": f"owner{k}@example.com"}
+
+
+def _page(prefix: str, embed: bool = False) -> Callable[[int], str | None]:
+    """20 rows from id 101. The hand-written peers (/db) answer ROW_KEYS exactly; the x-resource
+    (/crud) answers its schema's owner_id too, and with ``embed`` (W8) the owner it references."""
+
     def check(port: int) -> str | None:
-        s, ct, b = call(port, "GET", f"{prefix}/pets?limit=20&offset=100")
+        path = f"{prefix}/pets?{'embed=owner&' if embed else ''}limit=20&offset=100"
+        s, ct, b = call(port, "GET", path)
+        keys = ROW_KEYS if prefix == "/db" else ROW_KEYS | {"owner_id"} | ({"owner"} if embed else set())
         ok = (
             s == 200
             and "json" in ct
             and isinstance(b, list)
             and len(b) == 20
-            and all(isinstance(r, dict) and set(r) == ROW_KEYS for r in b)
+            and all(isinstance(r, dict) and set(r) == keys for r in b)
             and b[0]["id"] == 101
         )
+        if ok and prefix != "/db":
+            ok = all(r["owner_id"] == _owner(r["id"])["id"] for r in b)
+            if ok and embed:  # the owner inline is the row's owner_id's
+                ok = all(r["owner"] == _owner(r["id"]) for r in b)
         return None if ok else f"got {(s, ct, b)}"
 
     return check
@@ -113,13 +131,17 @@ class Workload:
     path: str
     check: Callable[[int], str | None]
     body: dict | None = None
-    random_offset: bool = False  # W3, W6: offset = random 0..980, 20 rows
+    random_offset: bool = False  # W3, W6, W8: offset = random 0..980, 20 rows
     # Invalid requests on the workload's route: a peer must refuse them (else it is reported)
     invalid: tuple[Invalid, ...] = ()
     # Its ratio is taken against raw aiohttp's run of ``baseline`` (the hand-written handler
     # doing the same work) in the same round; None: against raw aiohttp's run of itself.
     baseline: str | None = None
     refused: bool = False  # the answer is a 4xx: wrk's count of non-2xx answers is no error
+    # The same peer's run of ``versus`` in the same round is its cost's yardstick (W8: W6, the
+    # same list without embed=): the summary gives req/s of versus / req/s of this one, and the
+    # ratio of their server CPU per request.
+    versus: str | None = None
 
 
 WORKLOADS = [
@@ -196,6 +218,20 @@ WORKLOADS = [
             # not refused: no longer an invalid input here
         ),
         baseline="W4",
+    ),
+    # W6's list with each row's owner inline (x-resource embed: one more statement per page); its
+    # cost is W6's, measured by the same peer in the same round (issue: at most 1.3x). Measured
+    # next to W3 and W6; its "vs raw aiohttp" is against W3, which embeds nothing.
+    Workload(
+        "W8",
+        "GET /crud/pets?embed=owner (x-resource, 20 rows + owners)",
+        "GET",
+        "/crud/pets?embed=owner&limit=20&offset=",
+        _page("/crud", embed=True),
+        random_offset=True,
+        invalid=(("GET", "/crud/pets?embed=vet", None), ("GET", "/crud/pets?embed=owner&limit=1000", None)),
+        baseline="W3",
+        versus="W6",
     ),
 ]
 
