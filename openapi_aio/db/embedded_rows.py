@@ -1,17 +1,19 @@
 """Embedded rows of a request: what ``embed=`` and dotted ``fields`` ask for, and the rows
-themselves, fetched with one statement per relation and page.
+themselves, whatever the page size without a statement per row.
 
-For a page of tasks with ``embed=project``, the projects are read with one ``SELECT ... WHERE
-id IN (the page's project_id values)``; for projects with ``embed=tasks``, each project's first
-``limit`` tasks in the relation's order with one statement too (``row_number() OVER (PARTITION BY
-project_id ...)``), whatever the page size. The embedded side is answered by its own view: its
-``scope()`` is in the statement (a row the caller may not read is not there), its ``serialize()``
-and sparse fields shape each row, writeOnly members are never read.
+For a page of tasks with ``embed=project``, the projects come with the page itself: the page's
+statement joins them (``LEFT JOIN projects AS _e0 ON _e0.id = tasks.project_id AND <the project
+view's scope>``, :func:`joins`), one round trip as without ``embed``. For projects with
+``embed=tasks``, each project's first ``limit`` tasks in the relation's order are one more
+statement (``row_number() OVER (PARTITION BY project_id ...)``); an item's to-one rows are one
+statement per relation too (``WHERE id IN (...)``). The embedded side is answered by its own
+view: its ``scope()`` is in the statement (a row the caller may not read is not there), its
+``serialize()`` and sparse fields shape each row, writeOnly members are never read.
 
 A to-one row that is not there (no reference, or one the caller may not read) is ``null`` where
-the served schema allows it (:attr:`.Relation.nullable`). Where it cannot be null, the referenced
-row is there by the foreign key, unless it was deleted between the page's statement and the
-embedded one; the parent row, deleted with it, is then left out of the page.
+the served schema allows it (:attr:`.Relation.nullable`). Where it cannot be null, the foreign
+key guarantees the row, unless the database did not enforce it (or, for an item, the row was
+deleted, with its parent, between two statements): the parent row is then left out.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from openapi_aio.db.tables import TableModel
     from openapi_aio.db.views import CrudView
 
-__all__ = ["Asked", "asked", "attach", "filter_condition"]
+__all__ = ["Asked", "asked", "attach", "filter_condition", "joined", "joins"]
 
 # relation name -> the fields asked of its rows (None: all of them)
 Asked = dict[str, tuple[str, ...] | None]
@@ -84,15 +86,47 @@ def _field_of(model: TableModel, name: str) -> bool:
     return name in model.readable or name in model.computed
 
 
+def joined(op: ResourceOperation, embeds: Asked | None) -> tuple[Relation, ...]:
+    """The asked to-one relations: a list's statement joins them."""
+    if not embeds:
+        return ()
+    return tuple(op.embeds[name] for name in embeds if not op.embeds[name].many)
+
+
+def joins(view: CrudView, relations: Sequence[Relation]) -> tuple[Any, list[Any]]:
+    """``(FROM clause, labelled columns)`` joining the to-one ``relations`` to the view's table,
+    each within its view's scope (the view's scope() sees the relation's alias as its table)."""
+    source: Any = view.table
+    columns: list[Any] = []
+    for relation in relations:
+        assert relation.operation is not None
+        embedded = relation.view(view.request, relation.operation)
+        alias = relation.alias
+        embedded.table = alias
+        condition = sa.and_(alias.c[relation.theirs] == view.table.c[relation.ours], *embedded.scope())
+        source = source.outerjoin(alias, condition)
+        columns += [alias.c[name].label(label) for label, name in relation.labels]
+    return source, columns
+
+
 async def attach(
-    view: CrudView, rows: list[dict[str, Any]], outputs: list[dict[str, Any]], embeds: Asked
+    view: CrudView,
+    rows: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+    embeds: Asked,
+    joined: Sequence[Relation] = (),
 ) -> list[dict[str, Any]]:
-    """``outputs`` (the answers for ``rows``, in order) with the embedded rows as members; a
-    parent whose non-null to-one row vanished meanwhile is left out."""
+    """``outputs`` (the answers for ``rows``, in order) with the embedded rows as members (those
+    of ``joined`` relations read from ``rows``' labelled columns, which are then removed: the
+    outputs may be the rows themselves); a parent whose non-null to-one row is not there is
+    left out."""
     keep = [True] * len(rows)
     for name, fields in embeds.items():
         relation = view.operation.embeds[name]
-        found = await _related(view, relation, rows, fields)
+        if relation in joined:
+            found = _from_join(view, relation, rows, fields)
+        else:
+            found = await _related(view, relation, rows, fields)
         for index, (row, output) in enumerate(zip(rows, outputs, strict=True)):
             value = row[relation.ours]
             if relation.many:
@@ -102,9 +136,40 @@ async def attach(
             if embedded is None and not relation.nullable:
                 keep[index] = False
             output[name] = embedded
+    for relation in joined:
+        for row in rows:
+            for label, _ in relation.labels:
+                del row[label]
     if all(keep):
         return outputs
     return [output for output, kept in zip(outputs, keep, strict=True) if kept]
+
+
+def _from_join(
+    view: CrudView, relation: Relation, rows: Sequence[Mapping[str, Any]], fields: tuple[str, ...] | None
+) -> dict[Any, Any]:
+    """The joined to-one rows of the page, answered by the relation's view, by their value."""
+    assert relation.operation is not None
+    labels = relation.labels
+    matched = next(label for label, name in labels if name == relation.theirs)
+    found: dict[Any, Any] = {}
+    if relation.plain and fields is None:  # the values as fetched are the answer
+        omit = relation.model.omit_null
+        for row in rows:
+            value = row[matched]
+            if value is not None and value not in found:
+                output = {name: row[label] for label, name in labels}
+                for name in omit:
+                    if output[name] is None:
+                        del output[name]
+                found[value] = output
+        return found
+    embedded = relation.view(view.request, relation.operation)
+    for row in rows:
+        value = row[matched]
+        if value is not None and value not in found:
+            found[value] = embedded._output({name: row[label] for label, name in labels}, fields)
+    return found
 
 
 async def _related(

@@ -62,6 +62,10 @@ class Relation:
     dynamic: bool = False  # the view has its own scope(): statements are built per request
     operation: ResourceOperation | None = None  # what the embedded view is made with
     statements: dict[Any, Any] = field(default_factory=dict)  # database kind -> compiled statement
+    # to-one: joined into the page's statement as ``alias``, its readable columns as (label, name)
+    alias: Any = None
+    labels: tuple[tuple[str, str], ...] = ()
+    plain: bool = False  # rows as fetched are the answer (no conversion, no serialize)
 
 
 def compile_embeds(
@@ -104,7 +108,10 @@ def compile_embeds(
                 raise error(f"{where}: {table.table.name}.{column} is writeOnly; embedding through it would show it")
         view = view_of(other.schema_name, entry.get("view"))
         relation = Relation(name, many, other, view, ours, theirs)
-        relation.dynamic = view.scope is not _base_scope()
+        relation.dynamic = view.scope is not _base_view().scope
+        relation.plain = view.serialize is _base_view().serialize and all(
+            other.columns[column].to_api is None for column in other.readable
+        )
         if many:
             relation.order = _order(entry.get("order_by"), other, problem)
             limit = entry.get("limit", DEFAULT_EMBED_LIMIT)
@@ -116,6 +123,10 @@ def compile_embeds(
                 if key in entry:
                     raise error(f"{where}: {key} is for to-many relations (each task has one project)")
             relation.nullable = model.columns[ours].nullable or relation.dynamic
+            # labels start with the parent's bind prefix, which starts none of its columns' names
+            tag = f"{model.bind_prefix}e{len(relations)}"
+            relation.alias = other.table.alias(tag)
+            relation.labels = tuple((f"{tag}_{index}", column) for index, column in enumerate(other.readable))
         relations[name] = relation
     return relations
 
@@ -175,7 +186,7 @@ def _order(raw: Any, other: TableModel, error: Callable[[str], Exception]) -> tu
     return tuple(order)
 
 
-def _base_scope() -> Any:
+def _base_view() -> type[CrudView]:
     from openapi_aio.db.views import CrudView
 
-    return CrudView.scope
+    return CrudView

@@ -23,7 +23,7 @@ once per SQLAlchemy cache key, which leaves values out).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ from openapi_aio.db.datastore import Prepared
 from openapi_aio.db.query import Order, check_text, query_error
 
 if TYPE_CHECKING:
+    from openapi_aio.db.embedding import Relation
     from openapi_aio.db.resources import Filter
     from openapi_aio.db.views import CrudView
 
@@ -57,11 +58,12 @@ __all__ = [
 _COMPARISONS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
 
 
-def cached(view: CrudView, key: Any, build: Callable[[], Any]) -> Any:
+def cached(view: CrudView, key: Any, build: Callable[[], Any], dynamic: bool = False) -> Any:
     """The statement of shape ``key`` for the view's operation, built (and compiled) only the
-    first time; per request when the view is dynamic (see the module docstring)."""
+    first time; per request when the view is dynamic (see the module docstring), or ``dynamic``
+    (an embedded view's own scope is in it)."""
     op = view.operation
-    if op.dynamic:
+    if op.dynamic or dynamic:
         return build()
     statement = op.statements.get(key)
     if statement is None:
@@ -185,11 +187,22 @@ def bind_search(view: CrudView, words: list[str], values: dict[str, Any]) -> Non
 
 
 def list_statement(
-    view: CrudView, conditions: list[Any], order: Order, direction: str | None, words: int, nulls: tuple[bool, ...]
+    view: CrudView,
+    conditions: list[Any],
+    order: Order,
+    direction: str | None,
+    words: int,
+    nulls: tuple[bool, ...],
+    joined: Sequence[Relation] = (),
 ) -> Any:
-    """One page: filtered, searched, after (or before) the cursor, ordered, ``limit``/``offset`` bound."""
+    """One page: filtered, searched, after (or before) the cursor, ordered, ``limit``/``offset``
+    bound; with the ``joined`` to-one relations' rows (:func:`.embedded_rows.joins`)."""
     columns = [view.table.c[name] for name, _ in order]
-    statement = sa.select(*readable_columns(view)).where(*conditions, *_search_conditions(view, words))
+    statement = sa.select(*readable_columns(view))
+    if joined:
+        source, embedded = embedded_rows.joins(view, joined)
+        statement = statement.add_columns(*embedded).select_from(source)
+    statement = statement.where(*conditions, *_search_conditions(view, words))
     reverse = direction == "before"  # read backwards from the cursor; the view puts the rows back
     if direction is not None:
         statement = statement.where(keyset(columns, [desc for _, desc in order], reverse, nulls))

@@ -120,9 +120,13 @@ class CrudView:
             shape += (("search", len(words)),)
         values["limit"] = limit + 1  # one more tells whether a next page exists
         values["offset"] = offset
-        key = ("list", shape, tuple(order), direction, nulls)
+        to_one = embedded_rows.joined(op, embeds)  # embedded to-one rows come with the page
+        key = ("list", shape, tuple(order), direction, nulls, to_one)
         statement = statements.cached(
-            self, key, lambda: statements.list_statement(self, conditions(), order, direction, len(words), nulls)
+            self,
+            key,
+            lambda: statements.list_statement(self, conditions(), order, direction, len(words), nulls, to_one),
+            dynamic=any(relation.dynamic for relation in to_one),
         )
         rows = await self.db.fetch_all(statement, values)
         more = len(rows) > limit
@@ -147,8 +151,10 @@ class CrudView:
         if links:
             headers["Link"] = link_header(self.request.rel_url, links)
         if embeds:
-            outputs = [self._output(row, fields) for row in rows]
-            return await embedded_rows.attach(self, rows, outputs, embeds), 200, headers
+            plain = op.plain_rows and fields is None  # the rows become the answers, in place
+            outputs = rows if plain else [self._output(row, fields) for row in rows]
+            outputs = await embedded_rows.attach(self, rows, outputs, embeds, to_one)
+            return (_without_nulls(outputs, self.model.omit_null) if plain else outputs), 200, headers
         if op.plain_rows and fields is None:  # the rows are already what the client gets
             return _without_nulls(rows, self.model.omit_null), 200, headers
         return [self._output(row, fields) for row in rows], 200, headers

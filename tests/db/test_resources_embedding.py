@@ -192,8 +192,10 @@ async def test_filters_on_a_to_one_member(serve_db):
 
 
 async def test_one_statement_per_relation_whatever_the_page(serve_db):
-    """A page of 50 books with two relations: three statements (the page, the authors, the
-    publishers); the same for a page of 5, and for authors with two to-many relations."""
+    """A page of 50 books with two to-one relations: one statement, the page joining its
+    authors and publishers; the same for a page of 5. Authors with two to-many relations: three
+    (the page, each relation's rows). An item with two to-one relations: three (the row, each
+    relation's)."""
     client = await serve_db(SPEC, opentelemetry=True)
     assert (await client.post("/publishers", json=PUBLISHERS)).status == 201
     assert (await client.post("/authors", json=AUTHORS)).status == 201
@@ -215,7 +217,12 @@ async def test_one_statement_per_relation_whatever_the_page(serve_db):
     assert [len(author["books"]) for author in authors] == [3, 3, 3, 3]
     assert [len(author["edited"]) for author in authors] == [15, 15, 15, 15]
     counts["to-many"] = statement_count()
-    assert counts == {"50": 3, "5": 3, "plain": 1, "to-many": 3}
+    EXPORTER.clear()
+    book = await get_json(client, "/books/7", params={"embed": "author,publisher"}, headers=ADMIN)
+    assert book["author"]["id"] == many[6]["author_id"]
+    assert book["publisher"]["id"] == many[6]["publisher_id"]
+    counts["item"] = statement_count()
+    assert counts == {"50": 1, "5": 1, "plain": 1, "to-many": 3, "item": 3}
 
 
 async def test_item_embeds_and_keeps_its_own_etag(serve_db):
