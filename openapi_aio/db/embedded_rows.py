@@ -2,8 +2,9 @@
 themselves, whatever the page size without a statement per row.
 
 For a page of tasks with ``embed=project``, the projects come with the page itself: the page's
-statement joins them (``LEFT JOIN projects AS _e0 ON _e0.id = tasks.project_id AND <the project
-view's scope>``, :func:`joins`), one round trip as without ``embed``. For projects with
+statement joins them to the chosen rows (``SELECT ... FROM (the page) AS page LEFT JOIN projects
+AS _e0 ON _e0.id = page.project_id AND <the project view's scope>``, :func:`joins`), one round
+trip as without ``embed``. For projects with
 ``embed=tasks``, each project's first ``limit`` tasks in the relation's order are one more
 statement (``row_number() OVER (PARTITION BY project_id ...)``); an item's to-one rows are one
 statement per relation too (``WHERE id IN (...)``). The embedded side is answered by its own
@@ -93,17 +94,18 @@ def joined(op: ResourceOperation, embeds: Asked | None) -> tuple[Relation, ...]:
     return tuple(op.embeds[name] for name in embeds if not op.embeds[name].many)
 
 
-def joins(view: CrudView, relations: Sequence[Relation]) -> tuple[Any, list[Any]]:
-    """``(FROM clause, labelled columns)`` joining the to-one ``relations`` to the view's table,
-    each within its view's scope (the view's scope() sees the relation's alias as its table)."""
-    source: Any = view.table
+def joins(view: CrudView, relations: Sequence[Relation], page: Any) -> tuple[Any, list[Any]]:
+    """``(FROM clause, labelled columns)`` joining the to-one ``relations`` to ``page`` (the
+    chosen rows of the view's table), each within its view's scope (the view's scope() sees the
+    relation's alias as its table)."""
+    source: Any = page
     columns: list[Any] = []
     for relation in relations:
         assert relation.operation is not None
         embedded = relation.view(view.request, relation.operation)
         alias = relation.alias
         embedded.table = alias
-        condition = sa.and_(alias.c[relation.theirs] == view.table.c[relation.ours], *embedded.scope())
+        condition = sa.and_(alias.c[relation.theirs] == page.c[relation.ours], *embedded.scope())
         source = source.outerjoin(alias, condition)
         columns += [alias.c[name].label(label) for label, name in relation.labels]
     return source, columns

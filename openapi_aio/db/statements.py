@@ -196,23 +196,32 @@ def list_statement(
     joined: Sequence[Relation] = (),
 ) -> Any:
     """One page: filtered, searched, after (or before) the cursor, ordered, ``limit``/``offset``
-    bound; with the ``joined`` to-one relations' rows (:func:`.embedded_rows.joins`)."""
+    bound; with the ``joined`` to-one relations' rows, joined to the page once it is chosen (a
+    join before ``OFFSET`` would be made for every skipped row too)."""
     columns = [view.table.c[name] for name, _ in order]
-    statement = sa.select(*readable_columns(view))
-    if joined:
-        source, embedded = embedded_rows.joins(view, joined)
-        statement = statement.add_columns(*embedded).select_from(source)
-    statement = statement.where(*conditions, *_search_conditions(view, words))
+    statement = sa.select(*readable_columns(view)).where(*conditions, *_search_conditions(view, words))
     reverse = direction == "before"  # read backwards from the cursor; the view puts the rows back
     if direction is not None:
         statement = statement.where(keyset(columns, [desc for _, desc in order], reverse, nulls))
+    statement = statement.order_by(*_ordering(columns, order, reverse))
+    statement = statement.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    if not joined:
+        return statement
+    page = statement.subquery("page")
+    source, embedded = embedded_rows.joins(view, joined, page)
+    outer = sa.select(*(page.c[name] for name in view.model.readable), *embedded).select_from(source)
+    return outer.order_by(*_ordering([page.c[name] for name, _ in order], order, reverse))
+
+
+def _ordering(columns: list[Any], order: Order, reverse: bool) -> list[Any]:
+    """ORDER BY the columns, nulls after every value on both databases (SQLite puts them first)."""
     ordering = []
     for column, (_, descending) in zip(columns, order, strict=True):
         if not column.nullable:
             ordering.append(column.desc() if descending != reverse else column.asc())
-        else:  # nulls after every value on both databases (SQLite puts them first)
+        else:
             ordering.append(column.desc().nulls_first() if descending != reverse else column.asc().nulls_last())
-    return statement.order_by(*ordering).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    return ordering
 
 
 def count_statement(view: CrudView, conditions: list[Any], words: int) -> Any:
