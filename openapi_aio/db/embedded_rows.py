@@ -37,6 +37,7 @@ __all__ = ["Asked", "asked", "attach", "filter_condition", "joined", "joins"]
 
 # relation name -> the fields asked of its rows (None: all of them)
 Asked = dict[str, tuple[str, ...] | None]
+_MISSING: Any = object()  # a to-one row that cannot be null is not there: its parent is left out
 
 
 def _names(raw: Any) -> list[str]:
@@ -122,56 +123,70 @@ async def attach(
     of ``joined`` relations read from ``rows``' labelled columns, which are then removed: the
     outputs may be the rows themselves); a parent whose non-null to-one row is not there is
     left out."""
-    keep = [True] * len(rows)
+    missing = False
     for name, fields in embeds.items():
         relation = view.operation.embeds[name]
         if relation in joined:
-            found = _from_join(view, relation, rows, fields)
-        else:
-            found = await _related(view, relation, rows, fields)
-        for index, (row, output) in enumerate(zip(rows, outputs, strict=True)):
-            value = row[relation.ours]
-            if relation.many:
+            missing = _joined_into(view, relation, name, rows, outputs, fields) or missing
+            continue
+        found = await _related(view, relation, rows, fields)
+        ours = relation.ours
+        if relation.many:
+            for row, output in zip(rows, outputs, strict=True):
+                value = row[ours]
                 output[name] = found.get(value, []) if value is not None else []
-                continue
+            continue
+        absent = None if relation.nullable else _MISSING
+        for row, output in zip(rows, outputs, strict=True):
+            value = row[ours]
             embedded = found.get(value) if value is not None else None
-            if embedded is None and not relation.nullable:
-                keep[index] = False
+            if embedded is None:
+                embedded, missing = absent, missing or absent is _MISSING
             output[name] = embedded
-    for relation in joined:
-        for row in rows:
-            for label, _ in relation.labels:
-                del row[label]
-    if all(keep):
+    if not missing:
         return outputs
-    return [output for output, kept in zip(outputs, keep, strict=True) if kept]
+    return [output for output in outputs if not any(output[name] is _MISSING for name in embeds)]
 
 
-def _from_join(
-    view: CrudView, relation: Relation, rows: Sequence[Mapping[str, Any]], fields: tuple[str, ...] | None
-) -> dict[Any, Any]:
-    """The joined to-one rows of the page, answered by the relation's view, by their value."""
+def _joined_into(
+    view: CrudView,
+    relation: Relation,
+    name: str,
+    rows: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+    fields: tuple[str, ...] | None,
+) -> bool:
+    """Set each output's ``name`` to its joined to-one row, answered by the relation's view, and
+    take the labelled columns out of the rows; whether a row that cannot be null was not there."""
     assert relation.operation is not None
     labels = relation.labels
-    matched = next(label for label, name in labels if name == relation.theirs)
+    matched = relation.matched
+    plain = relation.plain and fields is None  # the values as fetched are the answer
+    embedded_view = None if plain else relation.view(view.request, relation.operation)
+    omit = relation.model.omit_null
+    nullable = relation.nullable
     found: dict[Any, Any] = {}
-    if relation.plain and fields is None:  # the values as fetched are the answer
-        omit = relation.model.omit_null
-        for row in rows:
-            value = row[matched]
-            if value is not None and value not in found:
-                output = {name: row[label] for label, name in labels}
-                for name in omit:
-                    if output[name] is None:
-                        del output[name]
-                found[value] = output
-        return found
-    embedded = relation.view(view.request, relation.operation)
-    for row in rows:
+    missing = False
+    for row, output in zip(rows, outputs, strict=True):
         value = row[matched]
-        if value is not None and value not in found:
-            found[value] = embedded._output({name: row[label] for label, name in labels}, fields)
-    return found
+        if value is None:
+            embedded = None if nullable else _MISSING
+            missing = missing or not nullable
+        else:
+            embedded = found.get(value)
+            if embedded is None:
+                embedded = {column: row[label] for label, column in labels}
+                if embedded_view is not None:
+                    embedded = embedded_view._output(embedded, fields)
+                else:
+                    for column in omit:
+                        if embedded[column] is None:
+                            del embedded[column]
+                found[value] = embedded
+        for label, _ in labels:
+            del row[label]
+        output[name] = embedded
+    return missing
 
 
 async def _related(

@@ -65,6 +65,7 @@ class Relation:
     # to-one: joined into the page's statement as ``alias``, its readable columns as (label, name)
     alias: Any = None
     labels: tuple[tuple[str, str], ...] = ()
+    matched: str = ""  # the label of ``theirs``: null when no row was joined
     plain: bool = False  # rows as fetched are the answer (no conversion, no serialize)
 
 
@@ -127,6 +128,7 @@ def compile_embeds(
             tag = f"{model.bind_prefix}e{len(relations)}"
             relation.alias = other.table.alias(tag)
             relation.labels = tuple((f"{tag}_{index}", column) for index, column in enumerate(other.readable))
+            relation.matched = next(label for label, column in relation.labels if column == theirs)
         relations[name] = relation
     return relations
 

@@ -224,6 +224,16 @@ def _ordering(columns: list[Any], order: Order, reverse: bool) -> list[Any]:
     return ordering
 
 
+def item_statement(view: CrudView, joined: Sequence[Relation] = ()) -> Any:
+    """The row of the URL (:func:`item_conditions`), with the ``joined`` to-one relations' rows."""
+    statement = sa.select(*readable_columns(view)).where(*item_conditions(view))
+    if not joined:
+        return statement
+    row = statement.subquery("page")
+    source, embedded = embedded_rows.joins(view, joined, row)
+    return sa.select(*(row.c[name] for name in view.model.readable), *embedded).select_from(source)
+
+
 def count_statement(view: CrudView, conditions: list[Any], words: int) -> Any:
     """How many rows the list's conditions match (``X-Total-Count``)."""
     statement = sa.select(sa.func.count().label("count")).select_from(view.table)

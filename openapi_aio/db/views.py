@@ -209,10 +209,12 @@ class CrudView:
         else:
             fields, embeds = query.fields(op, self.arguments, self.model), None
         values = statements.item_values(self)
+        to_one = embedded_rows.joined(op, embeds)  # embedded to-one rows come with the row
         statement = statements.cached(
             self,
-            ("get_one",),
-            lambda: sa.select(*statements.readable_columns(self)).where(*statements.item_conditions(self)),
+            ("get_one", to_one),
+            lambda: statements.item_statement(self, to_one),
+            dynamic=any(relation.dynamic for relation in to_one),
         )
         row = await self.db.fetch_one(statement, values)
         if row is None:
@@ -220,8 +222,8 @@ class CrudView:
         headers: dict[str, str] = {}
         etag = self._etag(row, headers)
         if embeds:
-            outputs = await embedded_rows.attach(self, [row], [self._output(row, fields)], embeds)
-            if not outputs:  # its to-one row was deleted with it meanwhile
+            outputs = await embedded_rows.attach(self, [row], [self._output(row, fields)], embeds, to_one)
+            if not outputs:  # a to-one row that cannot be null is not there (see embedded_rows)
                 raise self._not_found()
             return outputs[0], 200, headers
         if etag is not None and query.matches(self.request.headers.get("If-None-Match"), etag):
