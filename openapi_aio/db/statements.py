@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from openapi_aio.db import embedded_rows
+from openapi_aio.db import embedded_rows, search
 from openapi_aio.db.datastore import Prepared
 from openapi_aio.db.query import Order, check_text, query_error
 
@@ -41,11 +41,9 @@ if TYPE_CHECKING:
 __all__ = [
     "bind_assignments",
     "bind_cursor",
-    "bind_search",
     "cached",
     "collection_conditions",
     "count_statement",
-    "escape_like",
     "insert_statement",
     "item_conditions",
     "item_values",
@@ -178,14 +176,6 @@ def bind_cursor(cursor_values: list[Any], values: dict[str, Any]) -> tuple[bool,
     return tuple(value is None for value in cursor_values)
 
 
-def bind_search(view: CrudView, words: list[str], values: dict[str, Any]) -> None:
-    """Bind the searched words: PostgreSQL's ``plainto_tsquery`` takes them as they are, SQLite
-    matches each as a substring (a LIKE pattern, its own ``%`` and ``_`` escaped)."""
-    postgres = view.db.is_postgresql
-    for index, word in enumerate(words):
-        values[f"s{index}"] = word if postgres else f"%{escape_like(word)}%"
-
-
 def list_statement(
     view: CrudView,
     conditions: list[Any],
@@ -199,7 +189,7 @@ def list_statement(
     bound; with the ``joined`` to-one relations' rows, joined to the page once it is chosen (a
     join before ``OFFSET`` would be made for every skipped row too)."""
     columns = [view.table.c[name] for name, _ in order]
-    statement = sa.select(*readable_columns(view)).where(*conditions, *_search_conditions(view, words))
+    statement = sa.select(*readable_columns(view)).where(*conditions, *search.conditions(view, words))
     reverse = direction == "before"  # read backwards from the cursor; the view puts the rows back
     if direction is not None:
         statement = statement.where(keyset(columns, [desc for _, desc in order], reverse, nulls))
@@ -237,24 +227,7 @@ def item_statement(view: CrudView, joined: Sequence[Relation] = ()) -> Any:
 def count_statement(view: CrudView, conditions: list[Any], words: int) -> Any:
     """How many rows the list's conditions match (``X-Total-Count``)."""
     statement = sa.select(sa.func.count().label("count")).select_from(view.table)
-    return statement.where(*conditions, *_search_conditions(view, words))
-
-
-def _search_conditions(view: CrudView, words: int) -> list[Any]:
-    """Every word found: PostgreSQL full text ('simple' configuration), SQLite a case-insensitive
-    substring of some search column."""
-    columns = [view.table.c[name] for name in view.operation.search_columns]
-    if view.db.is_postgresql:
-        document = sa.func.to_tsvector("simple", sa.func.concat_ws(" ", *columns))
-        return [
-            document.op("@@")(sa.func.plainto_tsquery("simple", sa.bindparam(f"s{index}"))) for index in range(words)
-        ]
-    return [
-        sa.or_(
-            *(sa.func.lower(column).like(sa.func.lower(sa.bindparam(f"s{index}")), escape="\\") for column in columns)
-        )
-        for index in range(words)
-    ]
+    return statement.where(*conditions, *search.conditions(view, words))
 
 
 def keyset(columns: list[Any], descending: list[bool], reverse: bool, nulls: tuple[bool, ...] = ()) -> Any:
@@ -278,11 +251,6 @@ def keyset(columns: list[Any], descending: list[bool], reverse: bool, nulls: tup
                 step = sa.or_(step, column.is_(None))
         condition = step if condition is None else sa.or_(step, sa.and_(same, condition))
     return condition
-
-
-def escape_like(text: str) -> str:
-    """``text`` matched literally inside a LIKE pattern (escape character: backslash)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- items ------------------------------------------------------------------------------------

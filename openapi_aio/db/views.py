@@ -33,7 +33,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from aiohttp import web
 
-from openapi_aio.db import embedded_rows, query, ranges, statements, writes
+from openapi_aio.db import embedded_rows, query, ranges, search, statements, writes
 from openapi_aio.db.pagination import link_header
 from openapi_aio.db.writes import merge_patch
 from openapi_aio.endpoints.responses import NoContent
@@ -116,7 +116,7 @@ class CrudView:
             fields, embeds = query.fields(op, args, self.model), None
         words = query.search_words(op, args)
         if words:
-            statements.bind_search(self, words, values)
+            search.bind(self, words, values)
             shape += (("search", len(words)),)
         values["limit"] = limit + 1  # one more tells whether a next page exists
         values["offset"] = offset
