@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,18 @@ async def use(client: Client) -> Task:
 """
 
 
+def _imported(folder: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The generated module ``folder/name.py``, imported afresh."""
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    return importlib.import_module(name)
+
+
+async def _loaded(module: Any, url: str) -> Any:
+    """The module's typed Client for the example served at ``url`` (demo bearer token)."""
+    return await module.Client.load(f"{url}/api/v1/openapi.json", auth={"bearer": "demo-token"})
+
+
 def test_generated_methods_are_typed_from_the_document() -> None:
     source = write_client(load_spec(str(EXAMPLE)), target="tasks_client.py")
     assert "async def createTask(self, *, project_id: int, body: Task) -> Task:" in source
@@ -96,14 +109,11 @@ def test_openapi_aio_spec_client_command(tmp_path: Path) -> None:
 
 def test_generated_client_over_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "tasks_client.py").write_text(write_client(load_spec(str(EXAMPLE)), target="tasks_client.py"))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "tasks_client", raising=False)
-    import tasks_client  # type: ignore[import-not-found]
+    tasks_client = _imported(tmp_path, "tasks_client", monkeypatch)
 
     async def calls(url: str) -> None:
         client: Any
-        document = f"{url}/api/v1/openapi.json"
-        async with await tasks_client.Client.load(document, auth={"bearer": "demo-token"}) as client:
+        async with await _loaded(tasks_client, url) as client:
             project = await client.createProject(body=tasks_client.Project(name="typed", description=None))
             assert isinstance(project, tasks_client.Project)
             assert isinstance(project.id, int)
@@ -146,14 +156,11 @@ def test_client_of_the_served_contract_types_embedded_rows(tmp_path: Path, monke
     source = target.read_text()
     assert ") -> list[TaskWithProject]:" in source
     assert ") -> list[ProjectWithTasks]:" in source
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "served_client", raising=False)
-    import served_client  # type: ignore[import-not-found]
+    served_client = _imported(tmp_path, "served_client", monkeypatch)
 
     async def calls(url: str) -> None:
         client: Any
-        document = f"{url}/api/v1/openapi.json"
-        async with await served_client.Client.load(document, auth={"bearer": "demo-token"}) as client:
+        async with await _loaded(served_client, url) as client:
             project = await client.createProject(body=served_client.Project(name="embedded"))
             await client.createTask(project_id=project.id, body=served_client.Task(title="one", tags=["a-b"]))
             listed = await client.listTasks(embed=["project"])
