@@ -1,20 +1,18 @@
 """Embedded rows of a request: what ``embed=`` and dotted ``fields`` ask for, and the rows
 themselves, whatever the page size without a statement per row.
 
-For a page of tasks with ``embed=project``, the projects come with the page itself: the page's
-statement joins them to the chosen rows (``SELECT ... FROM (the page) AS page LEFT JOIN projects
-AS _e0 ON _e0.id = page.project_id AND <the project view's scope>``, :func:`joins`), one round
-trip as without ``embed``. For projects with
-``embed=tasks``, each project's first ``limit`` tasks in the relation's order are one more
-statement (``row_number() OVER (PARTITION BY project_id ...)``); an item's to-one rows are one
-statement per relation too (``WHERE id IN (...)``). The embedded side is answered by its own
+To-one relations come with the rows themselves: the page's (or the item's) statement joins them
+to the chosen rows (``SELECT ... FROM (the page) AS page LEFT JOIN projects AS _e0 ON _e0.id =
+page.project_id AND <the project view's scope>``; on PostgreSQL a ``LEFT JOIN LATERAL (...
+LIMIT 1)``, :func:`joins`), one round trip as without ``embed``. A to-many relation is one more
+statement per page: each parent's first ``limit`` rows in the relation's order (``row_number()
+OVER (PARTITION BY project_id ...)``, :func:`_many`). The embedded side is answered by its own
 view: its ``scope()`` is in the statement (a row the caller may not read is not there), its
 ``serialize()`` and sparse fields shape each row, writeOnly members are never read.
 
 A to-one row that is not there (no reference, or one the caller may not read) is ``null`` where
 the served schema allows it (:attr:`.Relation.nullable`). Where it cannot be null, the foreign
-key guarantees the row, unless the database did not enforce it (or, for an item, the row was
-deleted, with its parent, between two statements): the parent row is then left out.
+key guarantees the row, unless the database did not enforce it: the parent row is then left out.
 """
 
 from __future__ import annotations
@@ -138,23 +136,15 @@ async def attach(
     missing = False
     for name, fields in embeds.items():
         relation = view.operation.embeds[name]
-        if relation in joined:
+        if not relation.many:
+            assert relation in joined, "to-one rows are joined into the rows' own statement"
             missing = _joined_into(view, relation, name, rows, outputs, fields) or missing
             continue
-        found = await _related(view, relation, rows, fields)
+        found = await _many(view, relation, rows, fields)
         ours = relation.ours
-        if relation.many:
-            for row, output in zip(rows, outputs, strict=True):
-                value = row[ours]
-                output[name] = found.get(value, []) if value is not None else []
-            continue
-        absent = None if relation.nullable else _MISSING
         for row, output in zip(rows, outputs, strict=True):
             value = row[ours]
-            embedded = found.get(value) if value is not None else None
-            if embedded is None:
-                embedded, missing = absent, missing or absent is _MISSING
-            output[name] = embedded
+            output[name] = found.get(value, []) if value is not None else []
     if not missing:
         return outputs
     return [output for output in outputs if not any(output[name] is _MISSING for name in embeds)]
@@ -201,27 +191,19 @@ def _joined_into(
     return missing
 
 
-async def _related(
+async def _many(
     view: CrudView, relation: Relation, rows: Sequence[Mapping[str, Any]], fields: tuple[str, ...] | None
-) -> dict[Any, Any]:
-    """The related rows of the page, answered by the relation's view: by the value they match
-    (a list of rows for a to-many relation)."""
+) -> dict[Any, list[dict[str, Any]]]:
+    """The to-many rows of the page, answered by the relation's view, by the value they match."""
     values = list(dict.fromkeys(row[relation.ours] for row in rows if row[relation.ours] is not None))
     if not values:
         return {}
     assert relation.operation is not None
     embedded = relation.view(view.request, relation.operation)
-    bound: dict[str, Any] = {"ids": values}
-    if relation.many:
-        bound["limit"] = relation.limit
-    fetched = await view.db.fetch_all(_statement(embedded, relation), bound)
-    found: dict[Any, Any] = {}
+    fetched = await view.db.fetch_all(_statement(embedded, relation), {"ids": values, "limit": relation.limit})
+    found: dict[Any, list[dict[str, Any]]] = {}
     for row in fetched:
-        output = embedded._output(row, fields)
-        if relation.many:
-            found.setdefault(row[relation.theirs], []).append(output)
-        else:
-            found[row[relation.theirs]] = output
+        found.setdefault(row[relation.theirs], []).append(embedded._output(row, fields))
     return found
 
 
@@ -241,12 +223,10 @@ def _statement(embedded: CrudView, relation: Relation) -> Any:
 
 
 def _build(embedded: CrudView, relation: Relation, postgresql: bool) -> Any:
+    """Each parent's first ``limit`` rows, ranked within the parent by the relation's order."""
     table, model = embedded.table, relation.model
     theirs = table.c[relation.theirs]
     matched = theirs == sa.any_(sa.bindparam("ids")) if postgresql else theirs.in_(sa.bindparam("ids", expanding=True))
-    columns = [table.c[name] for name in model.readable]
-    if not relation.many:
-        return sa.select(*columns).where(matched, *embedded.scope())
     ordering = []
     for name, descending in relation.order:
         column = table.c[name]
@@ -256,6 +236,7 @@ def _build(embedded: CrudView, relation: Relation, postgresql: bool) -> Any:
             ordering.append(column.desc().nulls_first() if descending else column.asc().nulls_last())
     rank_name = model.bind_prefix + "rank"  # no column's name starts with the prefix
     rank = sa.func.row_number().over(partition_by=theirs, order_by=ordering).label(rank_name)
+    columns = [table.c[name] for name in model.readable]
     ranked = sa.select(*columns, rank).where(matched, *embedded.scope()).subquery("embedded")
     return (
         sa.select(*(ranked.c[name] for name in model.readable))

@@ -19,7 +19,8 @@ referencing column, when there are several), ``many`` (``true``/``false``, when 
 itself), ``order_by`` and ``limit`` (to-many: the order of each parent's rows, how many at most)
 and ``view`` (the CrudView whose ``scope()`` and ``serialize()`` the embedded rows obey; by
 default the view of the other schema's own collection resource). The request side (``embed=``,
-dotted ``fields``, one statement per relation and page) is :mod:`.embedded_rows`.
+dotted ``fields``, to-one rows joined into the rows' own statement, one more per to-many
+relation and page) is :mod:`.embedded_rows`.
 """
 
 from __future__ import annotations
