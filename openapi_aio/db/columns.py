@@ -20,6 +20,7 @@ from sqlalchemy.types import TypeDecorator
 
 from openapi_aio.errors import SpecError
 from openapi_aio.spec.model import MISSING
+from openapi_aio.validation.formats import decimal_text
 
 __all__ = ["COLUMN_KEYS", "INDEXED_TEXT_LENGTH", "ColumnModel", "SQLiteDecimal", "UTCDateTime", "build_column"]
 
@@ -196,7 +197,7 @@ def _column_type(
             return sa.Uuid(), _to_uuid, None, False
         if fmt == "decimal":
             column_type = sa.Numeric().with_variant(SQLiteDecimal(), "sqlite")
-            return column_type, _to_decimal, str, False
+            return column_type, _to_decimal, decimal_text, False  # within the served pattern
         max_length = schema.get("maxLength")
         return (sa.String(max_length) if isinstance(max_length, int) else sa.Text()), _identity, None, False
     # none_as_null: a missing value is SQL NULL on both databases (not JSON 'null' on SQLite)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import decimal
 import re
 from collections.abc import Callable
 
@@ -73,6 +74,27 @@ def _is_date_time(value: str) -> bool:
 # double). The served document states it as a pattern (service/format_patterns.py).
 DECIMAL_PATTERN = r"^[+-]?([0-9]{1,100}(\.[0-9]{0,100})?|\.[0-9]{1,100})([eE][+-]?[0-9]{1,2})?$"
 _DECIMAL = re.compile(DECIMAL_PATTERN.replace("$", r"\Z"))
+
+
+def decimal_text(value: decimal.Decimal) -> str:
+    """``value`` written within :data:`DECIMAL_PATTERN`, as answers must be: ``str()`` writes a
+    value the grammar accepts as ``+864028711048e93`` as ``8.64028711048E+104`` (a three-digit
+    exponent), and PostgreSQL's numeric comes back as 105 plain digits. Such values are written
+    as their digits with the exponent moved within two digits (``864028711048e93``)."""
+    text = str(value)
+    if _DECIMAL.match(text) is not None or not value.is_finite():
+        return text
+    sign, digits, exponent = value.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    number = "".join(map(str, digits))
+    if exponent > 99:  # more digits, a smaller exponent
+        number, exponent = number + "0" * (exponent - 99), 99
+    elif exponent < -99:  # a fraction, a larger exponent
+        shift = -exponent - 99
+        number = "." + number.rjust(shift, "0") if len(number) <= shift else f"{number[:-shift]}.{number[-shift:]}"
+        exponent = -99
+    written = f"{'-' if sign else ''}{number}e{exponent}"
+    return written if _DECIMAL.match(written) is not None else text
 
 
 def _is_decimal(value: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 import uuid
 from typing import Any
 
@@ -13,6 +14,7 @@ from conftest import document
 from sqlalchemy.dialects import postgresql
 
 from openapi_aio.keys import DATABASE
+from openapi_aio.validation.formats import DECIMAL_PATTERN
 
 THING = {
     "type": "object",
@@ -151,6 +153,18 @@ async def test_values_at_the_edges_round_trip(serve_db):
             assert (fetched[name], type(fetched[name])) == (value, type(value)), name
         # what was not sent is null, or absent where the schema admits no null
         assert all(fetched.get(name) is None for name in THING["properties"] if name not in body and name != "id")
+
+
+async def test_decimal_strings_are_answered_within_their_grammar(serve_db):
+    """A value the decimal grammar accepts is answered within it too (the served pattern, 100
+    digits each side and a two-digit exponent): str() of the stored value would write
+    +864028711048e93 as 8.64028711048E+104 (SQLite) or as 105 digits (PostgreSQL)."""
+    client = await serve_db(SPEC)
+    for written in ("+864028711048e93", "1" + "0" * 99 + "e99", ".5e-99", "-12.50"):
+        created = await post(client, {"count": 1, "amount": written})
+        answered = (await (await client.get(f"/things/{created['id']}")).json())["amount"]
+        assert re.fullmatch(DECIMAL_PATTERN, answered), (written, answered)
+        assert decimal.Decimal(answered) == decimal.Decimal(written)
 
 
 async def test_a_string_longer_than_max_length_is_refused_by_the_schema(serve_db):
