@@ -21,3 +21,11 @@ class AuthorView(CrudView):
         if "name" in row:
             row["shout"] = str(row["name"]).upper()
         return row
+
+
+class PublishedBookView(CrudView):
+    """The books an author edited, as the embedded ``edited`` relation shows them: only those
+    with a year (a scope on the to-many side)."""
+
+    def scope(self) -> list[sa.ColumnElement[bool]]:
+        return [self.table.c.year.is_not(None)]
