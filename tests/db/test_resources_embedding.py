@@ -430,3 +430,67 @@ async def test_a_missing_row_that_cannot_be_null_leaves_its_parent_out(serve_db,
     assert (await client.get("/books/8", params={"embed": "author"})).status == 200  # author may be null
     response = await client.get("/books/8", params={"embed": "publisher"})
     assert response.status == 404
+
+
+NODE = {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}
+TREE = {
+    "openapi": "3.0.3",
+    "info": {"title": "a table that refers to itself", "version": "1"},
+    "paths": {
+        "/nodes": {
+            "x-resource": {
+                "schema": "Node",
+                "embed": {
+                    "parent": {"schema": "Node", "column": "parent_id", "many": False},
+                    "children": {"schema": "Node", "column": "parent_id", "many": True, "limit": 2},
+                },
+            },
+            "get": {
+                "parameters": [
+                    {"name": "embed", "in": "query", "style": "form", "explode": False,
+                     "schema": {"type": "array", "items": {"type": "string"}}},
+                    {"name": "parent.name", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {"200": {"description": "nodes", "content": {"application/json": {"schema": NODE}}}},
+            },
+            "post": {
+                "requestBody": {"content": {"application/json": {"schema": NODE}}},
+                "responses": {"201": {"description": "created", "content": {"application/json": {"schema": NODE}}}},
+            },
+        }
+    },
+    "components": {
+        "schemas": {
+            "Node": {
+                "type": "object",
+                "x-table": "embed_nodes",
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "integer", "readOnly": True},
+                    "name": {"type": "string"},
+                    "parent_id": {"type": "integer", "nullable": True, "x-column": {"references": "embed_nodes.id"}},
+                },
+            }
+        }
+    },
+}  # fmt: skip
+
+
+async def test_a_table_that_refers_to_itself(serve_db):
+    """``many`` tells the two directions of one self-reference apart: a node's parent and its
+    children (at most two), and a filter on the parent's name."""
+    client = await serve_db(TREE, validate_responses=True)
+    nodes = [{"name": "root"}, {"name": "a", "parent_id": 1}, {"name": "b", "parent_id": 1},
+             {"name": "c", "parent_id": 1}, {"name": "a1", "parent_id": 2}]  # fmt: skip
+    assert (await client.post("/nodes", json=nodes)).status == 201
+    tree = await get_json(client, "/nodes", params={"embed": "parent,children"})
+    shown = {node["name"]: ((node["parent"] or {}).get("name"), [c["name"] for c in node["children"]]) for node in tree}
+    assert shown == {"root": (None, ["a", "b"]), "a": ("root", ["a1"]), "b": ("root", []), "c": ("root", []),
+                     "a1": ("a", [])}  # fmt: skip
+    under_root = await get_json(client, "/nodes", params={"parent.name": "root"})
+    assert [node["name"] for node in under_root] == ["a", "b", "c"]
+    spec = copy.deepcopy(TREE)
+    del spec["paths"]["/nodes"]["x-resource"]["embed"]["parent"]["many"]
+    with pytest.raises(InvalidSpecification) as raised:
+        openapi_aio.setup(web.Application(), spec, datastore="sqlite:///unused.sqlite")
+    assert "several references fit (to-one through parent_id, to-many through parent_id)" in str(raised.value)
