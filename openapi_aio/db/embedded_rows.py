@@ -2,13 +2,11 @@
 themselves, whatever the page size without a statement per row.
 
 To-one relations come with the rows themselves: the page's (or the item's) statement joins them
-to the chosen rows (``SELECT ... FROM (the page) AS page LEFT JOIN projects AS _e0 ON _e0.id =
-page.project_id AND <the project view's scope>``; on PostgreSQL a ``LEFT JOIN LATERAL (...
-LIMIT 1)``, :func:`joins`), one round trip as without ``embed``. A to-many relation is one more
-statement per page: each parent's first ``limit`` rows in the relation's order (``row_number()
-OVER (PARTITION BY project_id ...)``, :func:`_many`). The embedded side is answered by its own
-view: its ``scope()`` is in the statement (a row the caller may not read is not there), its
-``serialize()`` and sparse fields shape each row, writeOnly members are never read.
+to the chosen rows, one round trip as without ``embed``. A to-many relation is one more
+statement per page: each parent's first ``limit`` rows in the relation's order. The SQL is
+:mod:`.embedded_sql`'s. The embedded side is answered by its own view: its ``scope()`` is in the
+statement (a row the caller may not read is not there), its ``serialize()`` and sparse fields
+shape each row, writeOnly members are never read.
 
 A to-one row that is not there (no reference, or one the caller may not read) is ``null`` where
 the served schema allows it (:attr:`.Relation.nullable`). Where it cannot be null, the foreign
@@ -20,18 +18,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from openapi_aio.db.datastore import Prepared
-from openapi_aio.db.query import query_error
+from openapi_aio.db import embedded_sql, statements
+from openapi_aio.db.query import is_field, query_error
 
 if TYPE_CHECKING:
     from openapi_aio.db.embedding import Relation
     from openapi_aio.db.resources import ResourceOperation
-    from openapi_aio.db.tables import TableModel
     from openapi_aio.db.views import CrudView
 
-__all__ = ["Asked", "asked", "attach", "filter_condition", "joined", "joins"]
+__all__ = ["Asked", "asked", "attach", "joined"]
 
 # relation name -> the fields asked of its rows (None: all of them)
 Asked = dict[str, tuple[str, ...] | None]
@@ -64,14 +59,14 @@ def asked(op: ResourceOperation, arguments: Mapping[str, Any]) -> tuple[tuple[st
         relation_name, dot, member = item.partition(".")
         relation = op.embeds.get(relation_name)
         if relation is None:  # one of the parent's own fields
-            if not _field_of(model, item):
+            if not is_field(model, item):
                 known = ", ".join([*model.readable, *op.embeds])
                 raise query_error("fields", f"unknown field {item!r}: one of {known}")
             parent.append(item)
         elif not dot:  # "project": the whole row
             members[relation_name] = None
         else:
-            if not _field_of(relation.model, member):
+            if not is_field(relation.model, member):
                 known = ", ".join(f"{relation_name}.{name}" for name in relation.model.readable)
                 raise query_error("fields", f"unknown field {item!r}: one of {known}")
             chosen = members.setdefault(relation_name, [])
@@ -82,44 +77,11 @@ def asked(op: ResourceOperation, arguments: Mapping[str, Any]) -> tuple[tuple[st
     return tuple(parent), embeds
 
 
-def _field_of(model: TableModel, name: str) -> bool:
-    return name in model.readable or name in model.computed
-
-
 def joined(op: ResourceOperation, embeds: Asked | None) -> tuple[Relation, ...]:
     """The asked to-one relations: a list's statement joins them."""
     if not embeds:
         return ()
     return tuple(op.embeds[name] for name in embeds if not op.embeds[name].many)
-
-
-def joins(view: CrudView, relations: Sequence[Relation], page: Any) -> tuple[Any, list[Any]]:
-    """``(FROM clause, labelled columns)`` joining the to-one ``relations`` to ``page`` (the
-    chosen rows of the view's table), each within its view's scope (the view's scope() sees the
-    relation's alias as its table).
-
-    On PostgreSQL each relation is a ``LEFT JOIN LATERAL (... WHERE id = page.project_id LIMIT
-    1)``: one index probe per page row. A plain join let the planner hash the whole related table
-    for every page (bench_owners, 300 rows: 0.12 ms planning and 0.21 ms execution against 0.05
-    and 0.08, EXPLAIN ANALYZE); SQLite joins by probing the key anyway."""
-    postgresql = view.db.is_postgresql
-    source: Any = page
-    columns: list[Any] = []
-    for relation in relations:
-        assert relation.operation is not None
-        embedded = relation.view(view.request, relation.operation)
-        alias = relation.alias
-        embedded.table = alias
-        condition = sa.and_(alias.c[relation.theirs] == page.c[relation.ours], *embedded.scope())
-        if postgresql:
-            names = [name for _, name in relation.labels]
-            joined = sa.select(*(alias.c[name] for name in names)).where(condition).limit(1).lateral(alias.name)
-            source = source.outerjoin(joined, sa.true())
-            columns += [joined.c[name].label(label) for label, name in relation.labels]
-        else:
-            source = source.outerjoin(alias, condition)
-            columns += [alias.c[name].label(label) for label, name in relation.labels]
-    return source, columns
 
 
 async def attach(
@@ -160,11 +122,10 @@ def _joined_into(
 ) -> bool:
     """Set each output's ``name`` to its joined to-one row, answered by the relation's view, and
     take the labelled columns out of the rows; whether a row that cannot be null was not there."""
-    assert relation.operation is not None
     labels = relation.labels
     matched = relation.matched
     plain = relation.plain and fields is None  # the values as fetched are the answer
-    embedded_view = None if plain else relation.view(view.request, relation.operation)
+    embedded_view = None if plain else embedded_sql.embedded_view(view, relation)
     omit = relation.model.omit_null
     nullable = relation.nullable
     found: dict[Any, Any] = {}
@@ -198,58 +159,10 @@ async def _many(
     values = list(dict.fromkeys(row[relation.ours] for row in rows if row[relation.ours] is not None))
     if not values:
         return {}
-    assert relation.operation is not None
-    embedded = relation.view(view.request, relation.operation)
-    fetched = await view.db.fetch_all(_statement(embedded, relation), {"ids": values, "limit": relation.limit})
+    embedded = embedded_sql.embedded_view(view, relation)
+    statement = statements.cached(embedded, ("many",), lambda: embedded_sql.many_statement(embedded, relation))
+    fetched = await view.db.fetch_all(statement, {"ids": values, "limit": relation.limit})
     found: dict[Any, list[dict[str, Any]]] = {}
     for row in fetched:
         found.setdefault(row[relation.theirs], []).append(embedded._output(row, fields))
     return found
-
-
-def _statement(embedded: CrudView, relation: Relation) -> Any:
-    """The relation's statement (built and compiled once per database, unless its view scopes
-    rows per request)."""
-    postgresql = embedded.db.is_postgresql
-    if relation.dynamic:
-        return _build(embedded, relation, postgresql)
-    statement = relation.statements.get(postgresql)
-    if statement is None:
-        statement = _build(embedded, relation, postgresql)
-        if postgresql:
-            statement = Prepared(statement)
-        relation.statements[postgresql] = statement
-    return statement
-
-
-def _build(embedded: CrudView, relation: Relation, postgresql: bool) -> Any:
-    """Each parent's first ``limit`` rows, ranked within the parent by the relation's order."""
-    table, model = embedded.table, relation.model
-    theirs = table.c[relation.theirs]
-    matched = theirs == sa.any_(sa.bindparam("ids")) if postgresql else theirs.in_(sa.bindparam("ids", expanding=True))
-    ordering = []
-    for name, descending in relation.order:
-        column = table.c[name]
-        if not column.nullable:
-            ordering.append(column.desc() if descending else column.asc())
-        else:  # nulls last, as lists order them
-            ordering.append(column.desc().nulls_first() if descending else column.asc().nulls_last())
-    rank_name = model.bind_prefix + "rank"  # no column's name starts with the prefix
-    rank = sa.func.row_number().over(partition_by=theirs, order_by=ordering).label(rank_name)
-    columns = [table.c[name] for name in model.readable]
-    ranked = sa.select(*columns, rank).where(matched, *embedded.scope()).subquery("embedded")
-    return (
-        sa.select(*(ranked.c[name] for name in model.readable))
-        .where(ranked.c[rank_name] <= sa.bindparam("limit"))
-        .order_by(ranked.c[relation.theirs], ranked.c[rank_name])
-    )
-
-
-def filter_condition(view: CrudView, relation: Relation, condition: Any) -> Any:
-    """The parent rows whose related row (to-one) meets ``condition`` and may be read: ``ours IN
-    (SELECT theirs FROM other WHERE condition AND the other view's scope)``."""
-    assert relation.operation is not None
-    embedded = relation.view(view.request, relation.operation)
-    table = embedded.table
-    inner = sa.select(table.c[relation.theirs]).where(condition, *embedded.scope()).correlate(None)
-    return view.table.c[relation.ours].in_(inner)

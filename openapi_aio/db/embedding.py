@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -57,17 +57,24 @@ class Relation:
     view: type[CrudView]
     ours: str
     theirs: str
+    operation: ResourceOperation  # what the embedded view is made with (its model, view, database)
     order: tuple[tuple[str, bool], ...] = ()  # to-many: each parent's rows, the key last
     limit: int = DEFAULT_EMBED_LIMIT  # to-many: rows per parent
     nullable: bool = False  # to-one: may be null (no reference, or a row the caller may not read)
-    dynamic: bool = False  # the view has its own scope(): statements are built per request
-    operation: ResourceOperation | None = None  # what the embedded view is made with
-    statements: dict[Any, Any] = field(default_factory=dict)  # database kind -> compiled statement
     # to-one: joined into the page's statement as ``alias``, its readable columns as (label, name)
     alias: Any = None
     labels: tuple[tuple[str, str], ...] = ()
     matched: str = ""  # the label of ``theirs``: null when no row was joined
-    plain: bool = False  # rows as fetched are the answer (no conversion, no serialize)
+
+    @property
+    def dynamic(self) -> bool:
+        """The view has its own scope(): statements with its rows are built per request."""
+        return self.operation.custom_scope
+
+    @property
+    def plain(self) -> bool:
+        """Rows as fetched are the answer (no conversion, no serialize)."""
+        return self.operation.plain_rows
 
 
 def compile_embeds(
@@ -75,10 +82,12 @@ def compile_embeds(
     model: TableModel,
     models: Mapping[str, TableModel],
     view_of: Callable[[str, Any], type[CrudView]],
+    operation_of: Callable[[TableModel, type[CrudView]], ResourceOperation],
     error: Callable[[str], Exception],
 ) -> dict[str, Relation]:
     """The relations of ``x-resource: {embed: raw}`` of ``model``'s resource (``view_of(schema,
-    dotted)``: the view class named, or the schema's default one)."""
+    dotted)``: the view class named, or the schema's default one; ``operation_of(model, view)``:
+    the operation the embedded view is made with)."""
     if raw is None:
         return {}
     if not isinstance(raw, Mapping) or not raw:
@@ -109,11 +118,7 @@ def compile_embeds(
             if table.columns[column].write_only:
                 raise error(f"{where}: {table.table.name}.{column} is writeOnly; embedding through it would show it")
         view = view_of(other.schema_name, entry.get("view"))
-        relation = Relation(name, many, other, view, ours, theirs)
-        relation.dynamic = view.scope is not _base_view().scope
-        relation.plain = view.serialize is _base_view().serialize and all(
-            other.columns[column].to_api is None for column in other.readable
-        )
+        relation = Relation(name, many, other, view, ours, theirs, operation_of(other, view))
         if many:
             relation.order = _order(entry.get("order_by"), other, problem)
             limit = entry.get("limit", DEFAULT_EMBED_LIMIT)
@@ -187,9 +192,3 @@ def _order(raw: Any, other: TableModel, error: Callable[[str], Exception]) -> tu
     if key not in [name for name, _ in order]:
         order.append((key, order[-1][1]))
     return tuple(order)
-
-
-def _base_view() -> type[CrudView]:
-    from openapi_aio.db.views import CrudView
-
-    return CrudView

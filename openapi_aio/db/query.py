@@ -23,6 +23,7 @@ __all__ = [
     "count_asked",
     "fields",
     "if_match_versions",
+    "is_field",
     "matches",
     "order",
     "page",
@@ -104,10 +105,15 @@ def fields(op: ResourceOperation, arguments: Mapping[str, Any], model: TableMode
     if raw is None:
         return None
     names = raw.split(",") if isinstance(raw, str) else raw
-    unknown = [name for name in names if name not in model.readable and name not in model.computed]
+    unknown = [name for name in names if not is_field(model, name)]
     if unknown:
         raise query_error("fields", f"unknown field(s) {', '.join(unknown)}: one of {', '.join(model.readable)}")
     return tuple(names)
+
+
+def is_field(model: TableModel, name: str) -> bool:
+    """``name`` is a member ``fields`` may name: readable, or computed (``x-column: false``)."""
+    return name in model.readable or name in model.computed
 
 
 def search_words(op: ResourceOperation, arguments: Mapping[str, Any]) -> list[str]:

@@ -171,28 +171,27 @@ def compile_resource(
         key=readers[key].argument if key else None,
         body=operation.body.name if operation.body is not None else None,
     )
-    result.custom_scope = view.scope is not _base_view().scope
+    _view_flags(result)
     item_path = item_paths.get(schema_name)
     if item_path is not None:
         result.item_path = operation.base_path + item_path
         result.item_placeholders = tuple(template_names(item_path))
     result.sortable = frozenset(name for name, column in model.columns.items() if column.sortable)
     if "embed" in resource and kind in ("get_list", "get_one"):  # what the path's GETs may embed
-        result.embeds = compile_embeds(resource["embed"], model, models, view_of or _default_view, error)
-        for relation in result.embeds.values():
-            relation.operation = ResourceOperation(
-                kind="embedded", model=relation.model, view=relation.view, label=spec.label, status=200
-            )
-            relation.operation.custom_scope = relation.dynamic
+
+        def embedded(other: TableModel, other_view: type[CrudView]) -> ResourceOperation:
+            made = ResourceOperation(kind="embedded", model=other, view=other_view, label=spec.label, status=200)
+            _view_flags(made)
+            made.dynamic = made.custom_scope  # statements.cached builds its statements per request then
+            return made
+
+        result.embeds = compile_embeds(resource["embed"], model, models, view_of or _default_view, embedded, error)
     _query_roles(result, operation, view, resource, error)
     base = _base_view()
     result.dynamic = result.custom_scope or any(
         item.custom or (item.relation is not None and item.relation.dynamic) for item in result.filters
     )
     result.after_write_hook = view.after_write is not base.after_write
-    result.plain_rows = view.serialize is base.serialize and all(
-        model.columns[name].to_api is None for name in model.readable
-    )
     if kind in ("create", "update_one", "replace_one") and operation.body is None:
         raise error(f"{spec.method.upper()} needs a requestBody (the row's values)")
     result.upsert = _upsert(resource.get("upsert"), model, error)
@@ -347,6 +346,16 @@ def _related_filter(argument: str, name: str, relation: Relation, member: str, r
     column = relation.model.columns[column_name]
     _check_filter(name, column, op, reader, error)
     return Filter(name, argument, column, op, relation=relation)
+
+
+def _view_flags(operation: ResourceOperation) -> None:
+    """What the operation's view changes: its own scope() (statements depend on the request), and
+    whether rows as fetched are already the answer (no serialize(), no value to convert)."""
+    base, model = _base_view(), operation.model
+    operation.custom_scope = operation.view.scope is not base.scope
+    operation.plain_rows = operation.view.serialize is base.serialize and all(
+        model.columns[name].to_api is None for name in model.readable
+    )
 
 
 def _default_view(schema: str, dotted: Any) -> type[CrudView]:

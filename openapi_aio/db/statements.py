@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from openapi_aio.db import embedded_rows, search
+from openapi_aio.db import embedded_sql, ordering, search
 from openapi_aio.db.datastore import Prepared
 from openapi_aio.db.query import Order, check_text, query_error
 
@@ -47,7 +47,6 @@ __all__ = [
     "insert_statement",
     "item_conditions",
     "item_values",
-    "keyset",
     "list_statement",
     "update_statement",
     "write_values",
@@ -117,7 +116,7 @@ def _parent_conditions(view: CrudView, prefix: str = "") -> list[Any]:
 
 def _related(view: CrudView, item: Filter, build: Callable[[], Any]) -> Any:
     assert item.relation is not None
-    return embedded_rows.filter_condition(view, item.relation, build())
+    return embedded_sql.filter_condition(view, item.relation, build())
 
 
 def _filter(
@@ -192,65 +191,25 @@ def list_statement(
     statement = sa.select(*readable_columns(view)).where(*conditions, *search.conditions(view, words))
     reverse = direction == "before"  # read backwards from the cursor; the view puts the rows back
     if direction is not None:
-        statement = statement.where(keyset(columns, [desc for _, desc in order], reverse, nulls))
-    statement = statement.order_by(*_ordering(columns, order, reverse))
+        statement = statement.where(ordering.keyset(columns, [desc for _, desc in order], reverse, nulls))
+    statement = statement.order_by(*ordering.order_by(columns, order, reverse))
     statement = statement.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
     if not joined:
         return statement
-    page = statement.subquery("page")
-    source, embedded = embedded_rows.joins(view, joined, page)
-    outer = sa.select(*(page.c[name] for name in view.model.readable), *embedded).select_from(source)
-    return outer.order_by(*_ordering([page.c[name] for name, _ in order], order, reverse))
-
-
-def _ordering(columns: list[Any], order: Order, reverse: bool) -> list[Any]:
-    """ORDER BY the columns, nulls after every value on both databases (SQLite puts them first)."""
-    ordering = []
-    for column, (_, descending) in zip(columns, order, strict=True):
-        if not column.nullable:
-            ordering.append(column.desc() if descending != reverse else column.asc())
-        else:
-            ordering.append(column.desc().nulls_first() if descending != reverse else column.asc().nulls_last())
-    return ordering
+    outer, page = embedded_sql.with_joined(view, statement, joined)
+    return outer.order_by(*ordering.order_by([page.c[name] for name, _ in order], order, reverse))
 
 
 def item_statement(view: CrudView, joined: Sequence[Relation] = ()) -> Any:
     """The row of the URL (:func:`item_conditions`), with the ``joined`` to-one relations' rows."""
     statement = sa.select(*readable_columns(view)).where(*item_conditions(view))
-    if not joined:
-        return statement
-    row = statement.subquery("page")
-    source, embedded = embedded_rows.joins(view, joined, row)
-    return sa.select(*(row.c[name] for name in view.model.readable), *embedded).select_from(source)
+    return embedded_sql.with_joined(view, statement, joined)[0] if joined else statement
 
 
 def count_statement(view: CrudView, conditions: list[Any], words: int) -> Any:
     """How many rows the list's conditions match (``X-Total-Count``)."""
     statement = sa.select(sa.func.count().label("count")).select_from(view.table)
     return statement.where(*conditions, *search.conditions(view, words))
-
-
-def keyset(columns: list[Any], descending: list[bool], reverse: bool, nulls: tuple[bool, ...] = ()) -> Any:
-    """Rows strictly after the cursor's (before, when ``reverse``) in the order, nulls sorting
-    after every value (``nulls``: which cursor values are null): one row-value comparison when
-    every column sorts the same way and none can be null (an index serves it), else the expansion
-    ``a > x OR (a = x AND (b < y OR (b = y AND ...)))``."""
-    binds = [sa.bindparam(f"k{index}", type_=column.type) for index, column in enumerate(columns)]
-    forward = [desc == reverse for desc in descending]  # True: later rows have greater values
-    nulls = nulls or (False,) * len(columns)
-    if (all(forward) or not any(forward)) and not any(column.nullable for column in columns):
-        left, right = sa.tuple_(*columns), sa.tuple_(*binds)
-        return left > right if forward[0] else left < right
-    condition = None
-    for column, bind, up, null in reversed(list(zip(columns, binds, forward, nulls, strict=True))):
-        if null:  # null is the greatest value, equal to itself
-            step, same = (sa.false() if up else column.is_not(None)), column.is_(None)
-        else:
-            step, same = (column > bind if up else column < bind), column == bind
-            if up and column.nullable:
-                step = sa.or_(step, column.is_(None))
-        condition = step if condition is None else sa.or_(step, sa.and_(same, condition))
-    return condition
 
 
 # --- items ------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ class Storage:
             self.tables = failed.models
         self.database = Database(options.datastore or default_datastore(base_dir), self.metadata)
         self.database.tables = self.tables  # Task.get(db, ...) finds its table here
+        self.schemas = {stored.name: stored.schema for stored in spec.stored_schemas}  # self-contained
         self.cursors = CursorCodec(options.secret_key)
         self.resources: list[ResourceOperation] = []
         # where each schema's items live, for the Location of created rows
@@ -85,8 +86,7 @@ class Storage:
         self.resources.append(resource)
         described = None
         if resource.embeds:  # the answers as sent: each row with the relations it may embed
-            schemas = {stored.name: stored.schema for stored in self.spec.stored_schemas}
-            described = embedded_responses(operation.spec, resource, operation.version, schemas)
+            described = embedded_responses(operation.spec, resource, operation.version, self.schemas)
         bound_to = f"{view.__module__}.{view.__qualname__}.{resource.kind}"
         return Endpoint(_crud(operation, resource), bound_to, responses=described)
 
@@ -177,7 +177,6 @@ class Storage:
 def _share(resource: ResourceOperation, database: Database) -> None:
     resource.database = database
     for relation in resource.embeds.values():
-        assert relation.operation is not None
         relation.operation.database = database
 
 

@@ -36,6 +36,7 @@ from openapi_aio.db.resources import filter_name
 from openapi_aio.spec.pointers import unescape
 
 if TYPE_CHECKING:
+    from openapi_aio.db.resources import ResourceOperation
     from openapi_aio.db.tables import TableModel
     from openapi_aio.operation import Operation
 
@@ -45,9 +46,13 @@ _PREFIX = "#/components/schemas/"
 
 
 def with_column_limits(
-    document: Mapping[str, Any], tables: Mapping[str, TableModel], operations: Iterable[Operation]
+    document: Mapping[str, Any],
+    tables: Mapping[str, TableModel],
+    operations: Iterable[Operation],
+    compiled: Iterable[ResourceOperation] = (),
 ) -> dict[str, Any]:
-    """``document`` with the limits of ``tables`` and of the resources among ``operations``;
+    """``document`` with the limits of ``tables`` and of the resources among ``operations``
+    (``compiled``: the resources as compiled, whose embedded relations' tables filters reach);
     only what changes is copied."""
     result = dict(document)
     keys = str(document.get("openapi", "")).startswith("3.1")  # propertyNames is JSON Schema 2020-12's
@@ -58,7 +63,11 @@ def with_column_limits(
     paths = document.get("paths")
     if isinstance(paths, Mapping):
         resources = [op for op in operations if op.spec.resource and str(op.spec.resource["schema"]) in tables]
-        result["paths"] = _limited_operations(paths, resources, tables, schemas, limited, keys)
+        related = {
+            (resource.path, resource.method): {name: relation.model for name, relation in resource.embeds.items()}
+            for resource in compiled
+        }
+        result["paths"] = _limited_operations(paths, resources, tables, related, schemas, limited, keys)
     if limited:
         assert isinstance(components, Mapping)
         new_schemas = dict(schemas)
@@ -141,6 +150,7 @@ def _limited_operations(
     paths: Mapping[str, Any],
     resources: list[Operation],
     tables: Mapping[str, TableModel],
+    related_of: Mapping[tuple[str, str], Mapping[str, TableModel]],
     schemas: Mapping[str, Any],
     limited: dict[str, TableModel],
     keys: bool,
@@ -157,7 +167,7 @@ def _limited_operations(
         model = tables[str(operation.spec.resource["schema"])]  # type: ignore[index]
         changed = dict(target)
         if isinstance(target.get("parameters"), list):
-            related = _related_models(operation.spec.resource, tables)  # type: ignore[arg-type]
+            related = related_of.get((operation.spec.path, operation.spec.method), {})
             changed["parameters"] = [_described_parameter(p, model, related) for p in target["parameters"]]
         body = target.get("requestBody")
         if isinstance(body, Mapping) and isinstance(body.get("content"), Mapping):
@@ -195,19 +205,6 @@ def _limited_body(
             limited.setdefault(name, model)  # a table's own schema keeps its own table
         return schema
     return _limited_schema(schema, model, keys) if _has_properties(schema) else schema
-
-
-def _related_models(resource: Mapping[str, Any], tables: Mapping[str, TableModel]) -> dict[str, TableModel]:
-    """The tables of the relations a resource may embed, by relation name (checked at start-up)."""
-    embed = resource.get("embed")
-    if not isinstance(embed, Mapping):
-        return {}
-    related = {}
-    for name, entry in embed.items():
-        schema = entry if isinstance(entry, str) else entry.get("schema") if isinstance(entry, Mapping) else None
-        if isinstance(schema, str) and schema in tables:
-            related[str(name)] = tables[schema]
-    return related
 
 
 def _described_parameter(parameter: Any, model: TableModel, related: Mapping[str, TableModel]) -> Any:

@@ -111,7 +111,7 @@ class ServedSpec:
             if tables or any(operation.spec.resource for operation in answers_of):
                 from openapi_aio.service.column_limits import with_column_limits  # imports SQLAlchemy
 
-                document = with_column_limits(document, tables or {}, answers_of)
+                document = with_column_limits(document, tables or {}, answers_of, resources)
             document = with_request_variants(document)
         if any(resource.embeds for resource in resources):
             from openapi_aio.db.embedded_shapes import with_embedded_shapes
