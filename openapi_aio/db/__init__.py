@@ -4,7 +4,11 @@
 - :mod:`.resources`: ``x-resource`` operations -> what each parameter means, compiled at start-up;
 - :mod:`.views`: :class:`CrudView`, which answers them (subclass it to customise);
 - :mod:`.query`: what a request asks for (page, order, fields, count, cursor, ``If-Match``);
-- :mod:`.statements`: the SQL of the views, built once per shape, every value bound;
+- :mod:`.statements`: the SQL of the views, built once per shape, every value bound
+  (:mod:`.ordering`: ORDER BY and cursors; :mod:`.search`: the ``search`` words);
+- :mod:`.embedding`, :mod:`.embedded_rows`, :mod:`.embedded_sql`, :mod:`.embedded_shapes`:
+  related rows inline (``x-resource: {embed: ...}``): the relations, the request, the SQL, the
+  served shapes;
 - :mod:`.datastore`: :class:`Database`, PostgreSQL (asyncpg) or SQLite (aiosqlite);
 - :mod:`.pagination`: signed keyset cursors and ``Link`` headers.
 
